@@ -1,0 +1,84 @@
+// twin view SCENE: the interactive viewer (ImGui + GLFW + OpenGL 3.3) over a run of the line
+// model, or a headless screenshot of it (--screenshot FILE.png --at SECONDS). Built only with
+// the viewer (TWIN_WITH_VIEWER); exit code 4 when no display can be opened.
+#ifdef TWIN_WITH_VIEWER
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "core/cli/cli_common.h"
+#include "viewer/viewer.h"
+
+namespace twin::cli {
+
+namespace {
+
+struct ViewFlags {
+  std::string scene;
+  double hours = 8.0;
+  uint64_t seed = 0;
+  CLI::Option* seed_option = nullptr;
+  double speed = 60.0;
+  std::string screenshot;
+  double at = 0.0;
+  std::string size = "1280x800";
+};
+
+// "WxH" -> width and height in pixels; false when malformed or out of range.
+bool parse_size(const std::string& text, int& width, int& height) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3) return false;
+  if ((x != 'x' && x != 'X') || w < 64 || h < 64 || w > 16384 || h > 16384) return false;
+  width = w;
+  height = h;
+  return true;
+}
+
+int run_view(const ViewFlags& flags) {
+  ViewerOptions options;
+  if (!parse_size(flags.size, options.width, options.height)) {
+    print_error("--size: expected WIDTHxHEIGHT in pixels, e.g. 1280x800, got '" + flags.size + "'");
+    return kExitUsage;
+  }
+  SceneLoadResult scene;
+  if (!load_scene_or_report(flags.scene, scene)) return kExitInvalidInput;
+  options.hours = flags.hours;
+  options.seed = flags.seed_option != nullptr && flags.seed_option->count() > 0 ? flags.seed
+                                                                                : scene.model.seed;
+  options.speed = flags.speed;
+  options.screenshot_png = flags.screenshot;
+  options.screenshot_at_s = flags.at;
+  return run_viewer(scene.model, options);
+}
+
+}  // namespace
+
+void add_view_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<ViewFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "view", "Show a run of a scene in a window: plan coloured by machine mode, KPIs");
+  cmd->add_option("scene", flags->scene, "Scene file (YAML)")->required();
+  cmd->add_option("--hours", flags->hours, "Hours of the run")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  flags->seed_option =
+      cmd->add_option("--seed", flags->seed, "Scenario seed (default: the scene's seed)");
+  cmd->add_option("--speed", flags->speed, "Initial speed, simulated seconds per second (1-1000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1000.0));
+  CLI::Option* shot = cmd->add_option("--screenshot", flags->screenshot,
+                                      "Render headless, write the view to FILE.png and exit");
+  cmd->add_option("--at", flags->at, "Simulated time of the screenshot [s]")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->needs(shot);
+  cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
+      ->capture_default_str();
+  cmd->callback([flags, &ctx] { ctx.exit_code = run_view(*flags); });
+}
+
+}  // namespace twin::cli
+
+#endif  // TWIN_WITH_VIEWER

@@ -1,0 +1,46 @@
+// twin: the command line. One CLI11 app with a subcommand per job; each subcommand lives in
+// cmd_<name>.cc and registers itself through add_<name>_command (see cli_common.h).
+// Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid scene or scenario.
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/cli/cli_common.h"
+
+#ifndef TWIN_VERSION
+#define TWIN_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace twin::cli;
+  CLI::App app{"twin: a digital twin engine for factory lines", "twin"};
+  app.set_version_flag("--version", std::string("twin ") + TWIN_VERSION);
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("twin: ") + e.what() + "\nRun with --help for more information.\n";
+  });
+
+  Context ctx;
+  // ---- Subcommands -------------------------------------------------------------------------
+  // Register new subcommands here, one add_<name>_command(app, ctx) per cmd_<name>.cc.
+  // Still to come: generate, replay, demo.
+  add_simulate_command(app, ctx);
+  add_whatif_command(app, ctx);
+  add_validate_command(app, ctx);
+#ifdef TWIN_WITH_VIEWER
+  // `view` is registered here (added with the viewer).
+#endif
+  // ------------------------------------------------------------------------------------------
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitFailure;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,213 @@
+// KPIs of the line model's State: closes the open intervals at the current time without
+// changing State, so KPIs can be read mid-run (viewer, forecasts) as well as at the end.
+#include <algorithm>
+#include <string>
+
+#include "models/process/bottleneck.h"
+#include "models/process/line_model.h"
+
+namespace twin {
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kBusy: return "busy";
+    case Mode::kStarved: return "starved";
+    case Mode::kBlocked: return "blocked";
+    case Mode::kDown: return "down";
+    case Mode::kSetup: return "setup";
+    case Mode::kOff: return "off";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+constexpr double kSecondsPerHourKw = 3600.0;  // kW x s -> kWh
+
+double ratio(double num, double den, double if_empty) { return den > 0.0 ? num / den : if_empty; }
+
+}  // namespace
+
+ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
+  ReplicationKpis k;
+  const uint32_t nm = model.machine_count();
+  const double working = s.now - s.warmup_end;  // [s] working time in the window
+  const double t0_cal = s.warmup_calendar;
+  const double t1_cal = std::max(s.now_calendar, t0_cal);
+  const double window = t1_cal - t0_cal;
+  const double off = model.calendar.empty() ? 0.0 : model.calendar.off_between(t0_cal, t1_cal);
+  const double hours = window / kSecondsPerHour;
+  k.events = s.events_processed;
+  k.trace_hash = s.trace_hash;
+
+  // Bottleneck shares from closed and still-open active periods.
+  std::vector<ActivePeriod> periods(s.active_periods);
+  for (uint32_t m = 0; m < nm; ++m) {
+    if (s.active_since[m] >= 0.0 && s.now > s.active_since[m]) {
+      periods.push_back({s.active_since[m], s.now, m});
+    }
+  }
+  const std::vector<BottleneckShare> shares =
+      analyze_bottlenecks(periods, nm, s.warmup_end, s.now);
+
+  k.machines.resize(nm);
+  for (uint32_t m = 0; m < nm; ++m) {
+    const Station& st = model.stations[model.machine_station[m]];
+    MachineKpis& mk = k.machines[m];
+    mk.time_in_mode = s.time_in_mode[m];
+    mk.time_in_mode[static_cast<int>(s.mode[m])] += s.now - s.mode_since[m];
+    mk.time_in_mode[static_cast<int>(Mode::kOff)] += off;
+    mk.parts_started = s.started[m];
+    mk.parts_completed = s.completed[m];
+    mk.parts_good = s.good[m];
+    mk.parts_scrapped = s.scrapped[m];
+    mk.parts_reworked = s.reworked[m];
+    mk.failures = s.failures[m];
+    const auto& t = mk.time_in_mode;
+    const double down = t[static_cast<int>(Mode::kDown)];
+    const double setup = t[static_cast<int>(Mode::kSetup)];
+    const double busy = t[static_cast<int>(Mode::kBusy)];
+    const double operating = working - down - setup;
+    mk.utilization = ratio(busy, working, 0.0);
+    mk.availability = ratio(operating, working, 0.0);
+    mk.performance = ratio(st.ideal_cycle_time * static_cast<double>(mk.parts_completed),
+                           operating, 0.0);
+    mk.quality = ratio(static_cast<double>(mk.parts_good),
+                       static_cast<double>(mk.parts_completed), 1.0);
+    mk.oee = mk.availability * mk.performance * mk.quality;
+    const double idle = t[static_cast<int>(Mode::kStarved)] + t[static_cast<int>(Mode::kBlocked)];
+    mk.energy_kwh = (st.power_busy * busy + st.power_idle * idle + st.power_setup * setup +
+                     st.power_down * down + st.power_off * t[static_cast<int>(Mode::kOff)]) /
+                    kSecondsPerHourKw;
+    mk.bottleneck_sole = ratio(shares[m].sole, working, 0.0);
+    mk.bottleneck_shifting = ratio(shares[m].shifting, working, 0.0);
+  }
+
+  k.stations.resize(model.stations.size());
+  double best_share = -1.0;
+  for (size_t i = 0; i < model.stations.size(); ++i) {
+    const Station& st = model.stations[i];
+    StationKpis& sk = k.stations[i];
+    double operating = 0.0;
+    for (uint32_t j = 0; j < st.machine_count; ++j) {
+      const MachineKpis& mk = k.machines[st.first_machine + j];
+      for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] += mk.time_in_mode[md];
+      sk.parts_completed += mk.parts_completed;
+      sk.parts_good += mk.parts_good;
+      sk.parts_scrapped += mk.parts_scrapped;
+      sk.parts_reworked += mk.parts_reworked;
+      sk.failures += mk.failures;
+      sk.utilization += mk.utilization;
+      sk.availability += mk.availability;
+      sk.energy_kwh += mk.energy_kwh;
+      sk.bottleneck_sole += mk.bottleneck_sole;
+      sk.bottleneck_shifting += mk.bottleneck_shifting;
+      operating += working - mk.time_in_mode[static_cast<int>(Mode::kDown)] -
+                   mk.time_in_mode[static_cast<int>(Mode::kSetup)];
+    }
+    const double c = static_cast<double>(st.machine_count);
+    for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] /= c;
+    sk.utilization /= c;
+    sk.availability /= c;
+    sk.performance =
+        ratio(st.ideal_cycle_time * static_cast<double>(sk.parts_completed), operating, 0.0);
+    sk.quality = ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed),
+                       1.0);
+    sk.oee = sk.availability * sk.performance * sk.quality;
+    sk.throughput_per_h = ratio(static_cast<double>(sk.parts_good), hours, 0.0);
+    const double share = sk.bottleneck_sole + sk.bottleneck_shifting;
+    if (share > best_share) {
+      best_share = share;
+      k.line.bottleneck_station = static_cast<int32_t>(i);
+    }
+  }
+
+  k.nodes.resize(model.nodes.size());
+  double lead_sum = 0.0;
+  uint64_t finished = 0;
+  for (size_t n = 0; n < model.nodes.size(); ++n) {
+    NodeKpis& nk = k.nodes[n];
+    const double area = s.level_area[n] + static_cast<double>(s.contents[n].count) *
+                                              (s.now - s.level_since[n]);
+    nk.mean_level = ratio(area, window, 0.0);
+    nk.max_level = s.level_max[n];
+    nk.parts_in = s.parts_in[n];
+    nk.arrivals_lost = s.arrivals_lost[n];
+    nk.mean_lead_time_s = ratio(s.lead_time_sum[n], static_cast<double>(s.sink_count[n]), 0.0);
+    lead_sum += s.lead_time_sum[n];
+    finished += s.sink_count[n];
+  }
+
+  LineKpis& line = k.line;
+  line.window_s = window;
+  line.off_s = off;
+  line.parts_created = s.parts_created;
+  line.good_parts = finished;
+  for (const MachineKpis& mk : k.machines) line.scrapped_parts += mk.parts_scrapped;
+  line.throughput_per_h = ratio(static_cast<double>(finished), hours, 0.0);
+  const double wip_area =
+      s.wip_area + s.wip_break_area + static_cast<double>(s.wip) * (s.now - s.wip_since);
+  line.wip_mean = ratio(wip_area, window, 0.0);
+  line.lead_time_mean_s = ratio(lead_sum, static_cast<double>(finished), 0.0);
+  for (const MachineKpis& mk : k.machines) line.energy_kwh += mk.energy_kwh;
+  line.energy_per_good_part_kwh = ratio(line.energy_kwh, static_cast<double>(finished), 0.0);
+  if (line.bottleneck_station >= 0) {
+    line.oee = k.stations[static_cast<size_t>(line.bottleneck_station)].oee;
+  }
+  return k;
+}
+
+std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& k) {
+  std::vector<Metric> out;
+  auto add = [&out](std::string key, double value) { out.push_back({std::move(key), value}); };
+  const LineKpis& l = k.line;
+  add("line.throughput_per_h", l.throughput_per_h);
+  add("line.good_parts", static_cast<double>(l.good_parts));
+  add("line.scrapped_parts", static_cast<double>(l.scrapped_parts));
+  add("line.parts_created", static_cast<double>(l.parts_created));
+  add("line.wip_mean", l.wip_mean);
+  add("line.lead_time_mean_s", l.lead_time_mean_s);
+  add("line.oee", l.oee);
+  add("line.energy_kwh", l.energy_kwh);
+  add("line.energy_per_good_part_kwh", l.energy_per_good_part_kwh);
+  for (size_t i = 0; i < model.stations.size(); ++i) {
+    const StationKpis& s = k.stations[i];
+    const std::string p = "station." + model.stations[i].name + ".";
+    add(p + "throughput_per_h", s.throughput_per_h);
+    add(p + "utilization", s.utilization);
+    add(p + "availability", s.availability);
+    add(p + "performance", s.performance);
+    add(p + "quality", s.quality);
+    add(p + "oee", s.oee);
+    add(p + "parts_good", static_cast<double>(s.parts_good));
+    add(p + "parts_scrapped", static_cast<double>(s.parts_scrapped));
+    add(p + "parts_reworked", static_cast<double>(s.parts_reworked));
+    add(p + "failures", static_cast<double>(s.failures));
+    add(p + "energy_kwh", s.energy_kwh);
+    add(p + "bottleneck_sole", s.bottleneck_sole);
+    add(p + "bottleneck_shifting", s.bottleneck_shifting);
+    for (int md = 0; md < kModeCount; ++md) {
+      add(p + "share." + mode_name(static_cast<Mode>(md)), ratio(s.time_in_mode[md], l.window_s, 0.0));
+    }
+  }
+  for (size_t n = 0; n < model.nodes.size(); ++n) {
+    const Node& node = model.nodes[n];
+    const NodeKpis& nk = k.nodes[n];
+    const std::string p = "node." + node.name + ".";
+    if (node.kind == NodeKind::kSink) {
+      add(p + "parts_in", static_cast<double>(nk.parts_in));
+      add(p + "mean_lead_time_s", nk.mean_lead_time_s);
+      continue;
+    }
+    add(p + "mean_level", nk.mean_level);
+    add(p + "max_level", static_cast<double>(nk.max_level));
+    add(p + "parts_in", static_cast<double>(nk.parts_in));
+    if (node.kind == NodeKind::kSource && !node.saturated) {
+      add(p + "arrivals_lost", static_cast<double>(nk.arrivals_lost));
+    }
+  }
+  return out;
+}
+
+}  // namespace twin

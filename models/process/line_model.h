@@ -1,0 +1,39 @@
+// The discrete-event line model: runs a compiled Model (sources, stations with parallel
+// machines, buffers, conveyors, assembly, scrap and rework, failures, setups, breaks) forward.
+// Free functions over (const Model&, LineState&), MuJoCo style.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/model/model.h"
+#include "models/process/kpi.h"
+#include "models/process/line_state.h"
+
+namespace twin {
+
+struct RunOptions {
+  double horizon_s = 8 * 3600.0;  // [s] calendar time at which the run ends
+  double warmup_s = 0.0;          // [s] calendar time at which statistics restart
+  uint64_t seed = 0;              // scenario seed
+  uint64_t replication = 0;       // replication index (keys the random streams)
+};
+
+// Prepares `state` for a run from time 0: initial buffer contents, first arrivals and
+// failures. Reuses the state's storage when it already fits this model (no allocation).
+void init_state(const Model& model, const RunOptions& options, LineState& state);
+// Processes the next event. Returns false when no event is left before the horizon.
+bool step(const Model& model, LineState& state);
+// Processes events up to calendar time `t` (clamped to the horizon); the clock ends at t.
+void advance_to(const Model& model, LineState& state, double calendar_time);
+// KPIs of the observation window so far (closes open intervals at the current time).
+ReplicationKpis compute_kpis(const Model& model, const LineState& state);
+
+// init_state + advance_to(horizon) + compute_kpis.
+ReplicationKpis run_replication(const Model& model, const RunOptions& options);
+
+// The KPIs as named figures, in a stable order, for summaries, JSON and what-if differences:
+// "line.<field>", "station.<name>.<field>", "station.<name>.time.<mode>", "node.<name>.<field>".
+std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& kpis);
+
+}  // namespace twin

@@ -1,0 +1,215 @@
+// The viewer end to end: `twin view --screenshot` renders a scene headless, and the PNG shows a
+// failed machine in the "down" colour where the layout says that machine is drawn. Needs a
+// display (CI runs the tests under xvfb-run); skipped without DISPLAY. The viewer library is
+// linked only into the `twin` executable, so the test runs that binary and decodes the PNG with
+// Debian's libstb, loaded at run time.
+#include "viewer/layout.h"
+
+#include <dlfcn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/scene/load.h"
+#include "viewer/colors.h"
+
+namespace twin::viewer {
+namespace {
+
+const std::string kTwin = std::string(TWIN_BINARY_DIR) + "/twin";
+
+// One machine that fails at 100 s and stays down for 10000 s.
+const char* kDownScene = R"(
+name: viewer test
+sources:
+  - name: stock
+sinks:
+  - name: done
+stations:
+  - name: press
+    input: stock
+    output: done
+    cycle_time: 10
+    failures:
+      - {name: jam, time_to_failure: 100, time_to_repair: 10000}
+)";
+
+// The same machine without failures: busy all the time.
+const char* kBusyScene = R"(
+name: viewer test
+sources:
+  - name: stock
+sinks:
+  - name: done
+stations:
+  - name: press
+    input: stock
+    output: done
+    cycle_time: 10
+)";
+
+constexpr int kWidth = 800, kHeight = 600;
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Exit code of a shell command, or -1 when it did not exit normally.
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool twin_has_viewer() {
+  return run(kTwin + " view --help >/dev/null 2>&1") == 0;
+}
+
+// RGBA pixels of a PNG, decoded by libstb (stbi_load) loaded with dlopen.
+struct Image {
+  int width = 0, height = 0;
+  std::vector<unsigned char> rgba;
+  Rgba at(int x, int y) const {
+    const size_t i =
+        (static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) * 4;
+    return {rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]};
+  }
+};
+
+bool load_png(const std::string& path, Image& image, std::string& error) {
+  using LoadFn = unsigned char* (*)(const char*, int*, int*, int*, int);
+  using FreeFn = void (*)(void*);
+  void* lib = dlopen("libstb.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    error = std::string("cannot load libstb.so.0 (package libstb0): ") + dlerror();
+    return false;
+  }
+  auto load = reinterpret_cast<LoadFn>(dlsym(lib, "stbi_load"));
+  auto release = reinterpret_cast<FreeFn>(dlsym(lib, "stbi_image_free"));
+  bool ok = false;
+  if (load == nullptr || release == nullptr) {
+    error = "libstb.so.0 has no stbi_load";
+  } else {
+    int channels = 0;
+    unsigned char* data = load(path.c_str(), &image.width, &image.height, &channels, 4);
+    if (data == nullptr) {
+      error = "cannot decode " + path;
+    } else {
+      image.rgba.assign(data, data + static_cast<size_t>(image.width) * image.height * 4);
+      release(data);
+      ok = true;
+    }
+  }
+  dlclose(lib);
+  return ok;
+}
+
+// Share of pixels in the middle of `r` (a margin of 20 % on each side) that satisfy `pred`.
+template <typename Pred>
+double share_inside(const Image& image, const Rect& r, Pred pred) {
+  const int x0 = static_cast<int>(r.x0 + r.width() * 0.2),
+            x1 = static_cast<int>(r.x1 - r.width() * 0.2);
+  const int y0 = static_cast<int>(r.y0 + r.height() * 0.2),
+            y1 = static_cast<int>(r.y1 - r.height() * 0.2);
+  int hits = 0, total = 0;
+  for (int y = std::max(y0, 0); y < std::min(y1, image.height); ++y) {
+    for (int x = std::max(x0, 0); x < std::min(x1, image.width); ++x) {
+      ++total;
+      if (pred(image.at(x, y))) ++hits;
+    }
+  }
+  return total > 0 ? static_cast<double>(hits) / total : 0.0;
+}
+
+bool reddish(Rgba c) {
+  return c.r >= 180 && c.g <= 80 && c.b <= 80;
+}
+bool greenish(Rgba c) {
+  return c.g >= 120 && c.r <= 100 && c.b <= 120;
+}
+
+// Renders `scene_yaml` at `at_s` seconds and returns the screenshot and where machine 0 is.
+void screenshot(const std::string& name, const char* scene_yaml, double at_s, Image& image,
+                Rect& machine) {
+  const std::string scene = write_file(name + ".yaml", scene_yaml);
+  const std::string png = testing::TempDir() + name + ".png";
+  std::remove(png.c_str());
+  const std::string command = kTwin + " view " + scene + " --screenshot " + png + " --at " +
+                              std::to_string(at_s) + " --size " + std::to_string(kWidth) + "x" +
+                              std::to_string(kHeight);
+  ASSERT_EQ(run(command), 0) << command;
+  std::string error;
+  ASSERT_TRUE(load_png(png, image, error)) << error;
+  ASSERT_EQ(image.width, kWidth);
+  ASSERT_EQ(image.height, kHeight);
+
+  SceneLoadResult loaded = load_scene_text(scene_yaml, name + ".yaml");
+  ASSERT_TRUE(loaded.ok());
+  machine = machine_screen_rect(loaded.model, 0, 0, kWidth, kHeight);
+  ASSERT_GT(machine.width(), 20.0);
+  ASSERT_GT(machine.height(), 20.0);
+  ASSERT_GE(machine.x0, 0.0);
+  ASSERT_LE(machine.x1, kWidth);
+}
+
+TEST(Viewer, ScreenshotShowsDownMachineInRed) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  Image image;
+  Rect machine;
+  screenshot("viewer_down", kDownScene, 200.0, image, machine);
+  if (HasFatalFailure()) return;
+  EXPECT_GE(share_inside(image, machine, reddish), 0.6)
+      << "machine drawn at x " << machine.x0 << ".." << machine.x1 << ", y " << machine.y0 << ".."
+      << machine.y1;
+  // The down colour is the one the viewer says it uses.
+  EXPECT_TRUE(reddish(mode_color(Mode::kDown)));
+}
+
+TEST(Viewer, ScreenshotShowsBusyMachineInGreen) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  Image image;
+  Rect machine;
+  screenshot("viewer_busy", kBusyScene, 200.0, image, machine);
+  if (HasFatalFailure()) return;
+  EXPECT_LE(share_inside(image, machine, reddish), 0.01);
+  EXPECT_GE(share_inside(image, machine, greenish), 0.6);
+}
+
+TEST(Viewer, NoDisplayIsExitCode4) {
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  const std::string scene = write_file("viewer_nodisplay.yaml", kBusyScene);
+  const std::string png = testing::TempDir() + "viewer_nodisplay.png";
+  EXPECT_EQ(run("env -u DISPLAY -u WAYLAND_DISPLAY " + kTwin + " view " + scene + " --screenshot " +
+                png + " --at 10 2>/dev/null"),
+            4);
+}
+
+TEST(ViewerLayout, AutoLayoutGoesLeftToRight) {
+  SceneLoadResult loaded = load_scene_text(kDownScene, "viewer_layout.yaml");
+  ASSERT_TRUE(loaded.ok());
+  const Model& model = loaded.model;
+  const PlanLayout plan = layout_plan(model);
+  EXPECT_TRUE(plan.automatic);
+  const double source_x = plan.nodes[static_cast<size_t>(model.find_node("stock"))].box.center().x;
+  const double sink_x = plan.nodes[static_cast<size_t>(model.find_node("done"))].box.center().x;
+  const double station_x = plan.stations[0].box.center().x;
+  EXPECT_LT(source_x, station_x);
+  EXPECT_LT(station_x, sink_x);
+  // The fitted view puts everything inside the plan pane.
+  const Panes panes = pane_layout(kWidth, kHeight);
+  const Rect drawn = fit_view(plan.bounds, panes.plan).to_screen(plan.bounds);
+  EXPECT_GE(drawn.x0, panes.plan.x0);
+  EXPECT_LE(drawn.x1, panes.plan.x1);
+  EXPECT_GE(drawn.y0, panes.plan.y0);
+  EXPECT_LE(drawn.y1, panes.plan.y1);
+}
+
+}  // namespace
+}  // namespace twin::viewer

@@ -1,0 +1,58 @@
+// Colours of the viewer: one per machine Mode, and the palette of the plan. Plain RGBA bytes so
+// tests can check screenshots without ImGui; the viewer turns them into ImU32 with to_imu32().
+#pragma once
+
+#include <cstdint>
+
+#include "models/process/kpi.h"
+
+namespace twin::viewer {
+
+struct Rgba {
+  uint8_t r = 0, g = 0, b = 0, a = 255;
+};
+
+// Machine fill colour per Mode (busy green, starved yellow, blocked orange, down red, setup blue,
+// off grey). Saturated enough to read at a glance on the dark plan background.
+constexpr Rgba mode_color(Mode mode) {
+  switch (mode) {
+    case Mode::kBusy:
+      return {46, 160, 67, 255};
+    case Mode::kStarved:
+      return {230, 194, 41, 255};
+    case Mode::kBlocked:
+      return {240, 128, 24, 255};
+    case Mode::kDown:
+      return {220, 38, 38, 255};
+    case Mode::kSetup:
+      return {45, 115, 225, 255};
+    case Mode::kOff:
+      return {120, 124, 130, 255};
+  }
+  return {255, 0, 255, 255};
+}
+
+// Text drawn on a machine of this mode: dark on the light fills, white on the others.
+constexpr Rgba mode_text_color(Mode mode) {
+  return mode == Mode::kStarved || mode == Mode::kBlocked ? Rgba{20, 20, 20, 255}
+                                                          : Rgba{255, 255, 255, 255};
+}
+
+// Plan palette.
+inline constexpr Rgba kPlanBackground{24, 28, 34, 255};
+inline constexpr Rgba kGridMinor{36, 41, 49, 255};
+inline constexpr Rgba kGridMajor{50, 57, 67, 255};
+inline constexpr Rgba kStationFrame{150, 160, 175, 255};
+inline constexpr Rgba kStationLabel{230, 234, 240, 255};
+inline constexpr Rgba kNodeLabel{175, 183, 195, 255};
+inline constexpr Rgba kNodeBody{52, 60, 72, 255};
+inline constexpr Rgba kNodeOutline{110, 122, 138, 255};
+inline constexpr Rgba kNodeFill{95, 170, 235, 255};      // fill level of buffers and conveyors
+inline constexpr Rgba kNodeFillFull{235, 120, 95, 255};  // fill level at capacity
+inline constexpr Rgba kFlowArrow{140, 150, 165, 255};
+inline constexpr Rgba kReworkArrow{190, 120, 220, 255};
+inline constexpr Rgba kBottleneck{255, 70, 200, 255};  // outline and tag of the bottleneck
+inline constexpr Rgba kSourceBody{60, 90, 80, 255};
+inline constexpr Rgba kSinkBody{70, 70, 100, 255};
+
+}  // namespace twin::viewer

@@ -1,0 +1,321 @@
+// The control panel pane: playback controls, the simulated clock and the KPI tables.
+#include <algorithm>
+#include <array>
+#include <cinttypes>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+
+#include "viewer/ui.h"
+
+namespace twin::viewer {
+
+std::string format_clock(double seconds) {
+  const auto total = static_cast<int64_t>(std::floor(std::max(seconds, 0.0)));
+  const int64_t days = total / 86400, h = total / 3600 % 24, m = total / 60 % 60, s = total % 60;
+  char text[48];
+  if (days > 0) {
+    std::snprintf(text, sizeof text, "d%" PRId64 " %02" PRId64 ":%02" PRId64 ":%02" PRId64, days, h,
+                  m, s);
+  } else {
+    std::snprintf(text, sizeof text, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, h, m, s);
+  }
+  return text;
+}
+
+namespace {
+
+ImVec2 v2(double x, double y) {
+  return {static_cast<float>(x), static_cast<float>(y)};
+}
+
+void heading(const UiState& ui, const char* text) {
+  ImGui::Spacing();
+  ImGui::PushFont(ui.fonts.bold);
+  ImGui::TextUnformatted(text);
+  ImGui::PopFont();
+  ImGui::Separator();
+}
+
+// A button drawn as selected when `active`.
+bool toggle_button(const char* label, bool active) {
+  if (active)
+    ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+  const bool pressed = ImGui::Button(label);
+  if (active) ImGui::PopStyleColor();
+  return pressed;
+}
+
+void draw_controls(UiState& ui, Playback& pb) {
+  const float s = ui.scale;
+  const ImVec2 big{96.0f * s, 0.0f};
+  if (pb.finished()) {
+    ImGui::BeginDisabled();
+    ImGui::Button("Finished", big);
+    ImGui::EndDisabled();
+  } else if (ImGui::Button(pb.playing() ? "Pause" : "Play", big)) {
+    pb.set_playing(!pb.playing());
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Restart")) pb.restart();
+  ImGui::SameLine();
+  if (ImGui::Button("+1 min")) pb.seek(pb.clock() + 60.0);
+  ImGui::SameLine();
+  if (ImGui::Button("+1 h")) pb.seek(pb.clock() + 3600.0);
+  ImGui::SameLine();
+  if (ImGui::Button("Fit")) ui.view = ViewState{};
+
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Speed");
+  static constexpr double kPresets[] = {1.0, 10.0, 60.0, 100.0, 1000.0};
+  static constexpr const char* kLabels[] = {"1x", "10x", "60x", "100x", "1000x"};
+  for (size_t i = 0; i < std::size(kPresets); ++i) {
+    ImGui::SameLine();
+    if (toggle_button(kLabels[i], !pb.max_speed() && pb.speed() == kPresets[i])) {
+      pb.set_speed(kPresets[i]);
+      pb.set_max_speed(false);
+    }
+  }
+  ImGui::SameLine();
+  if (toggle_button("max", pb.max_speed())) pb.set_max_speed(!pb.max_speed());
+
+  float speed = static_cast<float>(pb.speed());
+  ImGui::SetNextItemWidth(-1.0f);
+  if (pb.max_speed()) ImGui::BeginDisabled();
+  if (ImGui::SliderFloat("##speed", &speed, static_cast<float>(kMinSpeed),
+                         static_cast<float>(kMaxSpeed), "%.0fx real time",
+                         ImGuiSliderFlags_Logarithmic)) {
+    pb.set_speed(speed);
+  }
+  if (pb.max_speed()) ImGui::EndDisabled();
+}
+
+void draw_clock(const UiState& ui, const Playback& pb) {
+  ImGui::PushFont(ui.fonts.large);
+  ImGui::TextUnformatted(format_clock(pb.clock()).c_str());
+  ImGui::PopFont();
+  ImGui::SameLine();
+  const std::string end = "/ " + format_clock(pb.horizon());
+  ImGui::SetCursorPosY(ImGui::GetCursorPosY() + ui.fonts.large->FontSize - ImGui::GetFontSize() -
+                       2.0f * ui.scale);
+  ImGui::TextDisabled("%s", end.c_str());
+  const Model& model = pb.model();
+  if (!model.calendar.empty() && model.calendar.is_off(pb.clock())) {
+    ImGui::SameLine();
+    ImGui::TextColored(to_vec4(mode_color(Mode::kOff)), " BREAK");
+  }
+  const double progress = pb.horizon() > 0.0 ? pb.clock() / pb.horizon() : 1.0;
+  ImGui::ProgressBar(static_cast<float>(progress), {-1.0f, 6.0f * ui.scale}, "");
+  ImGui::TextDisabled("%s   %" PRIu64 " events   seed %" PRIu64,
+                      pb.finished()  ? "finished"
+                      : pb.playing() ? "running"
+                                     : "paused",
+                      pb.state().events_processed, pb.state().seed);
+}
+
+void row(const char* label, const char* fmt, ...) IM_FMTARGS(2);
+void row(const char* label, const char* fmt, ...) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(label);
+  ImGui::TableNextColumn();
+  va_list args;
+  va_start(args, fmt);
+  ImGui::TextV(fmt, args);
+  va_end(args);
+}
+
+void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis& k) {
+  const Model& model = pb.model();
+  const LineKpis& l = k.line;
+  if (!ImGui::BeginTable("line", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp))
+    return;
+  ImGui::TableSetupColumn("kpi", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+  row("Throughput", "%.1f parts/h", l.throughput_per_h);
+  row("Good parts", "%" PRIu64, l.good_parts);
+  if (l.scrapped_parts > 0) row("Scrapped", "%" PRIu64, l.scrapped_parts);
+  row("WIP now / mean", "%" PRId64 " / %.1f parts", pb.state().wip, l.wip_mean);
+  row("Lead time (mean)", "%.1f min", l.lead_time_mean_s / 60.0);
+  row("OEE", "%.1f %%", l.oee * 100.0);
+  if (l.energy_kwh > 0.0) row("Energy", "%.1f kWh", l.energy_kwh);
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted("Bottleneck");
+  ImGui::TableNextColumn();
+  if (l.bottleneck_station >= 0 &&
+      static_cast<size_t>(l.bottleneck_station) < model.stations.size()) {
+    ImGui::PushFont(ui.fonts.bold);
+    ImGui::TextColored(to_vec4(kBottleneck), "%s",
+                       model.stations[static_cast<size_t>(l.bottleneck_station)].name.c_str());
+    ImGui::PopFont();
+  } else {
+    ImGui::TextDisabled("-");
+  }
+  ImGui::EndTable();
+}
+
+// A horizontal bar split into the shares of time in each mode.
+void mode_bar(const std::array<double, kModeCount>& time_in_mode, float width, float height) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  double total = 0.0;
+  for (double t : time_in_mode) total += t;
+  ImGui::Dummy({width, height});
+  if (total <= 0.0) return;
+  float x = p.x;
+  for (int md = 0; md < kModeCount; ++md) {
+    const float w = static_cast<float>(time_in_mode[static_cast<size_t>(md)] / total) * width;
+    if (w <= 0.0f) continue;
+    dl->AddRectFilled({x, p.y}, {x + w, p.y + height}, to_imu32(mode_color(static_cast<Mode>(md))));
+    x += w;
+  }
+}
+
+void draw_station_table(UiState& ui, const Playback& pb, const ReplicationKpis& k) {
+  const Model& model = pb.model();
+  const float s = ui.scale;
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
+                                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_PadOuterX;
+  if (!ImGui::BeginTable("stations", 5, flags)) return;
+  ImGui::TableSetupColumn("Station", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("Now");
+  ImGui::TableSetupColumn("Util");
+  ImGui::TableSetupColumn("BN");
+  ImGui::TableSetupColumn("Time in mode", ImGuiTableColumnFlags_WidthFixed, 96.0f * s);
+  ImGui::TableHeadersRow();
+  const float sw = ImGui::GetFontSize() * 0.8f;
+  for (size_t i = 0; i < model.stations.size(); ++i) {
+    const Station& st = model.stations[i];
+    const bool is_bottleneck = static_cast<int32_t>(i) == k.line.bottleneck_station;
+    ImGui::TableNextRow();
+    if (is_bottleneck) {
+      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, to_imu32(kBottleneck, 0.28f));
+    } else if (static_cast<int32_t>(i) == ui.hovered_station) {
+      ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(255, 255, 255, 30));
+    }
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(st.name.c_str());
+    if (ImGui::IsItemHovered()) ui.hover_next = static_cast<int32_t>(i);
+
+    // Now: one swatch per machine.
+    ImGui::TableNextColumn();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const uint32_t shown = std::min<uint32_t>(st.machine_count, 6);
+    const float y = p.y + (ImGui::GetTextLineHeight() - sw) / 2.0f;
+    for (uint32_t m = 0; m < shown; ++m) {
+      const Mode mode = shown_mode(model, pb.state(), pb.clock(), st.first_machine + m);
+      const float x = p.x + static_cast<float>(m) * (sw + 2.0f * s);
+      dl->AddRectFilled({x, y}, {x + sw, y + sw}, to_imu32(mode_color(mode)), 2.0f * s);
+    }
+    ImGui::Dummy({std::max(static_cast<float>(shown) * (sw + 2.0f * s), 3.0f * (sw + 2.0f * s)),
+                  ImGui::GetTextLineHeight()});
+    if (ImGui::IsItemHovered() && st.machine_count > 0) {
+      ImGui::SetTooltip("%s: %s%s", st.name.c_str(),
+                        mode_name(shown_mode(model, pb.state(), pb.clock(), st.first_machine)),
+                        st.machine_count > 1 ? " (first machine)" : "");
+    }
+
+    const StationKpis* sk = i < k.stations.size() ? &k.stations[i] : nullptr;
+    ImGui::TableNextColumn();
+    ImGui::Text("%3.0f %%", sk != nullptr ? sk->utilization * 100.0 : 0.0);
+    ImGui::TableNextColumn();
+    if (sk != nullptr && is_bottleneck) ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(kBottleneck));
+    ImGui::Text("%3.0f %%",
+                sk != nullptr ? (sk->bottleneck_sole + sk->bottleneck_shifting) * 100.0 : 0.0);
+    if (sk != nullptr && is_bottleneck) ImGui::PopStyleColor();
+    ImGui::TableNextColumn();
+    if (sk != nullptr) {
+      const float h = ImGui::GetTextLineHeight() * 0.7f;
+      ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (ImGui::GetTextLineHeight() - h) / 2.0f);
+      mode_bar(sk->time_in_mode, ImGui::GetContentRegionAvail().x, h);
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        double total = 0.0;
+        for (double t : sk->time_in_mode) total += t;
+        for (int md = 0; md < kModeCount; ++md) {
+          const double share =
+              total > 0.0 ? sk->time_in_mode[static_cast<size_t>(md)] / total : 0.0;
+          ImGui::TextColored(to_vec4(mode_color(static_cast<Mode>(md))), "%-8s %5.1f %%",
+                             mode_name(static_cast<Mode>(md)), share * 100.0);
+        }
+        ImGui::EndTooltip();
+      }
+    }
+  }
+  ImGui::EndTable();
+  ImGui::TextDisabled("Util: busy share. BN: share of time as bottleneck.");
+}
+
+void draw_node_table(const Playback& pb, const ReplicationKpis& k) {
+  const Model& model = pb.model();
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
+                                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_PadOuterX;
+  if (!ImGui::BeginTable("nodes", 4, flags)) return;
+  ImGui::TableSetupColumn("Buffer / conveyor", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupColumn("Now");
+  ImGui::TableSetupColumn("Mean");
+  ImGui::TableSetupColumn("Max");
+  ImGui::TableHeadersRow();
+  for (size_t n = 0; n < model.nodes.size(); ++n) {
+    const Node& node = model.nodes[n];
+    if (node.kind != NodeKind::kBuffer && node.kind != NodeKind::kConveyor) continue;
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(node.name.c_str());
+    ImGui::TableNextColumn();
+    const uint32_t count = pb.state().contents[n].count;
+    if (node.capacity >= 0)
+      ImGui::Text("%u / %d", count, node.capacity);
+    else
+      ImGui::Text("%u", count);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.1f", n < k.nodes.size() ? k.nodes[n].mean_level : 0.0);
+    ImGui::TableNextColumn();
+    ImGui::Text("%" PRId64, n < k.nodes.size() ? k.nodes[n].max_level : int64_t{0});
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace
+
+void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
+  ImGui::SetNextWindowPos(v2(pane.x0, pane.y0));
+  ImGui::SetNextWindowSize(v2(pane.width(), pane.height()));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::Begin("Control", nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  ImGui::PopStyleVar();
+  const Model& model = pb.model();
+
+  ImGui::PushFont(ui.fonts.large);
+  ImGui::TextUnformatted(model.name.empty() ? "twin" : model.name.c_str());
+  ImGui::PopFont();
+  ImGui::TextDisabled("%s  |  %zu stations, %u machines", model.source_file.c_str(),
+                      model.stations.size(), model.machine_count());
+  ImGui::Separator();
+  ImGui::Spacing();
+  draw_controls(ui, pb);
+  ImGui::Spacing();
+  draw_clock(ui, pb);
+
+  const ReplicationKpis& k = pb.kpis();
+  heading(ui, "Line");
+  draw_line_kpis(ui, pb, k);
+  heading(ui, "Stations");
+  draw_station_table(ui, pb, k);
+  bool has_nodes = false;
+  for (const Node& n : model.nodes)
+    has_nodes = has_nodes || n.kind == NodeKind::kBuffer || n.kind == NodeKind::kConveyor;
+  if (has_nodes) {
+    heading(ui, "Buffers and conveyors");
+    draw_node_table(pb, k);
+  }
+  ImGui::End();
+}
+
+}  // namespace twin::viewer

@@ -1,0 +1,30 @@
+// The twin viewer: a window with a top-down plan of the line coloured by machine mode, fill
+// levels of buffers and conveyors, and a control panel (play/pause, speed, clock, KPIs), over
+// a run of the line model that the viewer advances itself. Also renders headless screenshots.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/model/model.h"
+
+namespace twin {
+
+struct ViewerOptions {
+  double hours = 8.0;              // [h] length of the run shown
+  uint64_t seed = 0;               // scenario seed
+  double speed = 60.0;             // [sim s / wall s] initial playback speed, 1..1000
+  std::string screenshot_png;      // when set: render headless, write this PNG and return
+  double screenshot_at_s = 0.0;    // [s] calendar time of the screenshot
+  int width = 1280, height = 800;  // [px] window (and screenshot) size
+};
+
+// Exit codes of run_viewer (beside 0 = ok and 1 = runtime failure, as for the CLI).
+inline constexpr int kViewerExitFailure = 1;
+inline constexpr int kViewerExitNoDisplay = 4;  // no display, or no OpenGL 3.3 core context
+
+// Opens the window and runs until it is closed, or, with screenshot_png set, renders the state
+// at screenshot_at_s into the PNG and returns. Errors go to stderr as "twin view: ...".
+int run_viewer(const Model& model, const ViewerOptions& options);
+
+}  // namespace twin
