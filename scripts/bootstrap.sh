@@ -9,7 +9,9 @@ packages=(
   libeigen3-dev libbullet-dev libimgui-dev libglfw3-dev libgl-dev
   libprotobuf-dev protobuf-compiler
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
+  libstb-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
+  xvfb xauth libgl1-mesa-dri
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -295,8 +295,10 @@ void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
   ImGui::PushFont(ui.fonts.large);
   ImGui::TextUnformatted(model.name.empty() ? "twin" : model.name.c_str());
   ImGui::PopFont();
-  ImGui::TextDisabled("%s  |  %zu stations, %u machines", model.source_file.c_str(),
-                      model.stations.size(), model.machine_count());
+  const size_t ns = model.stations.size();
+  const uint32_t nm = model.machine_count();
+  ImGui::TextDisabled("%s  |  %zu station%s, %u machine%s", model.source_file.c_str(), ns,
+                      ns == 1 ? "" : "s", nm, nm == 1 ? "" : "s");
   ImGui::Separator();
   ImGui::Spacing();
   draw_controls(ui, pb);

@@ -309,7 +309,6 @@ void draw_legend(ImDrawList* dl, const Rect& canvas, const UiState& ui) {
   const float s = ui.scale;
   ImFont* font = ui.fonts.small;
   const float sw = 12.0f * s, gap = 6.0f * s, spacing = 16.0f * s, pad = 8.0f * s;
-  const float h = font->FontSize + 2.0f * pad;
   struct Item {
     const char* label;
     Rgba color;
@@ -322,19 +321,37 @@ void draw_legend(ImDrawList* dl, const Rect& canvas, const UiState& ui) {
                         {"off", mode_color(Mode::kOff)},
                         {"buffer level", kNodeFill},
                         {"full", kNodeFillFull}};
-  float w = pad;
-  for (const Item& it : items) w += sw + gap + text_size(font, it.label).x + spacing;
-  w += pad - spacing;
+  // Items flow into rows that leave room for the scale bar on the right.
+  const float max_w = std::max(px(canvas.width()) - 24.0f * s - 180.0f * s, 120.0f * s);
+  const float row_h = font->FontSize + 6.0f * s;
+  struct Placed {
+    float x;
+    int row;
+  };
+  Placed at[std::size(items)];
+  float x = pad, w = 0.0f;
+  int row = 0;
+  for (size_t i = 0; i < std::size(items); ++i) {
+    const float item_w = sw + gap + text_size(font, items[i].label).x;
+    if (x > pad && x + item_w + pad > max_w) {
+      x = pad;
+      ++row;
+    }
+    at[i] = {x, row};
+    w = std::max(w, x + item_w + pad);
+    x += item_w + spacing;
+  }
+  const float h = static_cast<float>(row + 1) * row_h + 2.0f * pad - 6.0f * s;
   const ImVec2 p0{px(canvas.x0) + 12.0f * s, px(canvas.y1) - h - 12.0f * s};
   dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(16, 19, 24, 230), 4.0f * s);
   dl->AddRect(p0, {p0.x + w, p0.y + h}, IM_COL32(80, 90, 105, 255), 4.0f * s);
-  float x = p0.x + pad;
-  const float cy = p0.y + h / 2.0f;
-  for (const Item& it : items) {
-    dl->AddRectFilled({x, cy - sw / 2.0f}, {x + sw, cy + sw / 2.0f}, to_imu32(it.color), 2.0f * s);
-    x += sw + gap;
-    draw_text(dl, font, {x, cy - font->FontSize / 2.0f}, IM_COL32(215, 220, 228, 255), it.label);
-    x += text_size(font, it.label).x + spacing;
+  for (size_t i = 0; i < std::size(items); ++i) {
+    const float ix = p0.x + at[i].x;
+    const float cy = p0.y + pad + static_cast<float>(at[i].row) * row_h + font->FontSize / 2.0f;
+    dl->AddRectFilled({ix, cy - sw / 2.0f}, {ix + sw, cy + sw / 2.0f}, to_imu32(items[i].color),
+                      2.0f * s);
+    draw_text(dl, font, {ix + sw + gap, cy - font->FontSize / 2.0f}, IM_COL32(215, 220, 228, 255),
+              items[i].label);
   }
 }
 

@@ -8,9 +8,9 @@
 #include <string>
 
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
 #include "viewer/layout.h"
 #include "viewer/playback.h"

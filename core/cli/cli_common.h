@@ -139,5 +139,8 @@ class ProgressBar {
 void add_simulate_command(CLI::App& app, Context& ctx);
 void add_whatif_command(CLI::App& app, Context& ctx);
 void add_validate_command(CLI::App& app, Context& ctx);
+#ifdef TWIN_WITH_VIEWER
+void add_view_command(CLI::App& app, Context& ctx);  // cmd_view.cc
+#endif
 
 }  // namespace twin::cli

@@ -29,9 +29,23 @@ int main(int argc, char** argv) {
   add_whatif_command(app, ctx);
   add_validate_command(app, ctx);
 #ifdef TWIN_WITH_VIEWER
-  // `view` is registered here (added with the viewer).
+  add_view_command(app, ctx);
 #endif
   // ------------------------------------------------------------------------------------------
+
+  // CLI11 would take an unknown command for a positional and still honour a later --help
+  // (`twin nosuch --help` exits 0); refuse it first.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->check_name(argv[1]);
+    }
+    if (!known) {
+      print_error(std::string("unknown command '") + argv[1] +
+                  "'\nRun with --help for more information.");
+      return kExitUsage;
+    }
+  }
 
   try {
     app.parse(argc, argv);

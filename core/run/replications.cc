@@ -127,7 +127,8 @@ ReplicationResults run_replications(const Model& model, const ReplicationOptions
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
 
   if (options.progress) {
-    const auto interval = std::chrono::duration<double>(std::max(options.progress_interval_s, 0.0));
+    const auto interval =
+        std::chrono::duration<double>(std::max(options.progress_interval_s, 0.001));
     std::unique_lock<std::mutex> lock(mutex);
     size_t reported = 0;
     while (done < n && !stop.load()) {

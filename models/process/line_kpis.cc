@@ -34,7 +34,11 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
   const uint32_t nm = model.machine_count();
   const double working = s.now - s.warmup_end;  // [s] working time in the window
   const double t0_cal = s.warmup_calendar;
-  const double t1_cal = std::max(s.now_calendar, t0_cal);
+  // advance_to() sets now_calendar (it may lie inside a break); after bare step() calls the
+  // calendar time of the last event is the later one.
+  const double now_cal =
+      model.calendar.empty() ? s.now : std::max(s.now_calendar, model.calendar.calendar_at(s.now));
+  const double t1_cal = std::max(now_cal, t0_cal);
   const double window = t1_cal - t0_cal;
   const double off = model.calendar.empty() ? 0.0 : model.calendar.off_between(t0_cal, t1_cal);
   const double hours = window / kSecondsPerHour;

@@ -224,9 +224,9 @@ void LineSim::put(uint32_t node, Part part) {
   const Node& n = m_.nodes[node];
   ++s_.parts_in[node];
   if (n.kind == NodeKind::kSink) {
-    s_.lead_time_sum[node] += m_.calendar.empty()
-                                  ? s_.now - part.created
-                                  : s_.now_calendar - m_.calendar.calendar_at(part.created);
+    s_.lead_time_sum[node] += m_.calendar.empty() ? s_.now - part.created
+                                                  : m_.calendar.calendar_at(s_.now) -
+                                                        m_.calendar.calendar_at(part.created);
     ++s_.sink_count[node];
     change_wip(-1);
     return;
@@ -774,7 +774,6 @@ bool step(const Model& model, LineState& s) {
   if (s.events.empty() || s.events.top().time > s.horizon) return false;
   const Event e = s.events.pop();
   s.now = e.time;
-  s.now_calendar = model.calendar.empty() ? e.time : model.calendar.calendar_at(e.time);
   ++s.events_processed;
   uint64_t h = s.trace_hash;
   h = (h ^ std::bit_cast<uint64_t>(e.time)) * 0x100000001b3ull;
@@ -791,7 +790,7 @@ void advance_to(const Model& model, LineState& s, double calendar_time) {
   const double w = model.calendar.empty() ? t : model.calendar.working_at(t);
   while (!s.events.empty() && s.events.top().time <= w && step(model, s)) {
   }
-  if (w > s.now) {
+  if (w >= s.now) {
     s.now = w;
     s.now_calendar = t;
   }

@@ -151,6 +151,7 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(twin("simulate " + quoted("scene.yaml") + " --reps 0").code, 2);
   EXPECT_EQ(twin("simulate " + quoted("scene.yaml") + " --hours abc").code, 2);
   EXPECT_EQ(twin("frobnicate").code, 2);
+  EXPECT_EQ(twin("frobnicate --help").code, 2);
   const Result r = twin("simulate " + quoted("scene.yaml") + " --bogus");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("twin: ", 0), 0u) << r.err;
@@ -164,6 +165,13 @@ TEST_F(Cli, InvalidSceneExitsThree) {
   EXPECT_NE(r.err.find("bad.yaml"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(twin("simulate " + quoted("missing.yaml")).code, 3);
+}
+
+TEST_F(Cli, UnwritableOutputExitsOne) {
+  const Result r = twin("simulate " + quoted("scene.yaml") +
+                        " --reps 2 --hours 1 --quiet --json /nonexistent-dir/out.json");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("twin: "), std::string::npos);
 }
 
 TEST_F(Cli, Validate) {

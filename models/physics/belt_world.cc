@@ -1,0 +1,297 @@
+#include "models/physics/belt_world.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include <btBulletCollisionCommon.h>
+#include <btBulletDynamicsCommon.h>
+
+namespace twin {
+
+// Contact data of one belt's top surface. Lives as long as the belt body whose user pointer
+// refers to it.
+struct BeltSurface {
+  btVector3 direction;  // [-] unit vector of the surface motion, world frame
+  btVector3 up;         // [-] unit outward normal of the top surface, world frame
+  btScalar speed;       // [m/s] surface speed along `direction`
+  btScalar friction;    // [-] Coulomb friction coefficient belt-part
+};
+
+namespace {
+
+// Marks a collision object whose user pointer is a BeltSurface (in its user index 2), so the
+// global callback never misreads some other object's user pointer.
+constexpr int kBeltSurfaceTag = 0x4265'6c74;  // "Belt"
+// A contact is on the top surface when its normal is within ~45 degrees of the surface normal.
+constexpr btScalar kTopFaceCos = btScalar(0.7);
+// A contact point nearer than this counts as touching for part_on_belt [m].
+constexpr btScalar kTouchDistance = btScalar(1e-3);
+// Largest collision margin; shrunk for small boxes so the margin never exceeds the box [m].
+constexpr double kMaxMargin = 0.04;
+// Smallest contact breaking threshold [m] (Bullet's gContactBreakingThreshold).
+constexpr double kMinBreakingM = 0.02;
+// Solver iterations per step: Bullet's default 10 leaves a resting box's four corner impulses
+// unconverged (speed ripple ~1e-3); 20 brings the ripple to float rounding (~2e-7).
+constexpr int kSolverIterations = 20;
+
+const BeltSurface* surface_of(const btCollisionObject* object) {
+  if (object == nullptr || object->getUserIndex2() != kBeltSurfaceTag) return nullptr;
+  return static_cast<const BeltSurface*>(object->getUserPointer());
+}
+
+// Callback that was installed before the first BeltWorld; non-belt contacts are passed on to it.
+// Written only under g_callback_mutex when no BeltWorld exists (so no belt contact is in flight).
+ContactAddedCallback g_previous_callback = nullptr;
+std::mutex g_callback_mutex;
+int g_callback_users = 0;  // [worlds] live BeltWorlds
+
+// Called by Bullet for every contact point it adds or refreshes in a pair where one object has
+// CF_CUSTOM_MATERIAL_CALLBACK. Objects arrive in manifold order (body 0 = A, body 1 = B), the
+// order the solver uses: a friction row along d drives d . (v_A - v_B) to m_contactMotion.
+bool belt_contact_added(btManifoldPoint& cp, const btCollisionObjectWrapper* wrap0, int part0,
+                        int index0, const btCollisionObjectWrapper* wrap1, int part1, int index1) {
+  const BeltSurface* belt_b = surface_of(wrap1->getCollisionObject());
+  const BeltSurface* belt_a = belt_b ? nullptr : surface_of(wrap0->getCollisionObject());
+  if (belt_a == nullptr && belt_b == nullptr) {
+    if (g_previous_callback != nullptr) {
+      return g_previous_callback(cp, wrap0, part0, index0, wrap1, part1, index1);
+    }
+    return false;
+  }
+  const BeltSurface& belt = belt_b ? *belt_b : *belt_a;
+  // m_normalWorldOnB points from B towards A; `sign` turns it into the belt's outward normal.
+  const btScalar sign = belt_b ? btScalar(1) : btScalar(-1);
+  const btVector3& normal = cp.m_normalWorldOnB;
+  if (sign * normal.dot(belt.up) < kTopFaceCos) return false;  // side or end face: plain contact
+
+  btVector3 along = belt.direction - normal * normal.dot(belt.direction);
+  along.normalize();
+  cp.m_lateralFrictionDir1 = along;
+  cp.m_lateralFrictionDir2 = along.cross(normal);
+  cp.m_lateralFrictionDir2.normalize();
+  // The part must slide at +speed relative to the belt body: v_part . d = speed. With the belt
+  // as B that is motion +speed; as A, d . (v_belt - v_part) = -speed.
+  cp.m_contactMotion1 = sign * belt.speed;
+  cp.m_contactMotion2 = btScalar(0);
+  cp.m_combinedFriction = belt.friction;
+  cp.m_combinedRestitution = btScalar(0);
+  cp.m_contactPointFlags |= BT_CONTACT_FLAG_LATERAL_FRICTION_INITIALIZED;
+  return true;
+}
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+bool positive(double v) { return std::isfinite(v) && v > 0.0; }
+
+// A box whose contacts break (and whose new contact points merge with the cached ones) within a
+// fixed distance. Bullet's default derives it from the shape size: about 2 mm for a 10 cm box,
+// less than a part slides over the static belt body in one step (4 mm at 1 m/s). Every step's
+// contact points were then new ones, without warm start, and a part rocked on a changing set of
+// 1 to 3 corners with +-3 % speed ripple; with the threshold above the step's slide the four
+// corners persist and the ripple is gone.
+class BoxShape final : public btBoxShape {
+ public:
+  BoxShape(const btVector3& half_extents, btScalar threshold_m)
+      : btBoxShape(half_extents), breaking_threshold_(threshold_m) {}
+  btScalar getContactBreakingThreshold(btScalar) const override { return breaking_threshold_; }
+
+ private:
+  btScalar breaking_threshold_;  // [m]
+};
+
+// A box shape of the given half extents whose margin fits inside it.
+std::unique_ptr<btBoxShape> make_box(double hx, double hy, double hz, double breaking_m) {
+  auto box = std::make_unique<BoxShape>(
+      btVector3(static_cast<btScalar>(hx), static_cast<btScalar>(hy), static_cast<btScalar>(hz)),
+      static_cast<btScalar>(breaking_m));
+  const double margin = std::min(kMaxMargin, 0.25 * std::min({hx, hy, hz}));
+  box->setMargin(static_cast<btScalar>(margin));  // keeps the outer extents
+  return box;
+}
+
+// Contact breaking threshold for a belt of this speed [m]: Bullet's nominal 2 cm, and at least
+// four steps of sliding over the static belt body.
+double breaking_threshold(double speed_mps) {
+  return std::max(kMinBreakingM, 4.0 * std::abs(speed_mps) * BeltWorld::kStepS);
+}
+
+}  // namespace
+
+BeltWorld::CallbackRegistration::CallbackRegistration() {
+  std::lock_guard<std::mutex> lock(g_callback_mutex);
+  if (g_callback_users++ == 0) {
+    g_previous_callback = gContactAddedCallback;
+    gContactAddedCallback = belt_contact_added;
+  }
+}
+
+BeltWorld::CallbackRegistration::~CallbackRegistration() {
+  std::lock_guard<std::mutex> lock(g_callback_mutex);
+  if (--g_callback_users == 0) {
+    // Someone who replaced the callback after us keeps theirs.
+    if (gContactAddedCallback == belt_contact_added) gContactAddedCallback = g_previous_callback;
+    g_previous_callback = nullptr;
+  }
+}
+
+BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
+  require(positive(belt.length_m), "BeltSpec.length_m must be finite and > 0");
+  require(positive(belt.width_m), "BeltSpec.width_m must be finite and > 0");
+  require(positive(belt.height_m), "BeltSpec.height_m must be finite and > 0");
+  require(std::isfinite(belt.speed_mps), "BeltSpec.speed_mps must be finite");
+  require(std::isfinite(belt.friction) && belt.friction >= 0.0,
+          "BeltSpec.friction must be finite and >= 0");
+
+  collision_config_ = std::make_unique<btDefaultCollisionConfiguration>();
+  dispatcher_ = std::make_unique<btCollisionDispatcher>(collision_config_.get());
+  broadphase_ = std::make_unique<btDbvtBroadphase>();
+  solver_ = std::make_unique<btSequentialImpulseConstraintSolver>();
+  world_ = std::make_unique<btDiscreteDynamicsWorld>(dispatcher_.get(), broadphase_.get(),
+                                                     solver_.get(), collision_config_.get());
+  world_->setGravity(btVector3(0, 0, static_cast<btScalar>(-kGravity)));
+  // Use the friction directions and target velocities the callback sets on belt contacts (else
+  // the solver recomputes them from the relative velocity), with a second friction direction
+  // across the belt so parts do not drift sideways.
+  world_->getSolverInfo().m_solverMode |=
+      SOLVER_ENABLE_FRICTION_DIRECTION_CACHING | SOLVER_USE_2_FRICTION_DIRECTIONS;
+  world_->getSolverInfo().m_numIterations = kSolverIterations;
+
+  surface_ = std::make_unique<BeltSurface>();
+  surface_->direction = btVector3(1, 0, 0);
+  surface_->up = btVector3(0, 0, 1);
+  surface_->speed = static_cast<btScalar>(belt.speed_mps);
+  surface_->friction = static_cast<btScalar>(belt.friction);
+
+  belt_shape_ = make_box(0.5 * belt.length_m, 0.5 * belt.width_m, 0.5 * belt.height_m,
+                         breaking_threshold(belt.speed_mps));
+  btTransform at;
+  at.setIdentity();
+  at.setOrigin(btVector3(static_cast<btScalar>(0.5 * belt.length_m), 0,
+                         static_cast<btScalar>(-0.5 * belt.height_m)));
+  btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, belt_shape_.get());
+  info.m_startWorldTransform = at;
+  info.m_friction = surface_->friction;
+  info.m_restitution = 0;
+  belt_body_ = std::make_unique<btRigidBody>(info);
+  belt_body_->setCollisionFlags(belt_body_->getCollisionFlags() |
+                                btCollisionObject::CF_CUSTOM_MATERIAL_CALLBACK);
+  belt_body_->setUserPointer(surface_.get());
+  belt_body_->setUserIndex2(kBeltSurfaceTag);
+  world_->addRigidBody(belt_body_.get());
+}
+
+BeltWorld::~BeltWorld() {
+  // Bodies leave the world before they (and then the world) are destroyed.
+  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) world_->removeRigidBody(it->body.get());
+  world_->removeRigidBody(belt_body_.get());
+}
+
+int BeltWorld::add_part(const PartSpec& part, double x_m) {
+  require(positive(part.size_x) && positive(part.size_y) && positive(part.size_z),
+          "PartSpec sizes must be finite and > 0");
+  require(positive(part.mass_kg), "PartSpec.mass_kg must be finite and > 0");
+  require(std::isfinite(x_m), "add_part: x_m must be finite");
+
+  Part p;
+  p.shape = make_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z,
+                     breaking_threshold(belt_.speed_mps));
+  const auto mass = static_cast<btScalar>(part.mass_kg);
+  btVector3 inertia(0, 0, 0);
+  p.shape->calculateLocalInertia(mass, inertia);
+  btTransform at;
+  at.setIdentity();
+  at.setOrigin(btVector3(static_cast<btScalar>(x_m), 0, static_cast<btScalar>(0.5 * part.size_z)));
+  btRigidBody::btRigidBodyConstructionInfo info(mass, nullptr, p.shape.get(), inertia);
+  info.m_startWorldTransform = at;
+  info.m_friction = surface_->friction;  // part-part contacts; belt contacts are set explicitly
+  info.m_restitution = 0;
+  p.body = std::make_unique<btRigidBody>(info);
+  // Bullet puts bodies slower than 0.8 m/s to sleep after 2 s, which would stop a part riding a
+  // slow belt. Parts stay awake.
+  p.body->setActivationState(DISABLE_DEACTIVATION);
+  world_->addRigidBody(p.body.get());
+  parts_.push_back(std::move(p));
+  return static_cast<int>(parts_.size()) - 1;
+}
+
+void BeltWorld::step() {
+  const auto dt = static_cast<btScalar>(kStepS);
+  // One internal step of exactly dt (the accumulator adds dt and takes dt away again).
+  const int taken = world_->stepSimulation(dt, 1, dt);
+  if (taken != 1) throw std::logic_error("BeltWorld::step: Bullet did not take exactly one step");
+  ++steps_;
+}
+
+double BeltWorld::time_s() const { return static_cast<double>(steps_) * kStepS; }
+
+const btRigidBody& BeltWorld::body_of(int part) const {
+  if (part < 0 || part >= part_count()) {
+    throw std::out_of_range("BeltWorld: no part " + std::to_string(part));
+  }
+  return *parts_[static_cast<size_t>(part)].body;
+}
+
+double BeltWorld::part_x(int part) const {
+  return static_cast<double>(body_of(part).getCenterOfMassPosition().x());
+}
+
+double BeltWorld::part_y(int part) const {
+  return static_cast<double>(body_of(part).getCenterOfMassPosition().y());
+}
+
+double BeltWorld::part_z(int part) const {
+  return static_cast<double>(body_of(part).getCenterOfMassPosition().z());
+}
+
+double BeltWorld::part_speed(int part) const {
+  return static_cast<double>(body_of(part).getLinearVelocity().dot(surface_->direction));
+}
+
+bool BeltWorld::part_on_belt(int part) const {
+  const btRigidBody* body = &body_of(part);
+  const int n = dispatcher_->getNumManifolds();
+  for (int i = 0; i < n; ++i) {
+    const btPersistentManifold* m = dispatcher_->getManifoldByIndexInternal(i);
+    const bool belt_a = m->getBody0() == belt_body_.get() && m->getBody1() == body;
+    const bool belt_b = m->getBody1() == belt_body_.get() && m->getBody0() == body;
+    if (!belt_a && !belt_b) continue;
+    const btScalar sign = belt_b ? btScalar(1) : btScalar(-1);
+    for (int j = 0; j < m->getNumContacts(); ++j) {
+      const btManifoldPoint& cp = m->getContactPoint(j);
+      if (cp.getDistance() <= kTouchDistance &&
+          sign * cp.m_normalWorldOnB.dot(surface_->up) >= kTopFaceCos) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+double simulate_transport_time(const BeltSpec& belt, const PartSpec& part, double max_time_s) {
+  BeltWorld world(belt);
+  const int id = world.add_part(part, 0.5 * part.size_x);
+  const double end = belt.length_m;
+  double x_before = world.part_x(id);  // [m] centre before the current step
+  if (x_before >= end) return 0.0;
+  // Steps that fit in max_time_s (the small slack absorbs rounding of max_time_s / kStepS).
+  const double max_steps = std::floor(max_time_s * BeltWorld::kStepsPerSecond + 1e-9);
+  for (int64_t n = 0; static_cast<double>(n) < max_steps; ++n) {
+    world.step();
+    const double x = world.part_x(id);
+    if (x >= end) {
+      const double fraction = (end - x_before) / (x - x_before);  // in (0, 1]
+      return world.time_s() - (1.0 - fraction) * BeltWorld::kStepS;
+    }
+    // Below the top surface by more than its own height: fell off, will never arrive.
+    if (world.part_z(id) < -part.size_z) return -1.0;
+    x_before = x;
+  }
+  return -1.0;
+}
+
+}  // namespace twin
