@@ -26,9 +26,9 @@ struct Distribution {
   double a = 0.0;
   double b = 0.0;
   double c = 0.0;
-  double lo = 0.0;                                       // truncation floor
-  double hi = std::numeric_limits<double>::infinity();   // truncation ceiling
-  double mean = 0.0;  // analytic mean of the (truncated) distribution [same unit as draws]
+  double lo = 0.0;                                      // truncation floor
+  double hi = std::numeric_limits<double>::infinity();  // truncation ceiling
+  double mean = 0.0;           // analytic mean of the (truncated) distribution [same unit as draws]
   bool interpolate = false;    // empirical only
   std::vector<double> values;  // empirical: observations (sorted when interpolate)
   std::vector<double> cdf;     // empirical: cumulative probability per value, last = 1

@@ -15,8 +15,8 @@ namespace twin {
 inline constexpr int32_t kUnbounded = -1;  // capacity of an unbounded node
 
 struct Position {
-  double x = 0.0, y = 0.0, z = 0.0;               // [m]
-  double yaw_deg = 0.0;                           // [deg]
+  double x = 0.0, y = 0.0, z = 0.0;                 // [m]
+  double yaw_deg = 0.0;                             // [deg]
   double size_x = 0.0, size_y = 0.0, size_z = 0.0;  // [m]; 0 = viewer default
 };
 
@@ -39,19 +39,19 @@ struct Node {
   Distribution transport_time;
   // Source: saturated (infinite supply), or arrivals.
   bool saturated = false;
-  Distribution interarrival;           // [s]
-  bool lose_when_full = false;         // arrivals finding the queue full are lost (else wait)
-  uint32_t batch_size = 1;             // [parts] per arrival
-  uint32_t lot_size = 1;               // [parts] consecutive parts of one product
-  std::vector<uint16_t> mix_product;   // product index per mix entry
-  std::vector<double> mix_cdf;         // cumulative share per mix entry, last = 1
+  Distribution interarrival;          // [s]
+  bool lose_when_full = false;        // arrivals finding the queue full are lost (else wait)
+  uint32_t batch_size = 1;            // [parts] per arrival
+  uint32_t lot_size = 1;              // [parts] consecutive parts of one product
+  std::vector<uint16_t> mix_product;  // product index per mix entry
+  std::vector<double> mix_cdf;        // cumulative share per mix entry, last = 1
   // Stations that take parts from this node, in scene order (index into Model::stations).
   std::vector<uint32_t> consumers;
   // Stations that may put parts here (as output or rework target), in scene order.
   std::vector<uint32_t> producers;
   uint64_t name_key = 0;  // hash_name(name): keys this node's random streams
   Position placement;
-  Position end;           // conveyor end
+  Position end;  // conveyor end
 };
 
 struct FailureSpec {
@@ -66,14 +66,14 @@ enum class Blocking : uint8_t { kAfterService, kBeforeService };
 
 struct Station {
   std::string name;
-  uint32_t first_machine = 0;   // machines of this station are [first_machine, +machine_count)
+  uint32_t first_machine = 0;  // machines of this station are [first_machine, +machine_count)
   uint32_t machine_count = 1;
-  std::vector<uint32_t> inputs;  // node indices; size >= 2 means assembly (one part from each)
-  uint32_t output = 0;           // node index
-  Distribution cycle_time;       // [s]
+  std::vector<uint32_t> inputs;   // node indices; size >= 2 means assembly (one part from each)
+  uint32_t output = 0;            // node index
+  Distribution cycle_time;        // [s]
   double ideal_cycle_time = 0.0;  // [s] cycle_time.mean: the OEE performance reference
   bool has_setup = false;
-  Distribution setup_time;        // [s]
+  Distribution setup_time;  // [s]
   bool setup_on_product_change = false;
   uint32_t setup_every_parts = 0;  // 0 = never by count
   std::vector<FailureSpec> failures;
@@ -82,8 +82,7 @@ struct Station {
   double rework_probability = 0.0;  // [1]
   int32_t rework_node = -1;         // node index, or -1
   // Power draw per mode [kW].
-  double power_busy = 0.0, power_idle = 0.0, power_setup = 0.0, power_down = 0.0,
-         power_off = 0.0;
+  double power_busy = 0.0, power_idle = 0.0, power_setup = 0.0, power_down = 0.0, power_off = 0.0;
   Position placement;
   std::vector<TagSpec> tags;
   uint64_t name_key = 0;  // hash_name(name)
@@ -91,8 +90,8 @@ struct Station {
 
 struct Model {
   std::string name;
-  std::string source_file;  // where the scene came from, for messages
-  uint64_t seed = 0;        // default scenario seed
+  std::string source_file;            // where the scene came from, for messages
+  uint64_t seed = 0;                  // default scenario seed
   std::vector<std::string> products;  // at least one ("default" when the scene names none)
   std::vector<Node> nodes;            // sources, buffers, conveyors, sinks (scene order per kind)
   std::vector<Station> stations;

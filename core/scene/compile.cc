@@ -25,10 +25,14 @@ std::string num(double v) {
   return buf;
 }
 
-std::string at(const std::string& path, int i) { return path + "[" + std::to_string(i) + "]"; }
+std::string at(const std::string& path, int i) {
+  return path + "[" + std::to_string(i) + "]";
+}
 
 // Standard normal CDF.
-double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double phi(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 // Probability mass of N(mu, sigma) inside [lo, hi].
 double normal_mass(double mu, double sigma, double lo, double hi) {
@@ -170,14 +174,15 @@ class Compiler {
           candidates.push_back(n);
         }
       }
-      error(path, role + " '" + name + "' names no " + allowed_words + did_you_mean(name, candidates));
+      error(path,
+            role + " '" + name + "' names no " + allowed_words + did_you_mean(name, candidates));
       references_ok_ = false;
       return -1;
     }
     const NameEntry& e = it->second;
     if (e.is_station) {
-      error(path, role + " '" + name + "' is a station; stations connect through " +
-                      allowed_words + " (add a buffer between them)");
+      error(path, role + " '" + name + "' is a station; stations connect through " + allowed_words +
+                      " (add a buffer between them)");
       references_ok_ = false;
       return -1;
     }
@@ -300,8 +305,8 @@ class Compiler {
         const std::string p = path + ".triangular";
         ok &= non_negative(t.min(), p + ".min", "min (a time)");
         if (ok && !(t.min() <= t.mode() && t.mode() <= t.max())) {
-          error(p, "need min <= mode <= max, got min " + num(t.min()) + ", mode " +
-                       num(t.mode()) + ", max " + num(t.max()));
+          error(p, "need min <= mode <= max, got min " + num(t.min()) + ", mode " + num(t.mode()) +
+                       ", max " + num(t.max()));
           ok = false;
         }
         if (ok) out = make_triangular(t.min(), t.mode(), t.max());
@@ -492,8 +497,8 @@ class Compiler {
     } else if (length_ok && speed_ok && c.length() > 0.0 && c.speed() > 0.0) {
       n.transport_time = make_constant(c.length() / c.speed());
     } else if (length_ok && speed_ok) {
-      error(path + ".transport_time", "conveyor '" + c.name() +
-                                          "' needs transport_time, or length and speed");
+      error(path + ".transport_time",
+            "conveyor '" + c.name() + "' needs transport_time, or length and speed");
     }
     n.name_key = hash_name(n.name);
     n.placement = position(c.placement(), path + ".placement");
@@ -542,9 +547,9 @@ class Compiler {
     }
     for (int j = 0; j < st.input_size(); ++j) {
       const std::string p = at(path + ".input", j);
-      const int32_t node = resolve(st.input(j), p, "input",
-                                   {NodeKind::kSource, NodeKind::kBuffer, NodeKind::kConveyor},
-                                   in_words);
+      const int32_t node =
+          resolve(st.input(j), p, "input",
+                  {NodeKind::kSource, NodeKind::kBuffer, NodeKind::kConveyor}, in_words);
       if (node < 0) continue;
       if (std::find(s.inputs.begin(), s.inputs.end(), static_cast<uint32_t>(node)) !=
           s.inputs.end()) {
@@ -560,9 +565,9 @@ class Compiler {
       error(path + ".output", label + " has no output; name a " + out_words);
       references_ok_ = false;
     } else {
-      const int32_t node = resolve(st.output(), path + ".output", "output",
-                                   {NodeKind::kBuffer, NodeKind::kConveyor, NodeKind::kSink},
-                                   out_words);
+      const int32_t node =
+          resolve(st.output(), path + ".output", "output",
+                  {NodeKind::kBuffer, NodeKind::kConveyor, NodeKind::kSink}, out_words);
       if (node >= 0) {
         s.output = static_cast<uint32_t>(node);
         station_output_ok_.back() = true;
@@ -606,18 +611,19 @@ class Compiler {
       prob_ok &= probability(rw.probability(), path + ".rework.probability");
       s.rework_probability = rw.probability();
       if (!rw.to().empty()) {
-        const int32_t node = resolve(
-            rw.to(), path + ".rework.to", "rework.to",
-            {NodeKind::kSource, NodeKind::kBuffer, NodeKind::kConveyor}, "buffer, conveyor or source");
+        const int32_t node = resolve(rw.to(), path + ".rework.to", "rework.to",
+                                     {NodeKind::kSource, NodeKind::kBuffer, NodeKind::kConveyor},
+                                     "buffer, conveyor or source");
         if (rw.probability() > 0.0) s.rework_node = node;
       } else if (rw.probability() > 0.0) {
-        error(path + ".rework.to", "rework.to is required: name the buffer, conveyor or source "
-                                   "that reworked parts go back to");
+        error(path + ".rework.to",
+              "rework.to is required: name the buffer, conveyor or source "
+              "that reworked parts go back to");
       }
       if (prob_ok && st.scrap_probability() + rw.probability() > 1.0) {
-        error(path + ".rework.probability",
-              "scrap_probability + rework.probability = " +
-                  num(st.scrap_probability() + rw.probability()) + " exceeds 1");
+        error(path + ".rework.probability", "scrap_probability + rework.probability = " +
+                                                num(st.scrap_probability() + rw.probability()) +
+                                                " exceeds 1");
       }
     }
 
@@ -747,8 +753,7 @@ class Compiler {
         const Entry& prev = *last;
         error(at("calendar.breaks", e.index),
               label(e.index) + " (" + num(e.w.start) + " to " + num(e.w.end) + " s) overlaps " +
-                  label(prev.index) + " (" + num(prev.w.start) + " to " + num(prev.w.end) +
-                  " s)");
+                  label(prev.index) + " (" + num(prev.w.start) + " to " + num(prev.w.end) + " s)");
         continue;
       }
       cal.breaks.push_back(e.w);
@@ -758,6 +763,7 @@ class Compiler {
     if (period > 0.0 && cal.off_per_period >= period) {
       error("calendar.breaks", "the breaks fill the whole period; the line would never run");
     }
+    cal.index();  // O(log n) calendar look-ups
   }
 
   // --- whole-line checks -----------------------------------------------------------------------
@@ -792,8 +798,10 @@ class Compiler {
           }
           break;
         case NodeKind::kSink:
-          if (n.producers.empty()) error(path, label + " never receives parts: no station "
-                                                       "outputs to it");
+          if (n.producers.empty())
+            error(path, label +
+                            " never receives parts: no station "
+                            "outputs to it");
           break;
       }
     }
@@ -805,9 +813,9 @@ class Compiler {
   Model& m_;
   std::vector<SceneError>& errors_;
   std::map<std::string, NameEntry> names_;
-  std::vector<std::string> node_path_;  // scene path per node index
+  std::vector<std::string> node_path_;   // scene path per node index
   std::vector<bool> station_output_ok_;  // per station: output resolved
-  bool references_ok_ = true;           // every name reference resolved (else skip flow checks)
+  bool references_ok_ = true;            // every name reference resolved (else skip flow checks)
 };
 
 }  // namespace

@@ -72,8 +72,8 @@ SceneLoadResult load_scene_file(const std::string& path) {
     in.seekg(0, std::ios::beg);
     if (size > kMaxSceneBytes) {
       SceneLoadResult result;
-      result.errors.push_back(file_error(path, "scene file too large (" + std::to_string(size) +
-                                                   " bytes; at most 64 MiB)"));
+      result.errors.push_back(file_error(
+          path, "scene file too large (" + std::to_string(size) + " bytes; at most 64 MiB)"));
       return result;
     }
     std::ostringstream text;

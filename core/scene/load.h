@@ -12,10 +12,10 @@ namespace twin {
 
 struct SceneError {
   std::string file;
-  int line = 0;        // 1-based; 0 when unknown
-  int column = 0;      // 1-based; 0 when unknown
-  std::string path;    // field path, e.g. "stations[3].cycle_time"
-  std::string message; // e.g. "unknown field, did you mean cycle_time?"
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based; 0 when unknown
+  std::string path;     // field path, e.g. "stations[3].cycle_time"
+  std::string message;  // e.g. "unknown field, did you mean cycle_time?"
   // "file:line:column: path: message"
   std::string to_string() const;
 };

@@ -121,8 +121,8 @@ int select_element(const pb::Message& msg, const FieldDescriptor* f, const Segme
     if (v == seg.key_value) return i;
     values.push_back(v);
   }
-  error = shown + ": no element of " + f->name() + " has " + seg.key_field + " '" +
-          seg.key_value + "'" + did_you_mean(seg.key_value, values);
+  error = shown + ": no element of " + f->name() + " has " + seg.key_field + " '" + seg.key_value +
+          "'" + did_you_mean(seg.key_value, values);
   return -1;
 }
 
@@ -176,8 +176,8 @@ bool set_field(scene::Scene& scene, const std::string& assignment, std::string& 
       index = select_element(*msg, f, seg, shown, error);
       if (index < 0) return false;
     } else if (f->is_repeated() && !last) {
-      error = shown_field + ": '" + f->name() + "' is a list; select an element, as " +
-              f->name() + "[0] or " + f->name() + "[name]";
+      error = shown_field + ": '" + f->name() + "' is a list; select an element, as " + f->name() +
+              "[0] or " + f->name() + "[name]";
       return false;
     }
     if (last) {

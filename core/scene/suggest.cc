@@ -42,7 +42,7 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   const std::string* best_candidate = nullptr;
   for (const std::string& c : candidates) {
     const size_t d = edit_distance(w, lower(c));
-    if (d < best && 2 * d < c.size()) {
+    if (d < best && 2 * d <= c.size()) {
       best = d;
       best_candidate = &c;
     }

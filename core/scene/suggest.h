@@ -14,7 +14,7 @@ size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` (compared case-insensitively), or "" when none is close
 // enough to be a likely typo: at most 1 edit for words up to 4 characters, 2 up to 8, else 3,
-// and fewer edits than half the candidate's length. Ties go to the earliest candidate.
+// and at most half the candidate's length in edits. Ties go to the earliest candidate.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 
 // ", did you mean 'x'?" when there is a suggestion, else "".

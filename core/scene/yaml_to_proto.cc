@@ -2,14 +2,17 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <string_view>
 
 #include "core/scene/suggest.h"
@@ -82,7 +85,8 @@ std::string expected_number(const std::string& unit) {
   }
   if (unit == "1") return "expected a number (a fraction such as 0.05, or \"5%\")";
   const auto scales = scales_for(unit);
-  if (!scales.empty()) return "expected a number in " + unit + " (units: " + unit_list(scales) + ")";
+  if (!scales.empty())
+    return "expected a number in " + unit + " (units: " + unit_list(scales) + ")";
   return "expected a number";
 }
 
@@ -289,16 +293,16 @@ class Reader {
   }
 
   // Appends to (kAdd) or replaces an element of (kReplace) repeated field `f`.
-  void read_element(const YAML::Node& value, pb::Message& msg, const FieldDescriptor* f,
-                    Slot slot, const std::string& path) {
+  void read_element(const YAML::Node& value, pb::Message& msg, const FieldDescriptor* f, Slot slot,
+                    const std::string& path) {
     const pb::Reflection* r = msg.GetReflection();
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       pb::Message* sub = slot.mode == Slot::kAdd ? r->AddMessage(&msg, f)
                                                  : r->MutableRepeatedMessage(&msg, f, slot.index);
       sub->Clear();
       if (!value.IsDefined() || value.IsNull()) {
-        error(value.Mark(), path, "empty list element; expected a mapping of " +
-                                      f->message_type()->name() + " fields");
+        error(value.Mark(), path,
+              "empty list element; expected a mapping of " + f->message_type()->name() + " fields");
         return;
       }
       read_message(value, *sub, path);
@@ -393,12 +397,14 @@ class Reader {
         err = parse_number(text, unit, v);
         if (!err.empty()) break;
         if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
-          store(slot, [&] { r->SetDouble(&msg, f, v); }, [&] { r->AddDouble(&msg, f, v); },
-                [&] { r->SetRepeatedDouble(&msg, f, slot.index, v); });
+          store(
+              slot, [&] { r->SetDouble(&msg, f, v); }, [&] { r->AddDouble(&msg, f, v); },
+              [&] { r->SetRepeatedDouble(&msg, f, slot.index, v); });
         } else {
           const float fv = static_cast<float>(v);
-          store(slot, [&] { r->SetFloat(&msg, f, fv); }, [&] { r->AddFloat(&msg, f, fv); },
-                [&] { r->SetRepeatedFloat(&msg, f, slot.index, fv); });
+          store(
+              slot, [&] { r->SetFloat(&msg, f, fv); }, [&] { r->AddFloat(&msg, f, fv); },
+              [&] { r->SetRepeatedFloat(&msg, f, slot.index, fv); });
         }
         break;
       }
@@ -414,11 +420,13 @@ class Reader {
             break;
           }
           const auto iv = static_cast<int32_t>(v);
-          store(slot, [&] { r->SetInt32(&msg, f, iv); }, [&] { r->AddInt32(&msg, f, iv); },
-                [&] { r->SetRepeatedInt32(&msg, f, slot.index, iv); });
+          store(
+              slot, [&] { r->SetInt32(&msg, f, iv); }, [&] { r->AddInt32(&msg, f, iv); },
+              [&] { r->SetRepeatedInt32(&msg, f, slot.index, iv); });
         } else {
-          store(slot, [&] { r->SetInt64(&msg, f, v); }, [&] { r->AddInt64(&msg, f, v); },
-                [&] { r->SetRepeatedInt64(&msg, f, slot.index, v); });
+          store(
+              slot, [&] { r->SetInt64(&msg, f, v); }, [&] { r->AddInt64(&msg, f, v); },
+              [&] { r->SetRepeatedInt64(&msg, f, slot.index, v); });
         }
         break;
       }
@@ -434,11 +442,13 @@ class Reader {
             break;
           }
           const auto uv = static_cast<uint32_t>(v);
-          store(slot, [&] { r->SetUInt32(&msg, f, uv); }, [&] { r->AddUInt32(&msg, f, uv); },
-                [&] { r->SetRepeatedUInt32(&msg, f, slot.index, uv); });
+          store(
+              slot, [&] { r->SetUInt32(&msg, f, uv); }, [&] { r->AddUInt32(&msg, f, uv); },
+              [&] { r->SetRepeatedUInt32(&msg, f, slot.index, uv); });
         } else {
-          store(slot, [&] { r->SetUInt64(&msg, f, v); }, [&] { r->AddUInt64(&msg, f, v); },
-                [&] { r->SetRepeatedUInt64(&msg, f, slot.index, v); });
+          store(
+              slot, [&] { r->SetUInt64(&msg, f, v); }, [&] { r->AddUInt64(&msg, f, v); },
+              [&] { r->SetRepeatedUInt64(&msg, f, slot.index, v); });
         }
         break;
       }
@@ -453,14 +463,16 @@ class Reader {
           err = "expected true or false, got '" + text + "'";
           break;
         }
-        store(slot, [&] { r->SetBool(&msg, f, v); }, [&] { r->AddBool(&msg, f, v); },
-              [&] { r->SetRepeatedBool(&msg, f, slot.index, v); });
+        store(
+            slot, [&] { r->SetBool(&msg, f, v); }, [&] { r->AddBool(&msg, f, v); },
+            [&] { r->SetRepeatedBool(&msg, f, slot.index, v); });
         break;
       }
       case FieldDescriptor::CPPTYPE_ENUM: {
         std::string t(trim(text));
         for (char& c : t) {
-          c = c == '-' || c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          c = c == '-' || c == ' ' ? '_'
+                                   : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         }
         const pb::EnumValueDescriptor* e = f->enum_type()->FindValueByName(t);
         if (e == nullptr) {
@@ -470,18 +482,20 @@ class Reader {
           }
           std::string hint = did_you_mean(lower(trim(text)), names);
           if (!hint.empty()) hint = ";" + hint.substr(1);
-          err = "unknown value '" + text + "' for " + f->name() + "; allowed: " +
-                enum_names(f->enum_type()) + hint;
+          err = "unknown value '" + text + "' for " + f->name() +
+                "; allowed: " + enum_names(f->enum_type()) + hint;
           break;
         }
         const int v = e->number();
-        store(slot, [&] { r->SetEnumValue(&msg, f, v); }, [&] { r->AddEnumValue(&msg, f, v); },
-              [&] { r->SetRepeatedEnumValue(&msg, f, slot.index, v); });
+        store(
+            slot, [&] { r->SetEnumValue(&msg, f, v); }, [&] { r->AddEnumValue(&msg, f, v); },
+            [&] { r->SetRepeatedEnumValue(&msg, f, slot.index, v); });
         break;
       }
       case FieldDescriptor::CPPTYPE_STRING:
-        store(slot, [&] { r->SetString(&msg, f, text); }, [&] { r->AddString(&msg, f, text); },
-              [&] { r->SetRepeatedString(&msg, f, slot.index, text); });
+        store(
+            slot, [&] { r->SetString(&msg, f, text); }, [&] { r->AddString(&msg, f, text); },
+            [&] { r->SetRepeatedString(&msg, f, slot.index, text); });
         break;
       case FieldDescriptor::CPPTYPE_MESSAGE:
         err = "internal: scalar for a message field";
@@ -536,6 +550,50 @@ class Reader {
   std::vector<SceneError>& errors_;
 };
 
+// Scans the documents of a YAML stream without building nodes, up to a few: whether each has
+// content, and where it starts. yaml-cpp 0.7 reports endless empty documents for a stray ','
+// at block level (YAML::LoadAll then runs out of memory), hence the cap.
+class DocumentScanner : public YAML::EventHandler {
+ public:
+  struct Document {
+    bool has_content = false;
+    YAML::Mark mark;  // first content, or the document start
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    documents.push_back({false, mark});
+    depth_ = 0;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { content(mark, depth_ > 0); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark, true); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    content(mark, true);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    content(mark, true);
+    ++depth_;
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    content(mark, true);
+    ++depth_;
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void content(const YAML::Mark& mark, bool real) {
+    if (documents.empty() || !real || documents.back().has_content) return;
+    documents.back().has_content = true;
+    documents.back().mark = mark;
+  }
+  int depth_ = 0;
+};
+
 SceneError make_error(const std::string& file, int line, int column, std::string message) {
   SceneError e;
   e.file = file;
@@ -567,28 +625,50 @@ bool yaml_to_message(const std::string& yaml_text, const std::string& file_name,
   FieldLocations local;
   FieldLocations* locs = locations ? locations : &local;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
-    while (!docs.empty() && docs.back().IsNull()) docs.pop_back();
-    if (docs.empty()) {
-      errors.push_back(make_error(file_name, 0, 0, "empty scene: the file holds no YAML content"));
+    constexpr size_t kMaxDocuments = 4;
+    DocumentScanner scanner;
+    {
+      std::istringstream stream(yaml_text);
+      YAML::Parser parser(stream);
+      while (scanner.documents.size() < kMaxDocuments && parser.HandleNextDocument(scanner)) {
+      }
+    }
+    const auto& scanned = scanner.documents;
+    // Real files do not hold that many documents, the last one empty: the parser is stuck.
+    const bool runaway = scanned.size() >= kMaxDocuments && !scanned.back().has_content;
+    if (runaway) {
+      const YAML::Mark m = scanned.back().mark;
+      errors.push_back(make_error(file_name, m.is_null() ? 0 : m.line + 1,
+                                  m.is_null() ? 0 : m.column + 1,
+                                  "YAML syntax error: unexpected token outside any collection"));
       return false;
     }
-    if (docs.size() > 1) {
-      const YAML::Mark m = docs[1].Mark();
+    for (size_t i = 1; i < scanned.size(); ++i) {
+      if (!scanned[i].has_content) continue;
+      const YAML::Mark m = scanned[i].mark;
       errors.push_back(make_error(file_name, m.is_null() ? 0 : m.line + 1,
                                   m.is_null() ? 0 : m.column + 1,
                                   "a scene file holds one YAML document; found more after '---'"));
+      break;
+    }
+    const YAML::Node doc = YAML::Load(yaml_text);
+    if (!doc.IsDefined() || doc.IsNull()) {
+      if (errors.size() == before) {
+        errors.push_back(
+            make_error(file_name, 0, 0, "empty scene: the file holds no YAML content"));
+      }
+      return false;
     }
     Reader reader(file_name, locs, errors);
-    if (!docs[0].IsMap()) {
-      const YAML::Mark m = docs[0].Mark();
+    if (!doc.IsMap()) {
+      const YAML::Mark m = doc.Mark();
       errors.push_back(make_error(file_name, m.is_null() ? 0 : m.line + 1,
                                   m.is_null() ? 0 : m.column + 1,
                                   "expected a mapping of " + message.GetDescriptor()->name() +
-                                      " fields at the top level, got " + describe(docs[0])));
+                                      " fields at the top level, got " + describe(doc)));
       return false;
     }
-    reader.read_message(docs[0], message, "");
+    reader.read_message(doc, message, "");
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int column = e.mark.is_null() ? 0 : e.mark.column + 1;

@@ -10,9 +10,9 @@
 namespace twin {
 
 struct Event {
-  double time = 0.0;    // [s] working time at which the event happens
-  uint64_t order = 0;   // priority (top 8 bits) and sequence number (low 56 bits)
-  uint32_t what = 0;    // event type (top 8 bits) and entity index (low 24 bits)
+  double time = 0.0;        // [s] working time at which the event happens
+  uint64_t order = 0;       // priority (top 8 bits) and sequence number (low 56 bits)
+  uint32_t what = 0;        // event type (top 8 bits) and entity index (low 24 bits)
   uint32_t generation = 0;  // entity's generation when scheduled; stale events are skipped
 
   uint32_t type() const { return what >> 24; }

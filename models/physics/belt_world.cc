@@ -31,8 +31,6 @@ constexpr btScalar kTopFaceCos = btScalar(0.7);
 constexpr btScalar kTouchDistance = btScalar(1e-3);
 // Largest collision margin; shrunk for small boxes so the margin never exceeds the box [m].
 constexpr double kMaxMargin = 0.04;
-// Smallest contact breaking threshold [m] (Bullet's gContactBreakingThreshold).
-constexpr double kMinBreakingM = 0.02;
 // Solver iterations per step: Bullet's default 10 leaves a resting box's four corner impulses
 // unconverged (speed ripple ~1e-3); 20 brings the ripple to float rounding (~2e-7).
 constexpr int kSolverIterations = 20;
@@ -86,38 +84,17 @@ void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-bool positive(double v) { return std::isfinite(v) && v > 0.0; }
-
-// A box whose contacts break (and whose new contact points merge with the cached ones) within a
-// fixed distance. Bullet's default derives it from the shape size: about 2 mm for a 10 cm box,
-// less than a part slides over the static belt body in one step (4 mm at 1 m/s). Every step's
-// contact points were then new ones, without warm start, and a part rocked on a changing set of
-// 1 to 3 corners with +-3 % speed ripple; with the threshold above the step's slide the four
-// corners persist and the ripple is gone.
-class BoxShape final : public btBoxShape {
- public:
-  BoxShape(const btVector3& half_extents, btScalar threshold_m)
-      : btBoxShape(half_extents), breaking_threshold_(threshold_m) {}
-  btScalar getContactBreakingThreshold(btScalar) const override { return breaking_threshold_; }
-
- private:
-  btScalar breaking_threshold_;  // [m]
-};
+bool positive(double v) {
+  return std::isfinite(v) && v > 0.0;
+}
 
 // A box shape of the given half extents whose margin fits inside it.
-std::unique_ptr<btBoxShape> make_box(double hx, double hy, double hz, double breaking_m) {
-  auto box = std::make_unique<BoxShape>(
-      btVector3(static_cast<btScalar>(hx), static_cast<btScalar>(hy), static_cast<btScalar>(hz)),
-      static_cast<btScalar>(breaking_m));
+std::unique_ptr<btBoxShape> make_box(double hx, double hy, double hz) {
+  auto box = std::make_unique<btBoxShape>(
+      btVector3(static_cast<btScalar>(hx), static_cast<btScalar>(hy), static_cast<btScalar>(hz)));
   const double margin = std::min(kMaxMargin, 0.25 * std::min({hx, hy, hz}));
   box->setMargin(static_cast<btScalar>(margin));  // keeps the outer extents
   return box;
-}
-
-// Contact breaking threshold for a belt of this speed [m]: Bullet's nominal 2 cm, and at least
-// four steps of sliding over the static belt body.
-double breaking_threshold(double speed_mps) {
-  return std::max(kMinBreakingM, 4.0 * std::abs(speed_mps) * BeltWorld::kStepS);
 }
 
 }  // namespace
@@ -149,6 +126,15 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
 
   collision_config_ = std::make_unique<btDefaultCollisionConfiguration>();
   dispatcher_ = std::make_unique<btCollisionDispatcher>(collision_config_.get());
+  // Contact points break (and new ones merge with cached ones) within a fixed distance, Bullet's
+  // gContactBreakingThreshold (2 cm), instead of one relative to the shape size: about 2 mm for
+  // a 10 cm box, less than a part slides over the static belt body in one step (4 mm at 1 m/s).
+  // With the relative threshold every step's contact points were new ones, not warm-started, and
+  // a part rocked on a changing set of 1 to 3 corners with a speed ripple of +-3 %. With 2 cm
+  // the four corners persist for belts up to ~4 m/s and the ripple is gone.
+  dispatcher_->setDispatcherFlags(
+      dispatcher_->getDispatcherFlags() &
+      ~btCollisionDispatcher::CD_USE_RELATIVE_CONTACT_BREAKING_THRESHOLD);
   broadphase_ = std::make_unique<btDbvtBroadphase>();
   solver_ = std::make_unique<btSequentialImpulseConstraintSolver>();
   world_ = std::make_unique<btDiscreteDynamicsWorld>(dispatcher_.get(), broadphase_.get(),
@@ -167,8 +153,7 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
   surface_->speed = static_cast<btScalar>(belt.speed_mps);
   surface_->friction = static_cast<btScalar>(belt.friction);
 
-  belt_shape_ = make_box(0.5 * belt.length_m, 0.5 * belt.width_m, 0.5 * belt.height_m,
-                         breaking_threshold(belt.speed_mps));
+  belt_shape_ = make_box(0.5 * belt.length_m, 0.5 * belt.width_m, 0.5 * belt.height_m);
   btTransform at;
   at.setIdentity();
   at.setOrigin(btVector3(static_cast<btScalar>(0.5 * belt.length_m), 0,
@@ -187,7 +172,8 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
 
 BeltWorld::~BeltWorld() {
   // Bodies leave the world before they (and then the world) are destroyed.
-  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) world_->removeRigidBody(it->body.get());
+  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it)
+    world_->removeRigidBody(it->body.get());
   world_->removeRigidBody(belt_body_.get());
 }
 
@@ -198,8 +184,7 @@ int BeltWorld::add_part(const PartSpec& part, double x_m) {
   require(std::isfinite(x_m), "add_part: x_m must be finite");
 
   Part p;
-  p.shape = make_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z,
-                     breaking_threshold(belt_.speed_mps));
+  p.shape = make_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z);
   const auto mass = static_cast<btScalar>(part.mass_kg);
   btVector3 inertia(0, 0, 0);
   p.shape->calculateLocalInertia(mass, inertia);
@@ -227,7 +212,9 @@ void BeltWorld::step() {
   ++steps_;
 }
 
-double BeltWorld::time_s() const { return static_cast<double>(steps_) * kStepS; }
+double BeltWorld::time_s() const {
+  return static_cast<double>(steps_) * kStepS;
+}
 
 const btRigidBody& BeltWorld::body_of(int part) const {
   if (part < 0 || part >= part_count()) {

@@ -48,7 +48,7 @@ struct BeltSurface;
 
 class BeltWorld {
  public:
-  static constexpr int kStepsPerSecond = 240;  // [1/s] fixed step rate
+  static constexpr int kStepsPerSecond = 240;              // [1/s] fixed step rate
   static constexpr double kStepS = 1.0 / kStepsPerSecond;  // [s] fixed step
   static constexpr double kGravity = 9.81;                 // [m/s^2] magnitude, along -z
 
@@ -71,7 +71,7 @@ class BeltWorld {
   // Advances the world by one fixed step of kStepS.
   void step();
 
-  double time_s() const;             // [s] simulated time: steps taken * kStepS
+  double time_s() const;                    // [s] simulated time: steps taken * kStepS
   int64_t steps() const { return steps_; }  // [steps] taken since construction
   int part_count() const { return static_cast<int>(parts_.size()); }
   double part_x(int part) const;      // [m] centre of mass, along the belt
@@ -85,7 +85,10 @@ class BeltWorld {
 
  private:
   // Keeps Bullet's global gContactAddedCallback pointing at the belt callback while at least one
-  // BeltWorld exists, and restores the previous callback after the last one is gone.
+  // BeltWorld exists, and restores the previous callback after the last one is gone. Contacts
+  // that involve no belt are passed on to the previous callback. The count is mutex-protected,
+  // but Bullet reads the global unsynchronized: do not create the first or destroy the last
+  // BeltWorld while another thread steps a Bullet world.
   class CallbackRegistration {
    public:
     CallbackRegistration();
@@ -105,17 +108,17 @@ class BeltWorld {
   // Bullet object, the world outlives its bodies (which ~BeltWorld removes from it first), and
   // the shapes outlive the bodies that use them.
   CallbackRegistration registration_;
-  BeltSpec belt_;                                                        // belt as given
-  int64_t steps_ = 0;                                                    // [steps] taken
+  BeltSpec belt_;                                                      // belt as given
+  int64_t steps_ = 0;                                                  // [steps] taken
   std::unique_ptr<btDefaultCollisionConfiguration> collision_config_;  // collision algorithms
   std::unique_ptr<btCollisionDispatcher> dispatcher_;                  // narrow phase
   std::unique_ptr<btDbvtBroadphase> broadphase_;                       // AABB tree broad phase
   std::unique_ptr<btSequentialImpulseConstraintSolver> solver_;        // contact solver
   std::unique_ptr<btDiscreteDynamicsWorld> world_;                     // owns no objects
-  std::unique_ptr<BeltSurface> surface_;     // belt's contact data (its user pointer)
-  std::unique_ptr<btBoxShape> belt_shape_;   // belt box, half extents [m]
-  std::unique_ptr<btRigidBody> belt_body_;   // static belt body, custom material callback
-  std::vector<Part> parts_;                  // parts in order of add_part (n_parts)
+  std::unique_ptr<BeltSurface> surface_;    // belt's contact data (its user pointer)
+  std::unique_ptr<btBoxShape> belt_shape_;  // belt box, half extents [m]
+  std::unique_ptr<btRigidBody> belt_body_;  // static belt body, custom material callback
+  std::vector<Part> parts_;                 // parts in order of add_part (n_parts)
 };
 
 // Puts one part of `part` at rest on an otherwise empty belt, its rear face at the belt's start

@@ -50,7 +50,7 @@ std::vector<BottleneckShare> analyze_bottlenecks(std::span<const ActivePeriod> p
     if (a.is_start != b.is_start) return !a.is_start;  // ends first
     return a.period < b.period;
   });
-  std::vector<uint32_t> open;  // periods covering the current segment
+  std::vector<uint32_t> open;      // periods covering the current segment
   std::vector<uint32_t> sequence;  // bottleneck periods in time order, each once
   std::vector<uint8_t> seen(clipped.size(), 0);
   for (size_t i = 0; i < boundaries.size(); ++i) {

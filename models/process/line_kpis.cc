@@ -10,12 +10,18 @@ namespace twin {
 
 const char* mode_name(Mode mode) {
   switch (mode) {
-    case Mode::kBusy: return "busy";
-    case Mode::kStarved: return "starved";
-    case Mode::kBlocked: return "blocked";
-    case Mode::kDown: return "down";
-    case Mode::kSetup: return "setup";
-    case Mode::kOff: return "off";
+    case Mode::kBusy:
+      return "busy";
+    case Mode::kStarved:
+      return "starved";
+    case Mode::kBlocked:
+      return "blocked";
+    case Mode::kDown:
+      return "down";
+    case Mode::kSetup:
+      return "setup";
+    case Mode::kOff:
+      return "off";
   }
   return "?";
 }
@@ -25,7 +31,9 @@ namespace {
 constexpr double kSecondsPerHour = 3600.0;
 constexpr double kSecondsPerHourKw = 3600.0;  // kW x s -> kWh
 
-double ratio(double num, double den, double if_empty) { return den > 0.0 ? num / den : if_empty; }
+double ratio(double num, double den, double if_empty) {
+  return den > 0.0 ? num / den : if_empty;
+}
 
 }  // namespace
 
@@ -52,8 +60,7 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
       periods.push_back({s.active_since[m], s.now, m});
     }
   }
-  const std::vector<BottleneckShare> shares =
-      analyze_bottlenecks(periods, nm, s.warmup_end, s.now);
+  const std::vector<BottleneckShare> shares = analyze_bottlenecks(periods, nm, s.warmup_end, s.now);
 
   k.machines.resize(nm);
   for (uint32_t m = 0; m < nm; ++m) {
@@ -75,10 +82,10 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
     const double operating = working - down - setup;
     mk.utilization = ratio(busy, working, 0.0);
     mk.availability = ratio(operating, working, 0.0);
-    mk.performance = ratio(st.ideal_cycle_time * static_cast<double>(mk.parts_completed),
-                           operating, 0.0);
-    mk.quality = ratio(static_cast<double>(mk.parts_good),
-                       static_cast<double>(mk.parts_completed), 1.0);
+    mk.performance =
+        ratio(st.ideal_cycle_time * static_cast<double>(mk.parts_completed), operating, 0.0);
+    mk.quality =
+        ratio(static_cast<double>(mk.parts_good), static_cast<double>(mk.parts_completed), 1.0);
     mk.oee = mk.availability * mk.performance * mk.quality;
     const double idle = t[static_cast<int>(Mode::kStarved)] + t[static_cast<int>(Mode::kBlocked)];
     mk.energy_kwh = (st.power_busy * busy + st.power_idle * idle + st.power_setup * setup +
@@ -116,8 +123,8 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
     sk.availability /= c;
     sk.performance =
         ratio(st.ideal_cycle_time * static_cast<double>(sk.parts_completed), operating, 0.0);
-    sk.quality = ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed),
-                       1.0);
+    sk.quality =
+        ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed), 1.0);
     sk.oee = sk.availability * sk.performance * sk.quality;
     sk.throughput_per_h = ratio(static_cast<double>(sk.parts_good), hours, 0.0);
     const double share = sk.bottleneck_sole + sk.bottleneck_shifting;
@@ -132,8 +139,8 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
   uint64_t finished = 0;
   for (size_t n = 0; n < model.nodes.size(); ++n) {
     NodeKpis& nk = k.nodes[n];
-    const double area = s.level_area[n] + static_cast<double>(s.contents[n].count) *
-                                              (s.now - s.level_since[n]);
+    const double area =
+        s.level_area[n] + static_cast<double>(s.contents[n].count) * (s.now - s.level_since[n]);
     nk.mean_level = ratio(area, window, 0.0);
     nk.max_level = s.level_max[n];
     nk.parts_in = s.parts_in[n];
@@ -192,7 +199,8 @@ std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& k) {
     add(p + "bottleneck_sole", s.bottleneck_sole);
     add(p + "bottleneck_shifting", s.bottleneck_shifting);
     for (int md = 0; md < kModeCount; ++md) {
-      add(p + "share." + mode_name(static_cast<Mode>(md)), ratio(s.time_in_mode[md], l.window_s, 0.0));
+      add(p + "share." + mode_name(static_cast<Mode>(md)),
+          ratio(s.time_in_mode[md], l.window_s, 0.0));
     }
   }
   for (size_t n = 0; n < model.nodes.size(); ++n) {

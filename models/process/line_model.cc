@@ -25,14 +25,22 @@ enum EventType : uint32_t {
 // Priority at equal times (lower first).
 uint32_t priority_of(uint32_t type) {
   switch (type) {
-    case kRepairEnd: return 0;
-    case kSegmentEnd: return 1;
-    case kConveyorReady: return 2;
-    case kTimeFailure: return 3;
-    case kArrival: return 4;
-    case kWarmupEnd: return 250;
-    case kBreakStart: return 251;
-    default: return 200;
+    case kRepairEnd:
+      return 0;
+    case kSegmentEnd:
+      return 1;
+    case kConveyorReady:
+      return 2;
+    case kTimeFailure:
+      return 3;
+    case kArrival:
+      return 4;
+    case kWarmupEnd:
+      return 250;
+    case kBreakStart:
+      return 251;
+    default:
+      return 200;
   }
 }
 
@@ -80,7 +88,8 @@ class LineSim {
   void set_mode(uint32_t machine, Mode mode);
   void close_active_period(uint32_t machine);
   void touch_level(uint32_t node) {
-    s_.level_area[node] += static_cast<double>(s_.contents[node].count) * (s_.now - s_.level_since[node]);
+    s_.level_area[node] +=
+        static_cast<double>(s_.contents[node].count) * (s_.now - s_.level_since[node]);
     s_.level_since[node] = s_.now;
   }
   void change_wip(int64_t delta) {
@@ -139,7 +148,8 @@ void LineSim::close_active_period(uint32_t machine) {
     s_.oldest_active = -1;
     for (uint32_t m = 0; m < m_.machine_count(); ++m) {
       if (s_.active_since[m] >= 0.0 &&
-          (s_.oldest_active < 0 || s_.active_since[m] < s_.active_since[static_cast<uint32_t>(s_.oldest_active)])) {
+          (s_.oldest_active < 0 ||
+           s_.active_since[m] < s_.active_since[static_cast<uint32_t>(s_.oldest_active)])) {
         s_.oldest_active = static_cast<int32_t>(m);
       }
     }
@@ -301,9 +311,10 @@ void LineSim::try_start(uint32_t machine) {
   ++s_.started[machine];
   const bool product_changed =
       s_.last_product[machine] >= 0 && s_.last_product[machine] != static_cast<int32_t>(p.product);
-  const bool setup = st.has_setup && ((st.setup_on_product_change && product_changed) ||
-                                      (st.setup_every_parts > 0 &&
-                                       s_.parts_since_setup[machine] >= st.setup_every_parts));
+  const bool setup =
+      st.has_setup &&
+      ((st.setup_on_product_change && product_changed) ||
+       (st.setup_every_parts > 0 && s_.parts_since_setup[machine] >= st.setup_every_parts));
   s_.last_product[machine] = p.product;
   if (setup) {
     s_.parts_since_setup[machine] = 0;
@@ -432,8 +443,8 @@ void LineSim::fail(uint32_t machine, uint32_t failure) {
     ++s_.failure_generation[f];
   }
   set_mode(machine, Mode::kDown);
-  const double ttr = sample(st.failures[s_.failure_spec[failure]].time_to_repair,
-                            s_.rng_failure[2 * failure + 1]);
+  const double ttr =
+      sample(st.failures[s_.failure_spec[failure]].time_to_repair, s_.rng_failure[2 * failure + 1]);
   s_.events.push(s_.now + ttr, kRepairEnd, machine, priority_of(kRepairEnd), 0);
 }
 
@@ -578,12 +589,23 @@ void LineSim::handle(const Event& e) {
         fail(s_.failure_machine[e.entity()], e.entity());
       }
       break;
-    case kRepairEnd: end_repair(e.entity()); break;
-    case kArrival: arrive(e.entity()); break;
-    case kConveyorReady: notify(kPartAvailable, e.entity()); break;
-    case kBreakStart: break_start(); break;
-    case kWarmupEnd: warmup_end(); break;
-    default: break;
+    case kRepairEnd:
+      end_repair(e.entity());
+      break;
+    case kArrival:
+      arrive(e.entity());
+      break;
+    case kConveyorReady:
+      notify(kPartAvailable, e.entity());
+      break;
+    case kBreakStart:
+      break_start();
+      break;
+    case kWarmupEnd:
+      warmup_end();
+      break;
+    default:
+      break;
   }
 }
 
@@ -592,10 +614,17 @@ void LineSim::drain() {
     const uint32_t notice = s_.pending[i];
     const uint32_t index = notice & ~kNoticeMask;
     switch (notice & kNoticeMask) {
-      case kPartAvailable: on_part_available(index); break;
-      case kSpaceFreed: on_space_freed(index); break;
-      case kMachineFree: try_start(index); break;
-      default: break;
+      case kPartAvailable:
+        on_part_available(index);
+        break;
+      case kSpaceFreed:
+        on_space_freed(index);
+        break;
+      case kMachineFree:
+        try_start(index);
+        break;
+      default:
+        break;
     }
   }
   s_.pending.clear();
@@ -677,16 +706,21 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
     for (uint32_t k = 0; k < st.machine_count; ++k) {
       const uint32_t m = st.first_machine + k;
       const uint64_t entity = mix64(st.name_key + k);
-      s.rng_machine[3 * m].reseed(Rng::stream_seed(options.seed, options.replication, entity, kStreamCycle));
-      s.rng_machine[3 * m + 1].reseed(Rng::stream_seed(options.seed, options.replication, entity, kStreamSetup));
-      s.rng_machine[3 * m + 2].reseed(Rng::stream_seed(options.seed, options.replication, entity, kStreamQuality));
+      s.rng_machine[3 * m].reseed(
+          Rng::stream_seed(options.seed, options.replication, entity, kStreamCycle));
+      s.rng_machine[3 * m + 1].reseed(
+          Rng::stream_seed(options.seed, options.replication, entity, kStreamSetup));
+      s.rng_machine[3 * m + 2].reseed(
+          Rng::stream_seed(options.seed, options.replication, entity, kStreamQuality));
       s.failure_offset[m] = static_cast<uint32_t>(s.failure_machine.size());
       for (uint32_t f = 0; f < st.failures.size(); ++f) {
         s.failure_machine.push_back(m);
         s.failure_spec.push_back(f);
         const uint64_t fkey = mix64(entity ^ st.failures[f].name_key);
-        s.rng_failure.emplace_back(Rng::stream_seed(options.seed, options.replication, fkey, kStreamTtf));
-        s.rng_failure.emplace_back(Rng::stream_seed(options.seed, options.replication, fkey, kStreamTtr));
+        s.rng_failure.emplace_back(
+            Rng::stream_seed(options.seed, options.replication, fkey, kStreamTtf));
+        s.rng_failure.emplace_back(
+            Rng::stream_seed(options.seed, options.replication, fkey, kStreamTtr));
       }
     }
   }
@@ -704,7 +738,8 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
   s.waiter_offset.assign(nn + 1, 0);
   for (size_t n = 0; n < nn; ++n) {
     uint32_t slots = 0;
-    for (uint32_t st_index : model.nodes[n].producers) slots += model.stations[st_index].machine_count;
+    for (uint32_t st_index : model.nodes[n].producers)
+      slots += model.stations[st_index].machine_count;
     s.waiter_offset[n + 1] = s.waiter_offset[n] + std::max(slots, 1u);
   }
   s.waiter_slots.assign(s.waiter_offset[nn], 0);
@@ -725,8 +760,10 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
   s.rng_node.resize(2 * nn);
   for (size_t n = 0; n < nn; ++n) {
     const uint64_t key = model.nodes[n].name_key;
-    s.rng_node[2 * n].reseed(Rng::stream_seed(options.seed, options.replication, key, kStreamArrival));
-    s.rng_node[2 * n + 1].reseed(Rng::stream_seed(options.seed, options.replication, key, kStreamMix));
+    s.rng_node[2 * n].reseed(
+        Rng::stream_seed(options.seed, options.replication, key, kStreamArrival));
+    s.rng_node[2 * n + 1].reseed(
+        Rng::stream_seed(options.seed, options.replication, key, kStreamMix));
   }
 
   s.wip = 0;

@@ -24,18 +24,18 @@ std::string dump(const std::vector<SceneError>& errors) {
 
 // A valid two-station line. Cases append lines from line 13 on, inside station S2.
 const std::string kBase =
-    "sources: [{name: In}]\n"                 // 1
-    "buffers: [{name: B1, capacity: 5}]\n"    // 2
-    "sinks: [{name: Out}]\n"                  // 3
-    "stations:\n"                             // 4
-    "  - name: S1\n"                          // 5
-    "    input: In\n"                         // 6
-    "    output: B1\n"                        // 7
-    "    cycle_time: 10\n"                    // 8
-    "  - name: S2\n"                          // 9
-    "    input: B1\n"                         // 10
-    "    output: Out\n"                       // 11
-    "    cycle_time: 12\n";                   // 12
+    "sources: [{name: In}]\n"               // 1
+    "buffers: [{name: B1, capacity: 5}]\n"  // 2
+    "sinks: [{name: Out}]\n"                // 3
+    "stations:\n"                           // 4
+    "  - name: S1\n"                        // 5
+    "    input: In\n"                       // 6
+    "    output: B1\n"                      // 7
+    "    cycle_time: 10\n"                  // 8
+    "  - name: S2\n"                        // 9
+    "    input: B1\n"                       // 10
+    "    output: Out\n"                     // 11
+    "    cycle_time: 12\n";                 // 12
 
 struct BadCase {
   const char* name;
@@ -49,11 +49,13 @@ std::vector<BadCase> bad_cases() {
   return {
       // --- names -------------------------------------------------------------------------------
       {"duplicate name across kinds",
-       "sources: [{name: In}]\nbuffers: [{name: B1, initial: 1}, {name: In}]\nsinks: [{name: Out}]\n"
+       "sources: [{name: In}]\nbuffers: [{name: B1, initial: 1}, {name: In}]\nsinks: [{name: "
+       "Out}]\n"
        "stations: [{name: S, input: [In, B1], output: Out, cycle_time: 1}]\n",
        "buffers[1].name", 2, "duplicate name 'In', already used by sources[0]"},
-      {"station named like a buffer", kBase + "  - name: B1\n    input: In\n    output: B1\n"
-                                              "    cycle_time: 3\n",
+      {"station named like a buffer",
+       kBase + "  - name: B1\n    input: In\n    output: B1\n"
+               "    cycle_time: 3\n",
        "stations[2].name", 13, "duplicate name 'B1', already used by buffers[0]"},
       {"missing name",
        "sources: [{name: In}]\nsinks: [{name: Out}]\n"
@@ -65,14 +67,16 @@ std::vector<BadCase> bad_cases() {
        "  - {name: S1, input: In, output: B, cycle_time: 1}\n"
        "  - {name: S2, input: [B, Out], output: Out, cycle_time: 1}\n",
        "stations[1].input[1]", 6, "input 'Out' is a sink"},
-      {"input is a station", kBase + "  - name: S3\n    input: S1\n    output: Out\n"
-                                     "    cycle_time: 3\n",
+      {"input is a station",
+       kBase + "  - name: S3\n    input: S1\n    output: Out\n"
+               "    cycle_time: 3\n",
        "stations[2].input[0]", 14, "input 'S1' is a station"},
       {"unknown input with suggestion",
        "sources: [{name: Incoming}]\nsinks: [{name: Out}]\n"
        "stations: [{name: S, input: Incomng, output: Out, cycle_time: 1}]\n",
-       "stations[0].input[0]", 3, "input 'Incomng' names no source, buffer or conveyor, did you "
-                                  "mean 'Incoming'?"},
+       "stations[0].input[0]", 3,
+       "input 'Incomng' names no source, buffer or conveyor, did you "
+       "mean 'Incoming'?"},
       {"no input",
        "sources: [{name: In}]\nsinks: [{name: Out}]\n"
        "stations: [{name: S, output: Out, cycle_time: 1}]\n",
@@ -84,16 +88,17 @@ std::vector<BadCase> bad_cases() {
        "stations[1].output", 7, "output 'In' is a source"},
       {"no output", kBase + "  - name: S3\n    input: In\n    cycle_time: 3\n",
        "stations[2].output", 13, "station 'S3' has no output"},
-      {"output into own input", kBase + "  - name: S3\n    input: B1\n    output: B1\n"
-                                        "    cycle_time: 3\n",
+      {"output into own input",
+       kBase + "  - name: S3\n    input: B1\n    output: B1\n"
+               "    cycle_time: 3\n",
        "stations[2].output", 15, "outputs into its own input 'B1'"},
       {"rework to a sink", kBase + "    rework: {probability: 0.1, to: Out}\n",
        "stations[1].rework.to", 13, "rework.to 'Out' is a sink"},
-      {"rework without target", kBase + "    rework: {probability: 0.1}\n",
-       "stations[1].rework.to", 13, "rework.to is required"},
+      {"rework without target", kBase + "    rework: {probability: 0.1}\n", "stations[1].rework.to",
+       13, "rework.to is required"},
       // --- probabilities -----------------------------------------------------------------------
-      {"scrap above 1", kBase + "    scrap_probability: 1.5\n", "stations[1].scrap_probability",
-       13, "a probability must be in [0, 1], got 1.5"},
+      {"scrap above 1", kBase + "    scrap_probability: 1.5\n", "stations[1].scrap_probability", 13,
+       "a probability must be in [0, 1], got 1.5"},
       {"scrap plus rework above 1",
        kBase + "    scrap_probability: 0.6\n    rework:\n      to: B1\n      probability: 0.5\n",
        "stations[1].rework.probability", 16,
@@ -113,8 +118,9 @@ std::vector<BadCase> bad_cases() {
        "stations[0].cycle_time", 7, "must have a positive mean"},
       {"empty distribution", kBase + "    setup: {time: {}, every_parts: 5}\n",
        "stations[1].setup.time", 13, "no distribution given"},
-      {"exponential mean zero", kBase + "    setup:\n      every_parts: 5\n"
-                                        "      time: {exponential: {mean: 0}}\n",
+      {"exponential mean zero",
+       kBase + "    setup:\n      every_parts: 5\n"
+               "      time: {exponential: {mean: 0}}\n",
        "stations[1].setup.time.exponential.mean", 15, "mean must be positive, got 0"},
       {"normal negative stddev",
        kBase + "    failures:\n      - name: f\n        time_to_failure: 1h\n"
@@ -207,14 +213,14 @@ std::vector<BadCase> bad_cases() {
       {"break beyond period",
        kBase + "calendar:\n  period: 1h\n  breaks:\n    - {name: lunch, start: 50min, "
                "duration: 20min}\n",
-       "calendar.breaks[0].duration", 16, "break 'lunch' ends at 4200 s, after the end of the "
-                                          "period (3600 s)"},
+       "calendar.breaks[0].duration", 16,
+       "break 'lunch' ends at 4200 s, after the end of the "
+       "period (3600 s)"},
       {"overlapping breaks",
        kBase + "calendar:\n  period: 8h\n  breaks:\n    - {name: b, start: 2h, duration: 1h}\n"
                "    - {name: a, start: 1h, duration: 90min}\n",
        "calendar.breaks[0]", 16, "break 'b' (7200 to 10800 s) overlaps break 'a' (3600 to 9000 s)"},
-      {"zero break duration",
-       kBase + "calendar:\n  breaks:\n    - start: 100\n      duration: 0\n",
+      {"zero break duration", kBase + "calendar:\n  breaks:\n    - start: 100\n      duration: 0\n",
        "calendar.breaks[0].duration", 16, "duration must be positive"},
       // --- flow --------------------------------------------------------------------------------
       {"buffer never read",
@@ -584,8 +590,7 @@ TEST(SceneSamples, AllLoadWithoutErrors) {
 }
 
 TEST(SceneSamples, BottlingFillerIsTheBottleneck) {
-  const SceneLoadResult r =
-      load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/bottling.yaml");
+  const SceneLoadResult r = load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/bottling.yaml");
   ASSERT_TRUE(r.ok()) << dump(r.errors);
   const int32_t filler = r.model.find_station("Filler");
   ASSERT_GE(filler, 0);

@@ -137,8 +137,9 @@ TEST_F(SceneSetField, Errors) {
   expect_error("stations[].machines=3", "empty [] selector");
   expect_error("stations[0]machines=3", "unexpected 'm'");
   expect_error("stations[7].machines=3", "index 7 is out of range (stations has 3 elements)");
-  expect_error("stations[Filer].machines=3", "no element of stations has name 'Filer', did you "
-                                            "mean 'Filler'?");
+  expect_error("stations[Filer].machines=3",
+               "no element of stations has name 'Filer', did you "
+               "mean 'Filler'?");
   expect_error("stations[colour=red].machines=3", "Station has no text field 'colour'");
   expect_error("stations[Filler].machins=3", "unknown field 'machins', did you mean 'machines'?");
   expect_error("stations.machines=3", "'stations' is a list; select an element");

@@ -60,6 +60,8 @@ TEST(SceneSuggest, SuggestsOnlyCloseNames) {
   EXPECT_EQ(suggest("inputs", fields), "input");
   EXPECT_EQ(suggest("colour", fields), "");
   EXPECT_EQ(suggest("x", fields), "");
+  EXPECT_EQ(suggest("Bl", {"B1", "B2"}), "B1");  // short names: one edit
+  EXPECT_EQ(suggest("C", {"B"}), "");
   EXPECT_EQ(did_you_mean("outptu", fields), ", did you mean 'output'?");
   EXPECT_EQ(did_you_mean("zzz", fields), "");
 }
@@ -111,8 +113,7 @@ TEST(YamlToProto, PlainScalarIsAConstantDistribution) {
 }
 
 TEST(YamlToProto, SingleScalarForRepeatedField) {
-  const Parsed p = parse(
-      "stations:\n  - input: B1\n    cycle_time: {empirical: {values: 4}}\n");
+  const Parsed p = parse("stations:\n  - input: B1\n    cycle_time: {empirical: {values: 4}}\n");
   ASSERT_TRUE(p.ok) << dump(p.errors);
   ASSERT_EQ(p.scene.stations(0).input_size(), 1);
   EXPECT_EQ(p.scene.stations(0).input(0), "B1");
@@ -273,8 +274,8 @@ TEST(YamlToProtoErrors, BadEnumListsAllowedValues) {
 }
 
 TEST(YamlToProtoErrors, BadEnumSuggests) {
-  expect_one_error("stations:\n  - failures: [{kind: time_base}]\n",
-                   "stations[0].failures[0].kind", 2, "did you mean 'time_based'?");
+  expect_one_error("stations:\n  - failures: [{kind: time_base}]\n", "stations[0].failures[0].kind",
+                   2, "did you mean 'time_based'?");
 }
 
 TEST(YamlToProtoErrors, NegativeForUnsigned) {
@@ -308,8 +309,8 @@ TEST(YamlToProtoErrors, MissingScalarValue) {
 }
 
 TEST(YamlToProtoErrors, DuplicateKey) {
-  expect_one_error("stations:\n  - cycle_time: 3\n    cycle_time: 4\n", "stations[0].cycle_time",
-                   3, "duplicate field 'cycle_time'");
+  expect_one_error("stations:\n  - cycle_time: 3\n    cycle_time: 4\n", "stations[0].cycle_time", 3,
+                   "duplicate field 'cycle_time'");
 }
 
 TEST(YamlToProtoErrors, TwoKindsOfDistribution) {
@@ -350,6 +351,16 @@ TEST(YamlToProtoErrors, EmptyDocument) {
   }
 }
 
+// yaml-cpp 0.7 loops producing empty documents on a stray ',' at block level; the loader caps
+// the document scan instead of running out of memory.
+TEST(YamlToProtoErrors, StrayCommaAtBlockLevel) {
+  for (const char* text : {",", ", x\nname: a\n", "# c\n, - x\nname: a\n", "[a], b\n"}) {
+    const Parsed p = parse(text);
+    ASSERT_EQ(p.errors.size(), 1u) << text << "\n" << dump(p.errors);
+    EXPECT_NE(p.errors[0].message.find("YAML syntax error"), std::string::npos) << text;
+  }
+}
+
 TEST(YamlToProtoErrors, TopLevelNotAMapping) {
   expect_one_error("- a\n- b\n", "", 1, "expected a mapping of Scene fields at the top level");
   expect_one_error("just text\n", "", 1, "at the top level, got 'just text'");
@@ -360,11 +371,22 @@ TEST(YamlToProtoErrors, TwoDocuments) {
 }
 
 TEST(YamlToProtoErrors, NeverThrowsOnJunk) {
-  const std::vector<std::string> junk = {
-      "{", "[", "]]]", "a: b: c", "!!binary x", "&a [*a]", "*nope", "%YAML 9.9\n---\na: 1",
-      "name: \"unterminated", "\t- tab", std::string(3, '\0'), "stations: [[[]]]",
-      "stations: [{cycle_time: {normal: [1, 2]}}]", "<<: 3", "stations: [{<<: [1, {name: x}]}]",
-      std::string(5000, '[')};
+  const std::vector<std::string> junk = {"{",
+                                         "[",
+                                         "]]]",
+                                         "a: b: c",
+                                         "!!binary x",
+                                         "&a [*a]",
+                                         "*nope",
+                                         "%YAML 9.9\n---\na: 1",
+                                         "name: \"unterminated",
+                                         "\t- tab",
+                                         std::string(3, '\0'),
+                                         "stations: [[[]]]",
+                                         "stations: [{cycle_time: {normal: [1, 2]}}]",
+                                         "<<: 3",
+                                         "stations: [{<<: [1, {name: x}]}]",
+                                         std::string(5000, '[')};
   for (const std::string& text : junk) {
     scene::Scene s;
     std::vector<SceneError> errors;

@@ -35,7 +35,9 @@ BeltSpec belt_at(double speed_mps) {
 // A 10 cm cube of 0.5 kg: a small tote.
 constexpr PartSpec kPart{.size_x = 0.1, .size_y = 0.1, .size_z = 0.1, .mass_kg = 0.5};
 
-uint64_t bits(double v) { return std::bit_cast<uint64_t>(v); }
+uint64_t bits(double v) {
+  return std::bit_cast<uint64_t>(v);
+}
 
 TEST(BeltTransport, TimeMatchesLengthOverSpeedPlusFrictionLag) {
   for (double v : {0.25, 0.5, 1.0}) {
@@ -48,9 +50,10 @@ TEST(BeltTransport, TimeMatchesLengthOverSpeedPlusFrictionLag) {
     EXPECT_NEAR(t, expected, kDt) << "v=" << v << " t=" << t << " lag=" << lag;
     // Against the discrete-event conveyor: the start offset and the lag are small on a 6 m belt.
     EXPECT_LT(std::abs(t - des) / des, 0.02) << "v=" << v << " t=" << t << " L/v=" << des;
-    std::printf("[ figures  ] v=%.2f m/s: t=%.6f s, (L-x0)/v+v/(2 mu g)=%.6f s (diff %+.2e s), "
-                "L/v=%.3f s (rel diff %+.3f%%)\n",
-                v, t, expected, t - expected, des, 100.0 * (t - des) / des);
+    std::printf(
+        "[ figures  ] v=%.2f m/s: t=%.6f s, (L-x0)/v+v/(2 mu g)=%.6f s (diff %+.2e s), "
+        "L/v=%.3f s (rel diff %+.3f%%)\n",
+        v, t, expected, t - expected, des, 100.0 * (t - des) / des);
   }
 }
 
@@ -81,9 +84,10 @@ TEST(BeltWorld, PartReachesBeltSpeed) {
     EXPECT_TRUE(world.part_on_belt(id));
     EXPECT_NEAR(world.part_y(id), 0.0, 1e-4) << "drifted across the belt";
     EXPECT_NEAR(world.part_z(id), 0.5 * kPart.size_z, 1e-3) << "not resting on the surface";
-    std::printf("[ figures  ] v=%+.2f m/s: speed after 1 s %.7f m/s (rel err %.1e, ripple %.1e), "
-                "t(98%%)=%.4f s vs %.4f s\n",
-                v, world.part_speed(id), rel, ripple, t98, 0.98 * std::abs(v) / (mu * kG));
+    std::printf(
+        "[ figures  ] v=%+.2f m/s: speed after 1 s %.7f m/s (rel err %.1e, ripple %.1e), "
+        "t(98%%)=%.4f s vs %.4f s\n",
+        v, world.part_speed(id), rel, ripple, t98, 0.98 * std::abs(v) / (mu * kG));
   }
 }
 
@@ -110,6 +114,9 @@ TEST(BeltWorld, TwoWorldsAreBitIdentical) {
     EXPECT_EQ(bits(a.part_z(p)), bits(b.part_z(p))) << "part " << p;
     EXPECT_EQ(bits(a.part_speed(p)), bits(b.part_speed(p))) << "part " << p;
   }
+  // One world after another (the callback registered anew) gives the same bits too.
+  EXPECT_EQ(bits(simulate_transport_time(belt_at(0.5), heavy, 20.0)),
+            bits(simulate_transport_time(belt_at(0.5), heavy, 20.0)));
   // And the run went somewhere: every part was carried about 2 m in 1000 / 240 s.
   EXPECT_NEAR(a.part_x(0) - 0.1, 0.5 * a.time_s(), 0.05);
 }
@@ -117,10 +124,10 @@ TEST(BeltWorld, TwoWorldsAreBitIdentical) {
 TEST(BeltWorld, PartBesideTheBeltFalls) {
   const BeltSpec belt = belt_at(0.5);
   BeltWorld world(belt);
-  const int behind = world.add_part(kPart, -0.5);              // before the belt's start
+  const int behind = world.add_part(kPart, -0.5);                 // before the belt's start
   const int beyond = world.add_part(kPart, belt.length_m + 0.5);  // past its end
-  const int on = world.add_part(kPart, 1.0);                   // control: on the belt
-  const int n = BeltWorld::kStepsPerSecond;                     // 1 s
+  const int on = world.add_part(kPart, 1.0);                      // control: on the belt
+  const int n = BeltWorld::kStepsPerSecond;                       // 1 s
   for (int i = 0; i < n; ++i) world.step();
   // Free fall, semi-implicit Euler: z_n = z_0 - g dt^2 n (n + 1) / 2.
   const double z_fall = 0.5 * kPart.size_z - kG * kDt * kDt * n * (n + 1) / 2.0;

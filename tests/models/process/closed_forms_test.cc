@@ -78,7 +78,8 @@ std::string single_server(int machines, const std::string& service) {
 TEST(ClosedForms, MM1) {
   const Model model = load(single_server(1, "{exponential: {mean: 7}}"));
   const double lambda = 0.1, mu = 1.0 / 7.0, rho = lambda / mu;
-  const auto L = estimate(model, 20, 1e6, 1e4, [](const ReplicationKpis& k) { return k.line.wip_mean; });
+  const auto L =
+      estimate(model, 20, 1e6, 1e4, [](const ReplicationKpis& k) { return k.line.wip_mean; });
   const auto W = estimate(model, 20, 1e6, 1e4,
                           [](const ReplicationKpis& k) { return k.line.lead_time_mean_s; });
   const auto U = estimate(model, 20, 1e6, 1e4,
@@ -107,7 +108,8 @@ TEST(ClosedForms, MMcErlangC) {
   const double w = lq / lambda + 1 / mu;
   const auto W = estimate(model, 20, 1e6, 1e4,
                           [](const ReplicationKpis& k) { return k.line.lead_time_mean_s; });
-  const auto L = estimate(model, 20, 1e6, 1e4, [](const ReplicationKpis& k) { return k.line.wip_mean; });
+  const auto L =
+      estimate(model, 20, 1e6, 1e4, [](const ReplicationKpis& k) { return k.line.wip_mean; });
   expect_matches(W, w, 0.02, "W");
   expect_matches(L, lambda * w, 0.02, "L");
 }
@@ -210,8 +212,8 @@ sinks: [{name: done}]
   const double a = 900.0 / (900.0 + 100.0);
   const auto A = estimate(model, 20, 1e6, 0,
                           [](const ReplicationKpis& k) { return k.machines[0].availability; });
-  const auto X = estimate(model, 20, 1e6, 0,
-                          [](const ReplicationKpis& k) { return k.line.throughput_per_h; });
+  const auto X =
+      estimate(model, 20, 1e6, 0, [](const ReplicationKpis& k) { return k.line.throughput_per_h; });
   expect_matches(A, a, 0.005, "availability");
   expect_matches(X, a / 10.0 * 3600, 0.005, "throughput");
 }

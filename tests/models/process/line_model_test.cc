@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/run/replications.h"
 #include "core/scene/load.h"
 #include "tests/support/alloc_counter.h"
 
@@ -211,16 +212,31 @@ sinks: [{name: done}]
 
 // Golden trace hash of the 20-station sample: any change to event order, random streams or
 // distributions shows up here. Update the constant only for an intended change, and say why in
-// the commit message.
+// the commit message. The same hashes come out of replications run on one or two threads.
 TEST(LineModel, GoldenTraceHashMachining20) {
   const Model model = load_sample("machining20.yaml");
   RunOptions o;
   o.horizon_s = 8 * 3600;
   o.seed = 1;
   const ReplicationKpis k = run_replication(model, o);
-  EXPECT_GT(k.events, 1000u);
-  EXPECT_EQ(k.trace_hash, 0u) << "trace hash " << k.trace_hash << " after " << k.events
-                              << " events";
+  EXPECT_GT(k.events, 5000u);
+  EXPECT_EQ(k.trace_hash, 1437281103478506514u)
+      << "trace hash " << k.trace_hash << " after " << k.events << " events";
+
+  ReplicationOptions ro;
+  ro.replications = 6;
+  ro.horizon_s = o.horizon_s;
+  ro.seed = o.seed;
+  ro.threads = 1;
+  const ReplicationResults one = run_replications(model, ro);
+  ro.threads = 2;
+  const ReplicationResults two = run_replications(model, ro);
+  ASSERT_EQ(one.kpis.size(), two.kpis.size());
+  EXPECT_EQ(one.kpis[0].trace_hash, k.trace_hash);
+  for (size_t r = 0; r < one.kpis.size(); ++r) {
+    EXPECT_EQ(one.kpis[r].trace_hash, two.kpis[r].trace_hash) << "replication " << r;
+  }
+  EXPECT_NE(one.kpis[0].trace_hash, one.kpis[1].trace_hash);
 }
 
 }  // namespace
