@@ -1,5 +1,6 @@
 // Runs the built `twin` binary on small scenes written to a temporary folder.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,30 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/scenes.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kScene = R"yaml(
-name: cli line
-seed: 5
-sources:
-  - name: In
-buffers:
-  - name: B1
-    capacity: 5
-stations:
-  - name: S1
-    input: [In]
-    output: B1
-    cycle_time: {exponential: {mean: 10}}
-  - name: S2
-    input: [B1]
-    output: Out
-    cycle_time: {exponential: {mean: 9}}
-sinks:
-  - name: Out
-)yaml";
 
 // Station S2 writes to a sink that does not exist.
 constexpr const char* kBadScene = R"yaml(
@@ -70,7 +52,7 @@ class Cli : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("twin_cli_test_" + std::to_string(::getpid()) + "_" + info->name());
     fs::create_directories(dir_);
-    write("scene.yaml", kScene);
+    write("scene.yaml", twin::test::kSmallLine);
     write("bad.yaml", kBadScene);
   }
   void TearDown() override {
@@ -125,8 +107,8 @@ TEST_F(Cli, JsonIndependentOfThreadsAndReport) {
   EXPECT_FALSE(j1.empty());
   EXPECT_EQ(j1, j2);
   const nlohmann::json j = nlohmann::json::parse(j1);
-  EXPECT_EQ(j["scene"], "cli line");
-  EXPECT_EQ(j["seed"], 5);  // the scene's seed by default
+  EXPECT_EQ(j["scene"], "small line");
+  EXPECT_EQ(j["seed"], 7);  // the scene's seed by default
   EXPECT_EQ(j["replications"], 4);
   EXPECT_DOUBLE_EQ(j["horizon_s"].get<double>(), 3600.0);
   const std::string html = read_file(path("r.html"));

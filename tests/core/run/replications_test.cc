@@ -10,42 +10,13 @@
 
 #include "core/scene/load.h"
 #include "models/process/line_model.h"
+#include "tests/support/scenes.h"
 
 namespace twin {
 namespace {
 
-// A source, a buffer, two stations (the second one fails now and then) and a sink.
-constexpr const char* kScene = R"yaml(
-name: small line
-seed: 7
-sources:
-  - name: In
-buffers:
-  - name: B1
-    capacity: 5
-stations:
-  - name: S1
-    input: [In]
-    output: B1
-    cycle_time: {exponential: {mean: 10}}
-  - name: S2
-    input: [B1]
-    output: Out
-    cycle_time: {exponential: {mean: 9}}
-    failures:
-      - name: jam
-        time_to_failure: {exponential: {mean: 1200}}
-        time_to_repair: {exponential: {mean: 90}}
-sinks:
-  - name: Out
-)yaml";
-
 Model load_small() {
-  SceneLoadResult r = load_scene_text(kScene, "small.yaml");
-  std::string errors;
-  for (const SceneError& e : r.errors) errors += e.to_string() + "\n";
-  EXPECT_TRUE(r.ok()) << errors;
-  return r.model;
+  return test::load_scene_or_fail(test::kSmallLine, "small.yaml").model;
 }
 
 ReplicationOptions small_options(unsigned threads) {

@@ -12,14 +12,13 @@
 #include "core/scene/load.h"
 #include "core/stats/summary.h"
 #include "models/process/line_model.h"
+#include "tests/support/scenes.h"
 
 namespace twin {
 namespace {
 
 Model load(const std::string& yaml) {
-  SceneLoadResult r = load_scene_text(yaml, "closed_forms_test.yaml");
-  for (const SceneError& e : r.errors) ADD_FAILURE() << e.to_string();
-  return r.model;
+  return test::load_scene_or_fail(yaml, "closed_forms_test.yaml").model;
 }
 
 struct Estimate {

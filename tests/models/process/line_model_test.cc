@@ -9,20 +9,17 @@
 #include "core/run/replications.h"
 #include "core/scene/load.h"
 #include "tests/support/alloc_counter.h"
+#include "tests/support/scenes.h"
 
 namespace twin {
 namespace {
 
 Model load(const std::string& yaml) {
-  SceneLoadResult r = load_scene_text(yaml, "line_model_test.yaml");
-  for (const SceneError& e : r.errors) ADD_FAILURE() << e.to_string();
-  return r.model;
+  return test::load_scene_or_fail(yaml, "line_model_test.yaml").model;
 }
 
 Model load_sample(const std::string& name) {
-  SceneLoadResult r = load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/" + name);
-  for (const SceneError& e : r.errors) ADD_FAILURE() << e.to_string();
-  return r.model;
+  return test::load_sample_or_fail(name).model;
 }
 
 const char* kLine = R"(

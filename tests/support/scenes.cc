@@ -1,0 +1,22 @@
+#include "tests/support/scenes.h"
+
+#include <gtest/gtest.h>
+
+namespace twin::test {
+
+namespace {
+SceneLoadResult checked(SceneLoadResult r) {
+  for (const SceneError& e : r.errors) ADD_FAILURE() << e.to_string();
+  return r;
+}
+}  // namespace
+
+SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& name) {
+  return checked(load_scene_text(yaml, name));
+}
+
+SceneLoadResult load_sample_or_fail(const std::string& file) {
+  return checked(load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/" + file));
+}
+
+}  // namespace twin::test

@@ -1,0 +1,43 @@
+// Shared test fixtures: small scenes written inline, and loading that fails the test (with every
+// error printed) instead of returning a half-built model.
+#pragma once
+
+#include <string>
+
+#include "core/scene/load.h"
+
+namespace twin::test {
+
+// A source, a buffer of 5, two exponential stations (the second one fails now and then) and a
+// sink: the smallest line that has blocking, starving and failures.
+inline constexpr const char* kSmallLine = R"yaml(
+name: small line
+seed: 7
+sources:
+  - name: In
+buffers:
+  - name: B1
+    capacity: 5
+stations:
+  - name: S1
+    input: [In]
+    output: B1
+    cycle_time: {exponential: {mean: 10}}
+  - name: S2
+    input: [B1]
+    output: Out
+    cycle_time: {exponential: {mean: 9}}
+    failures:
+      - name: jam
+        time_to_failure: {exponential: {mean: 1200}}
+        time_to_repair: {exponential: {mean: 90}}
+sinks:
+  - name: Out
+)yaml";
+
+// Loads YAML text; any error is a test failure naming file, line and field.
+SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& name = "test.yaml");
+// Loads scenes/<file> from the repository.
+SceneLoadResult load_sample_or_fail(const std::string& file);
+
+}  // namespace twin::test
