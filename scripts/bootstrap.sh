@@ -26,5 +26,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_type="${TWIN_BUILD_TYPE:-Release}"
-cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" ${TWIN_CMAKE_ARGS:-} >/dev/null
+# Warnings are errors here: the project keeps them at zero.
+cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" -DTWIN_WERROR=ON ${TWIN_CMAKE_ARGS:-} >/dev/null
 cmake --build build -j"$(nproc)"
