@@ -153,6 +153,17 @@ void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis
   } else {
     ImGui::TextDisabled("-");
   }
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted("Bottleneck now");
+  ImGui::TableNextColumn();
+  if (l.momentary_bottleneck_station >= 0 &&
+      static_cast<size_t>(l.momentary_bottleneck_station) < model.stations.size()) {
+    ImGui::TextUnformatted(
+        model.stations[static_cast<size_t>(l.momentary_bottleneck_station)].name.c_str());
+  } else {
+    ImGui::TextDisabled("-");
+  }
   ImGui::EndTable();
 }
 

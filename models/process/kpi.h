@@ -68,7 +68,10 @@ struct LineKpis {
   double oee = 0.0;               // [1] OEE of the average bottleneck station
   double energy_kwh = 0.0;        // [kWh]
   double energy_per_good_part_kwh = 0.0;  // [kWh/part]
-  int32_t bottleneck_station = -1;        // station with the largest sole + shifting share
+  int32_t bottleneck_station = -1;        // average: largest sole + shifting share
+  // Momentary bottleneck at the end of the window: the station of the machine whose current
+  // active period is the longest (Roser et al. 2002), or -1 when no machine is active.
+  int32_t momentary_bottleneck_station = -1;
 };
 
 struct ReplicationKpis {

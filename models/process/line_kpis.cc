@@ -62,6 +62,12 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
   }
   const std::vector<BottleneckShare> shares = analyze_bottlenecks(periods, nm, s.warmup_end, s.now);
 
+  const int32_t momentary = momentary_bottleneck(periods, s.now);
+  if (momentary >= 0 && s.active_since[static_cast<uint32_t>(momentary)] >= 0.0) {
+    k.line.momentary_bottleneck_station =
+        static_cast<int32_t>(model.machine_station[static_cast<uint32_t>(momentary)]);
+  }
+
   k.machines.resize(nm);
   for (uint32_t m = 0; m < nm; ++m) {
     const Station& st = model.stations[model.machine_station[m]];
