@@ -183,6 +183,7 @@ bool LineSim::input_ready(uint32_t node) const {
   if (n.saturated) return true;
   const PartRing& ring = s_.contents[node];
   if (ring.count > 0) return n.kind != NodeKind::kConveyor || ring.front().ready <= s_.now;
+  if (n.kind == NodeKind::kSource && n.capacity == 0) return s_.source_pending[node] > 0;
   return s_.waiter_count[node] > 0 && handoff_waiter(node) >= 0;
 }
 
@@ -218,6 +219,20 @@ Part LineSim::take(uint32_t node) {
     touch_level(node);
     Part p = ring.pop();
     notify(kSpaceFreed, node);
+    return p;
+  }
+  const Node& n = m_.nodes[node];
+  if (n.kind == NodeKind::kSource && n.capacity == 0) {
+    // Hand-off from a source without a queue: the arrival (or one that waited) goes straight
+    // onto the machine.
+    Part p = new_part(node);
+    change_wip(+1);
+    ++s_.parts_in[node];
+    if (--s_.source_pending[node] == 0 && s_.source_waiting[node]) {
+      s_.source_waiting[node] = 0;
+      const double gap = sample(n.interarrival, s_.rng_node[2 * node]);
+      s_.events.push(s_.now + gap, kArrival, node, priority_of(kArrival), 0);
+    }
     return p;
   }
   // Hand-off from a machine blocked on a zero-capacity node.
@@ -479,7 +494,16 @@ void LineSim::arrive(uint32_t node) {
       Part p = new_part(node);
       change_wip(+1);
       put(node, p);
-    } else if (n.lose_when_full) {
+      continue;
+    }
+    if (n.capacity == 0) {
+      // No queue at all: an idle machine takes the arrival at once, or it is lost or waits.
+      s_.source_pending[node] = 1;
+      on_part_available(node);
+      if (s_.source_pending[node] == 0) continue;
+      s_.source_pending[node] = 0;
+    }
+    if (n.lose_when_full) {
       ++s_.arrivals_lost[node];
     } else {
       s_.source_waiting[node] = 1;

@@ -11,6 +11,18 @@ SceneLoadResult checked(SceneLoadResult r) {
 }
 }  // namespace
 
+std::string substitute(const std::string& text, const std::string& key, const std::string& value) {
+  const size_t at = text.find(key);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no '" << key << "' in the template";
+    return text;
+  }
+  std::string out;
+  out.reserve(text.size() + value.size());
+  out.append(text, 0, at).append(value).append(text, at + key.size(), std::string::npos);
+  return out;
+}
+
 SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& name) {
   return checked(load_scene_text(yaml, name));
 }

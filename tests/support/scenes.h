@@ -35,6 +35,10 @@ sinks:
   - name: Out
 )yaml";
 
+// `text` with the first `key` replaced by `value` (for scene templates). Built by appending:
+// GCC 12 warns falsely (-Wrestrict) on std::string::replace at -O3.
+std::string substitute(const std::string& text, const std::string& key, const std::string& value);
+
 // Loads YAML text; any error is a test failure naming file, line and field.
 SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& name = "test.yaml");
 // Loads scenes/<file> from the repository.

@@ -67,8 +67,8 @@ sinks:
 
 std::string single_server(int machines, const std::string& service) {
   std::string s = kSingleServer;
-  s.replace(s.find("MACHINES"), 8, std::to_string(machines));
-  s.replace(s.find("SERVICE"), 7, service);
+  s = test::substitute(s, "MACHINES", std::to_string(machines));
+  s = test::substitute(s, "SERVICE", service);
   return s;
 }
 
@@ -151,6 +151,33 @@ sinks:
                           [](const ReplicationKpis& k) { return k.line.throughput_per_h; });
   expect_matches(P, pk, 0.02, "P(block)");
   expect_matches(X, lambda * (1 - pk) * 3600, 0.01, "throughput");
+}
+
+// M/M/c/c (Erlang's loss system): c = 2 machines, no queue (source capacity 0, arrivals that
+// find both machines busy are lost), lambda = 0.1/s, mean service 15 s (a = 1.5).
+// Erlang B: B(c, a) = (a^c / c!) / sum_{k=0..c} a^k / k!; the blocking probability does not
+// depend on the service distribution beyond its mean (insensitivity; Gross & Harris 2.6), so
+// it is checked with exponential and with lognormal service.
+TEST(ClosedForms, MMccErlangBLoss) {
+  const double a = 1.5;
+  const double b = (a * a / 2) / (1 + a + a * a / 2);
+  for (const char* service : {"{exponential: {mean: 15}}", "{lognormal: {mean: 15, stddev: 10}}"}) {
+    std::string yaml = R"(
+name: erlang b
+sources:
+  - {name: calls, interarrival: {exponential: {mean: 10}}, capacity: 0, when_full: LOSE}
+stations:
+  - {name: lines, machines: 2, input: calls, output: done, cycle_time: SERVICE}
+sinks: [{name: done}]
+)";
+    yaml = test::substitute(yaml, "SERVICE", service);
+    const Model model = load(yaml);
+    const auto P = estimate(model, 20, 1e6, 1e4, [](const ReplicationKpis& k) {
+      const double lost = static_cast<double>(k.nodes[0].arrivals_lost);
+      return lost / (lost + static_cast<double>(k.line.parts_created));
+    });
+    expect_matches(P, b, 0.01, service);
+  }
 }
 
 // Two exponential machines in tandem with a buffer of B = 2 between them, blocking after

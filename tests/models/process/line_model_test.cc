@@ -197,7 +197,7 @@ sinks: [{name: done}]
 )";
   for (const char* policy : {"AFTER_SERVICE", "BEFORE_SERVICE"}) {
     std::string yaml = base;
-    yaml.replace(yaml.find("POLICY"), 6, policy);
+    yaml = test::substitute(yaml, "POLICY", policy);
     const Model model = load(yaml);
     RunOptions o;
     o.horizon_s = 8000;
