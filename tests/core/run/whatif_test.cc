@@ -198,3 +198,25 @@ TEST(Scenario, SyntaxErrorAndDuplicates) {
 
 }  // namespace
 }  // namespace twin
+
+namespace twin {
+namespace {
+
+// The sample scenario file applies cleanly to its scene.
+TEST(WhatIf, SampleScenarioAppliesToItsScene) {
+  const SceneLoadResult base = test::load_sample_or_fail("machining20.yaml");
+  std::vector<Variant> variants;
+  std::vector<SceneError> errors;
+  ASSERT_TRUE(load_scenario_file(
+      std::string(TWIN_SOURCE_DIR) + "/scenes/scenarios/machining20_variants.yaml", variants,
+      errors));
+  ASSERT_EQ(variants.size(), 3u);
+  for (const Variant& v : variants) {
+    PreparedVariant prepared;
+    EXPECT_TRUE(prepare_variant(base.scene, "machining20.yaml", v, prepared, errors)) << v.name;
+  }
+  for (const SceneError& e : errors) ADD_FAILURE() << e.to_string();
+}
+
+}  // namespace
+}  // namespace twin
