@@ -197,6 +197,20 @@ void print_line_table(std::ostream& out, const Model& model, const ReplicationRe
         << format_number(100.0 * b.share, 1) << "% of the window; line bottleneck in "
         << b.replications << " of " << results.replications() << " replications)\n";
   }
+  // A deadlock explains a throughput that stops: say where it is.
+  size_t deadlocked = 0;
+  const ReplicationKpis* example = nullptr;
+  for (const ReplicationKpis& k : results.kpis) {
+    if (k.line.deadlock_stations.empty()) continue;
+    ++deadlocked;
+    if (example == nullptr) example = &k;
+  }
+  if (example != nullptr) {
+    out << "  WARNING: the line is deadlocked at the end of " << deadlocked << " of "
+        << results.replications() << " replications: circular blocking through";
+    for (uint32_t st : example->line.deadlock_stations) out << " " << model.stations[st].name;
+    out << " (a loop whose buffers are all full; give the loop more room)\n";
+  }
 }
 
 void print_station_table(std::ostream& out, const Model& model, const ReplicationResults& results) {

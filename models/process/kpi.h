@@ -72,6 +72,10 @@ struct LineKpis {
   // Momentary bottleneck at the end of the window: the station of the machine whose current
   // active period is the longest (Roser et al. 2002), or -1 when no machine is active.
   int32_t momentary_bottleneck_station = -1;
+  // Circular blocking at the end of the window: stations whose machines wait for room in a
+  // node whose consumers all wait too, round a loop (a rework loop into full buffers). Empty
+  // when the line is not deadlocked. Station indices, in loop order.
+  std::vector<uint32_t> deadlock_stations;
 };
 
 struct ReplicationKpis {

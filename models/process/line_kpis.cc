@@ -29,6 +29,51 @@ const char* mode_name(Mode mode) {
 namespace {
 
 constexpr double kSecondsPerHour = 3600.0;
+
+// A machine is stuck when it waits for room in a node all of whose consumers are stuck too.
+// Follows "waits for room in node n" -> "a consumer of n" edges and returns the machines of the
+// first loop found in which every node's consumers all wait; empty when there is none.
+std::vector<uint32_t> find_deadlock(const Model& model, const LineState& s) {
+  const uint32_t nm = model.machine_count();
+  std::vector<int32_t> waits_on(nm, -1);  // node a machine waits for room in
+  for (uint32_t n = 0; n < model.nodes.size(); ++n) {
+    const uint32_t size = s.waiter_offset[n + 1] - s.waiter_offset[n];
+    for (uint32_t i = 0; i < s.waiter_count[n]; ++i) {
+      waits_on[s.waiter_slots[s.waiter_offset[n] + (s.waiter_head[n] + i) % size]] =
+          static_cast<int32_t>(n);
+    }
+  }
+  auto all_consumers_wait = [&](uint32_t node) {
+    for (uint32_t st : model.nodes[node].consumers) {
+      const Station& station = model.stations[st];
+      for (uint32_t k = 0; k < station.machine_count; ++k) {
+        if (waits_on[station.first_machine + k] < 0) return false;
+      }
+    }
+    return !model.nodes[node].consumers.empty();
+  };
+  // From each waiting machine, walk to the first consumer machine of its node; a walk that comes
+  // back to a machine it visited has found a loop.
+  std::vector<int32_t> visit(nm, -1);
+  for (uint32_t start = 0; start < nm; ++start) {
+    if (waits_on[start] < 0 || visit[start] >= 0) continue;
+    std::vector<uint32_t> path;
+    uint32_t m = start;
+    while (waits_on[m] >= 0 && visit[m] < 0) {
+      visit[m] = static_cast<int32_t>(start);
+      path.push_back(m);
+      const uint32_t node = static_cast<uint32_t>(waits_on[m]);
+      if (!all_consumers_wait(node)) break;
+      m = model.stations[model.nodes[node].consumers.front()].first_machine;
+    }
+    if (visit[m] == static_cast<int32_t>(start) && waits_on[m] >= 0 &&
+        all_consumers_wait(static_cast<uint32_t>(waits_on[m]))) {
+      const auto loop_start = std::find(path.begin(), path.end(), m);
+      return std::vector<uint32_t>(loop_start, path.end());
+    }
+  }
+  return {};
+}
 constexpr double kSecondsPerHourKw = 3600.0;  // kW x s -> kWh
 
 double ratio(double num, double den, double if_empty) {
@@ -66,6 +111,10 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
   if (momentary >= 0 && s.active_since[static_cast<uint32_t>(momentary)] >= 0.0) {
     k.line.momentary_bottleneck_station =
         static_cast<int32_t>(model.machine_station[static_cast<uint32_t>(momentary)]);
+  }
+
+  for (uint32_t m : find_deadlock(model, s)) {
+    k.line.deadlock_stations.push_back(model.machine_station[m]);
   }
 
   k.machines.resize(nm);
@@ -188,6 +237,7 @@ std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& k) {
   add("line.oee", l.oee);
   add("line.energy_kwh", l.energy_kwh);
   add("line.energy_per_good_part_kwh", l.energy_per_good_part_kwh);
+  add("line.deadlocked", l.deadlock_stations.empty() ? 0.0 : 1.0);
   for (size_t i = 0; i < model.stations.size(); ++i) {
     const StationKpis& s = k.stations[i];
     const std::string p = "station." + model.stations[i].name + ".";

@@ -167,6 +167,7 @@ TEST(RandomLines, InvariantsHoldOnManyGeneratedLines) {
       // A rework loop into full buffers can deadlock, as it does on a real line; a line
       // without a loop always makes parts in six hours.
       EXPECT_TRUE(has_rework) << "line without rework made no parts";
+      EXPECT_FALSE(k.line.deadlock_stations.empty()) << "no parts, and no deadlock found";
       if (std::getenv("TWIN_DUMP")) std::fprintf(stderr, "=== scene %d\n%s", scene, yaml.c_str());
     }
   }
