@@ -117,6 +117,28 @@ TEST(LineModel, NoAllocationPerEventInSteadyState) {
   EXPECT_EQ(allocations, 0u) << "allocations in " << s.events_processed << " events";
 }
 
+// Within one long run, once the line has filled, a further stretch of events allocates
+// nothing either (storage grows only past its largest size so far, which a line in steady
+// state stops reaching).
+TEST(LineModel, NoAllocationInTheSecondHalfOfALongRun) {
+  const Model model = load(kLine);
+  RunOptions o;
+  o.horizon_s = 30 * 24 * 3600;
+  o.seed = 5;
+  LineState s;
+  init_state(model, o, s);
+  advance_to(model, s, o.horizon_s / 2);
+  const uint64_t before = s.events_processed;
+  test::start_counting_allocations();
+  advance_to(model, s, o.horizon_s);
+  const uint64_t allocations = test::stop_counting_allocations();
+  const uint64_t events = s.events_processed - before;
+  EXPECT_GT(events, 50000u);
+  // The only growable records are the part rings, the calendar and the active-period log of
+  // bottleneck candidates; allow their occasional doubling, nothing per event.
+  EXPECT_LE(allocations, 4u) << allocations << " allocations in " << events << " events";
+}
+
 // Every part that entered is finished, scrapped, or still inside at the end.
 TEST(LineModel, PartsAreConserved) {
   const Model model = load(kLine);
