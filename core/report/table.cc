@@ -72,7 +72,17 @@ std::string format_number(double value, int decimals) {
   return s;
 }
 
+// At least `decimals`, and enough to show two significant digits of the half-width (so a
+// small figure such as 0.0104 kWh per bottle is not printed as 0.010 ± 0.000).
+int decimals_for(const Interval& interval, double scale, int decimals) {
+  const double hw = interval.half_width * std::fabs(scale);
+  if (interval.n < 2 || !std::isfinite(hw) || hw <= 0.0) return decimals;
+  const int needed = static_cast<int>(std::ceil(-std::log10(hw))) + 1;
+  return std::clamp(needed, decimals, 6);
+}
+
 std::string format_interval(const Interval& interval, double scale, int decimals) {
+  decimals = decimals_for(interval, scale, decimals);
   std::string s = format_number(interval.mean * scale, decimals);
   if (interval.n >= 2 && std::isfinite(interval.half_width)) {
     s += " \u00b1 " + format_number(interval.half_width * std::fabs(scale), decimals);
@@ -81,6 +91,7 @@ std::string format_interval(const Interval& interval, double scale, int decimals
 }
 
 std::string format_difference(const Interval& interval, double scale, int decimals) {
+  decimals = decimals_for(interval, scale, decimals);
   std::string mean = format_number(interval.mean * scale, decimals);
   if (mean != "-" && mean[0] != '-') mean = "+" + mean;
   if (interval.n >= 2 && std::isfinite(interval.half_width)) {
