@@ -70,8 +70,8 @@ BENCHMARK(BM_ReplicationsPerSecond_Machining20_Shift)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Fork: copying the State of a line 4 hours into a shift (what a what-if from "now" costs).
-void BM_ForkRunningState_Machining20(benchmark::State& bench) {
+// The State of the 20-station line 4 hours into a shift.
+LineState mid_shift_state() {
   const Model& model = machining20();
   RunOptions o;
   o.horizon_s = kShift;
@@ -79,6 +79,12 @@ void BM_ForkRunningState_Machining20(benchmark::State& bench) {
   LineState running;
   init_state(model, o, running);
   advance_to(model, running, kShift / 2);
+  return running;
+}
+
+// Fork: copying a running State (what a what-if from "now" costs).
+void BM_ForkRunningState_Machining20(benchmark::State& bench) {
+  const LineState running = mid_shift_state();
   LineState fork;
   for (auto _ : bench) {
     fork = running;
@@ -90,13 +96,7 @@ BENCHMARK(BM_ForkRunningState_Machining20)->Unit(benchmark::kMicrosecond);
 
 // Fork into fresh memory (allocating), the worst case.
 void BM_ForkRunningStateFresh_Machining20(benchmark::State& bench) {
-  const Model& model = machining20();
-  RunOptions o;
-  o.horizon_s = kShift;
-  o.seed = 1;
-  LineState running;
-  init_state(model, o, running);
-  advance_to(model, running, kShift / 2);
+  const LineState running = mid_shift_state();
   for (auto _ : bench) {
     LineState fork = running;
     benchmark::DoNotOptimize(fork.now);
