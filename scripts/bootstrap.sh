@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev libbullet-dev libimgui-dev libglfw3-dev libgl-dev
   libprotobuf-dev protobuf-compiler
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
+  libzstd-dev liblz4-dev zlib1g-dev
   libstb-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth libgl1-mesa-dri
