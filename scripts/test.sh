@@ -3,6 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+
+# Test peers from npm: the official MCAP reader and writer (exact versions in package-lock.json).
+# Node and npm come from Debian when the machine has none.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+interop=tests/replay/interop
+if [ ! -f $interop/node_modules/.package-lock.json ] ||
+   [ $interop/package-lock.json -nt $interop/node_modules/.package-lock.json ]; then
+  npm ci --prefix $interop --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 # Under a virtual display, so the viewer's screenshot tests run too.
 xvfb-run -a -s "-screen 0 1280x800x24" \
   ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
