@@ -5,9 +5,11 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <utility>
 
 namespace twin::mcap {
@@ -17,6 +19,11 @@ namespace {
 // Chunks claiming more than this uncompressed are treated as damaged (no huge allocations
 // from a corrupted size field).
 constexpr uint64_t kMaxChunkSize = uint64_t{1} << 30;
+// Upper bounds on expansion, used before allocating a chunk's claimed size. LZ4 cannot
+// exceed 255:1 (plus frame overhead); zstd RLE blocks reach ~43690:1 (only used for frames
+// that do not state their content size).
+constexpr uint64_t kMaxLz4Ratio = 256;
+constexpr uint64_t kMaxZstdRatio = 65536;
 
 uint32_t crc_of(const uint8_t* p, size_t n) {
   return static_cast<uint32_t>(crc32_z(0, p, n));
@@ -35,6 +42,7 @@ struct Range {
   bool overlaps(uint64_t lo, uint64_t hi) const { return all || (hi >= start && lo < end); }
 };
 
+// The bytes being read: a file on disk, or a caller's in-memory buffer.
 class File {
  public:
   explicit File(const std::string& path) : in_(path, std::ios::binary) {
@@ -43,21 +51,30 @@ class File {
     auto end = in_.tellg();
     size_ = end < 0 ? 0 : static_cast<uint64_t>(end);
   }
-  bool good() const { return static_cast<bool>(in_); }
+  explicit File(std::span<const uint8_t> bytes) : bytes_(bytes), in_memory_(true) {
+    size_ = bytes.size();
+  }
+  bool good() const { return in_memory_ || static_cast<bool>(in_); }
   uint64_t size() const { return size_; }
   uint64_t bytes_read = 0;
   bool read(uint64_t offset, uint64_t n, std::vector<uint8_t>& out) {
     if (offset > size_ || n > size_ - offset) return false;
     out.resize(static_cast<size_t>(n));
+    bytes_read += n;
+    if (in_memory_) {
+      if (n > 0) std::memcpy(out.data(), bytes_.data() + offset, static_cast<size_t>(n));
+      return true;
+    }
     in_.clear();
     in_.seekg(static_cast<std::streamoff>(offset));
     in_.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
-    bytes_read += n;
     return static_cast<bool>(in_);
   }
 
  private:
   std::ifstream in_;
+  std::span<const uint8_t> bytes_;
+  bool in_memory_ = false;
   uint64_t size_ = 0;
 };
 
@@ -226,6 +243,22 @@ class Parser {
       }
       out.assign(p, p + n);
       return true;
+    }
+    // Check the claimed size against what the compressed bytes can expand to before
+    // allocating it: a few damaged bytes must not cost a gigabyte of memory.
+    if (compression == "zstd") {
+      const unsigned long long frame_size = ZSTD_getFrameContentSize(p, static_cast<size_t>(n));
+      if (frame_size == ZSTD_CONTENTSIZE_ERROR ||
+          (frame_size != ZSTD_CONTENTSIZE_UNKNOWN && frame_size != usize) ||
+          (frame_size == ZSTD_CONTENTSIZE_UNKNOWN && usize / kMaxZstdRatio > n)) {
+        damage(offset,
+               "zstd frame does not match the chunk's uncompressed size " + std::to_string(usize));
+        return false;
+      }
+    } else if (compression == "lz4" && usize / kMaxLz4Ratio > n) {
+      damage(offset, "lz4 chunk of " + std::to_string(n) + " bytes cannot hold " +
+                         std::to_string(usize) + " uncompressed bytes");
+      return false;
     }
     out.resize(static_cast<size_t>(usize));
     if (compression == "zstd") {
@@ -414,14 +447,9 @@ void read_header(File& f, ReadResult& r) {
   Parser(r, Range{}).record(static_cast<uint8_t>(Op::Header), body.data(), len, kMagicSize);
 }
 
-ReadResult read_impl(const std::string& path, Range range, bool use_summary) {
+ReadResult read_source(File& f, Range range, bool use_summary) {
   ReadResult r;
   try {
-    File f(path);
-    if (!f.good()) {
-      r.damage.push_back({0, "cannot open " + path});
-      return r;
-    }
     std::vector<uint8_t> magic;
     if (!f.read(0, kMagicSize, magic) || !check_magic(magic.data())) {
       r.damage.push_back({0, "not an MCAP file (bad magic)"});
@@ -467,6 +495,27 @@ ReadResult read_impl(const std::string& path, Range range, bool use_summary) {
   return r;
 }
 
+ReadResult read_impl(const std::string& path, Range range, bool use_summary) {
+  try {
+    File f(path);
+    if (!f.good()) {
+      ReadResult r;
+      r.damage.push_back({0, "cannot open " + path});
+      return r;
+    }
+    return read_source(f, range, use_summary);
+  } catch (...) {
+    ReadResult r;
+    r.damage.push_back({0, "reader error opening " + path});
+    return r;
+  }
+}
+
+ReadResult read_bytes_impl(std::span<const uint8_t> bytes, Range range, bool use_summary) {
+  File f(bytes);
+  return read_source(f, range, use_summary);
+}
+
 }  // namespace
 
 ReadResult read_mcap(const std::string& path) {
@@ -479,6 +528,19 @@ ReadResult read_mcap_range(const std::string& path, uint64_t start_ns, uint64_t 
 
 ReadResult scan_mcap(const std::string& path) {
   return read_impl(path, Range{}, false);
+}
+
+ReadResult read_mcap_bytes(std::span<const uint8_t> bytes) {
+  return read_bytes_impl(bytes, Range{}, true);
+}
+
+ReadResult read_mcap_range_bytes(std::span<const uint8_t> bytes, uint64_t start_ns,
+                                 uint64_t end_ns) {
+  return read_bytes_impl(bytes, Range{start_ns, end_ns, false}, true);
+}
+
+ReadResult scan_mcap_bytes(std::span<const uint8_t> bytes) {
+  return read_bytes_impl(bytes, Range{}, false);
 }
 
 std::string describe_damage(const ReadResult& r) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,11 @@ ReadResult read_mcap(const std::string& path);
 ReadResult read_mcap_range(const std::string& path, uint64_t start_ns, uint64_t end_ns);
 // Ignores the summary and scans the data section (used for recovery and by tests).
 ReadResult scan_mcap(const std::string& path);
+// The same over bytes already in memory (the span must outlive the call only).
+ReadResult read_mcap_bytes(std::span<const uint8_t> bytes);
+ReadResult read_mcap_range_bytes(std::span<const uint8_t> bytes, uint64_t start_ns,
+                                 uint64_t end_ns);
+ReadResult scan_mcap_bytes(std::span<const uint8_t> bytes);
 
 // A one-line description of the damage list, e.g. for logs ("" when there is none).
 std::string describe_damage(const ReadResult& r);

@@ -17,6 +17,10 @@ if [ ! -f $interop/node_modules/.package-lock.json ] ||
   npm ci --prefix $interop --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
+# Fuzz the parsers of outside data (scene YAML, MCAP) for a bounded time with libFuzzer
+# (a separate clang build in build-fuzz/); any crash, leak or undefined behaviour fails.
+bash scripts/fuzz.sh "${TWIN_FUZZ_SECONDS:-30}"
+
 # Under a virtual display, so the viewer's screenshot tests run too.
 xvfb-run -a -s "-screen 0 1280x800x24" \
   ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"

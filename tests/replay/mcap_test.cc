@@ -376,6 +376,53 @@ TEST(Mcap, EmptyFileAndGarbageAreRejectedWithoutThrowing) {
   fs::remove(path);
 }
 
+TEST(Mcap, InMemoryReadMatchesFileRead) {
+  const std::string path = temp_path("memory");
+  const Written w = write_file(path, Compression::Lz4, 300, 2048);
+  const std::vector<uint8_t> bytes = read_bytes(path);
+  const ReadResult from_file = read_mcap(path);
+  const ReadResult from_memory = read_mcap_bytes(bytes);
+  ASSERT_TRUE(from_memory.ok()) << describe_damage(from_memory);
+  EXPECT_TRUE(from_memory.used_summary);
+  ASSERT_EQ(from_memory.messages.size(), from_file.messages.size());
+  EXPECT_EQ(from_memory.messages.size(), w.messages.size());
+  EXPECT_EQ(from_memory.bytes_read, from_file.bytes_read);
+  const ReadResult scanned = scan_mcap_bytes(bytes);
+  ASSERT_TRUE(scanned.ok()) << describe_damage(scanned);
+  EXPECT_EQ(scanned.messages.size(), w.messages.size());
+  EXPECT_LT(read_mcap_range_bytes(bytes, 0, 50'000'000).messages.size(), w.messages.size());
+  fs::remove(path);
+}
+
+// Found by fuzz_mcap: a chunk of a few bytes claiming ~1 GB uncompressed made the reader
+// allocate (and zero) the whole claimed size before decompression failed.
+TEST(Mcap, TinyChunkClaimingHugeSizeIsRejectedBeforeAllocating) {
+  auto put = [](std::vector<uint8_t>& b, uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  for (const std::string compression : {"lz4", "zstd"}) {
+    std::vector<uint8_t> body;
+    put(body, 0, 8);                   // message_start_time
+    put(body, 10, 8);                  // message_end_time
+    put(body, uint64_t{1} << 29, 8);   // uncompressed_size: 512 MiB
+    put(body, 0, 4);                   // uncompressed_crc (none)
+    put(body, compression.size(), 4);  // compression
+    body.insert(body.end(), compression.begin(), compression.end());
+    put(body, 6, 8);  // records: 6 bytes of junk
+    put(body, 0x123456789aULL, 6);
+    std::vector<uint8_t> file(kMagic, kMagic + kMagicSize);
+    file.push_back(static_cast<uint8_t>(Op::Chunk));
+    put(file, body.size(), 8);
+    file.insert(file.end(), body.begin(), body.end());
+    const ReadResult r = scan_mcap_bytes(file);
+    EXPECT_TRUE(r.valid_magic);
+    EXPECT_TRUE(r.messages.empty());
+    EXPECT_NE(describe_damage(r).find(compression == "lz4" ? "cannot hold" : "zstd frame"),
+              std::string::npos)
+        << describe_damage(r);
+  }
+}
+
 TEST(Mcap, EmptyRecordingRoundTrips) {
   const std::string path = temp_path("empty");
   McapWriter writer;
