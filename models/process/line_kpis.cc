@@ -259,6 +259,24 @@ std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& k) {
           ratio(s.time_in_mode[md], l.window_s, 0.0));
     }
   }
+  // Machines of parallel stations, one by one ("machine.<station>#<k>.<field>", k from 1).
+  for (const Station& st : model.stations) {
+    if (st.machine_count < 2) continue;
+    for (uint32_t j = 0; j < st.machine_count; ++j) {
+      const MachineKpis& mk = k.machines[st.first_machine + j];
+      const std::string p = "machine." + st.name + "#" + std::to_string(j + 1) + ".";
+      add(p + "utilization", mk.utilization);
+      add(p + "availability", mk.availability);
+      add(p + "oee", mk.oee);
+      add(p + "parts_good", static_cast<double>(mk.parts_good));
+      add(p + "failures", static_cast<double>(mk.failures));
+      add(p + "energy_kwh", mk.energy_kwh);
+      for (int md = 0; md < kModeCount; ++md) {
+        add(p + "share." + mode_name(static_cast<Mode>(md)),
+            ratio(mk.time_in_mode[md], l.window_s, 0.0));
+      }
+    }
+  }
   for (size_t n = 0; n < model.nodes.size(); ++n) {
     const Node& node = model.nodes[n];
     const NodeKpis& nk = k.nodes[n];

@@ -33,7 +33,8 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& state);
 ReplicationKpis run_replication(const Model& model, const RunOptions& options);
 
 // The KPIs as named figures, in a stable order, for summaries, JSON and what-if differences:
-// "line.<field>", "station.<name>.<field>", "station.<name>.time.<mode>", "node.<name>.<field>".
+// "line.<field>", "station.<name>.<field>", "station.<name>.share.<mode>",
+// "machine.<station>#<k>.<field>" (parallel stations only), "node.<name>.<field>".
 std::vector<Metric> flatten_kpis(const Model& model, const ReplicationKpis& kpis);
 
 }  // namespace twin

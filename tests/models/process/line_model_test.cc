@@ -164,6 +164,27 @@ TEST(LineModel, PartsAreConserved) {
   EXPECT_GT(k.machines[0].time_in_mode[static_cast<int>(Mode::kSetup)], 0.0);
 }
 
+// Parallel stations report each machine too, and the station's busy share is their mean.
+TEST(LineModel, FlattenedKpisNameEachMachineOfAParallelStation) {
+  const Model model = load(kLine);
+  RunOptions o;
+  o.horizon_s = 8 * 3600;
+  const ReplicationKpis k = run_replication(model, o);
+  const std::vector<Metric> metrics = flatten_kpis(model, k);
+  auto value = [&](const std::string& key) {
+    for (const Metric& m : metrics) {
+      if (m.key == key) return m.value;
+    }
+    ADD_FAILURE() << "no metric " << key;
+    return -1.0;
+  };
+  const double m1 = value("machine.weld#1.share.busy");
+  const double m2 = value("machine.weld#2.share.busy");
+  EXPECT_NEAR(value("station.weld.share.busy"), (m1 + m2) / 2, 1e-12);
+  EXPECT_GT(m1, 0.0);
+  for (const Metric& m : metrics) EXPECT_EQ(m.key.find("machine.cut#"), std::string::npos);
+}
+
 TEST(LineModel, AssemblyTakesOneOfEachInput) {
   const Model model = load(R"(
 name: assembly
