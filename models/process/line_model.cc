@@ -136,6 +136,7 @@ void LineSim::set_mode(uint32_t machine, Mode mode) {
     close_active_period(machine);
   }
   s_.mode[machine] = mode;
+  if (s_.observer != nullptr) s_.observer->on_mode(s_.now, machine, old, mode);
 }
 
 // Keeps a closed active period only if it can ever be a bottleneck period: one that an older,
@@ -324,6 +325,7 @@ void LineSim::try_start(uint32_t machine) {
   s_.holding[machine] = 1;
   s_.part[machine] = p;
   ++s_.started[machine];
+  if (s_.observer != nullptr) s_.observer->on_part(s_.now, machine, PartEvent::kStarted, p);
   const bool product_changed =
       s_.last_product[machine] >= 0 && s_.last_product[machine] != static_cast<int32_t>(p.product);
   const bool setup =
@@ -407,6 +409,13 @@ void LineSim::end_segment(uint32_t machine) {
     s_.destination[machine] = static_cast<int32_t>(st.output);
   }
   s_.phase[machine] = Phase::kDone;
+  if (s_.observer != nullptr) {
+    const PartEvent event = s_.destination[machine] < 0 ? PartEvent::kScrapped
+                            : s_.destination[machine] == static_cast<int32_t>(st.output)
+                                ? PartEvent::kFinished
+                                : PartEvent::kReworked;
+    s_.observer->on_part(s_.now, machine, event, p);
+  }
   finish_part(machine);
 }
 

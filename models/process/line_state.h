@@ -11,6 +11,7 @@
 #include "core/sim/event_queue.h"
 #include "core/sim/rng.h"
 #include "models/process/kpi.h"
+#include "models/process/line_observer.h"
 
 namespace twin {
 
@@ -128,6 +129,10 @@ struct LineState {
   double now_calendar = 0.0;    // [s] calendar time of `now`
   uint64_t next_break = 0;      // index of the next break to account for
   double wip_break_area = 0.0;  // [parts*s] WIP integral over breaks (calendar only)
+
+  // Not owned; null when nobody listens. A copy of the State (a fork) copies the pointer too:
+  // clear it on a fork that should run silently.
+  LineObserver* observer = nullptr;
 
   // Scratch: notifications raised while handling an event, drained before the next one
   // (type in the top 4 bits, index below). Reused; never shrinks.
