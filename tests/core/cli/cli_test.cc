@@ -100,6 +100,17 @@ TEST_F(Cli, SimulatePrintsTables) {
   EXPECT_EQ(r.err, "");  // no progress bar when stderr is not a terminal
 }
 
+// --events writes replication 0's event log, the same as the golden-file writer makes.
+TEST_F(Cli, SimulateWritesTheEventLog) {
+  const Result r = twin("simulate " + quoted("scene.yaml") +
+                        " --reps 2 --hours 1 --quiet --events " + quoted("events.csv"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::string log = read_file(path("events.csv"));
+  EXPECT_EQ(log.rfind("time_s,calendar_s,station,machine,event,from,to,product\n", 0), 0u);
+  EXPECT_NE(log.find(",S2,1,mode,"), std::string::npos);
+  EXPECT_NE(log.find(",S1,1,finished,,,default"), std::string::npos);
+}
+
 TEST_F(Cli, JsonIndependentOfThreadsAndReport) {
   const std::string base = "simulate " + quoted("scene.yaml") + " --reps 4 --hours 1 --quiet";
   const Result one = twin(base + " --threads 1 --json " + quoted("one.json"));
