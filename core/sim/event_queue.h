@@ -17,7 +17,6 @@ struct Event {
 
   uint32_t type() const { return what >> 24; }
   uint32_t entity() const { return what & 0xFFFFFFu; }
-  uint32_t priority() const { return static_cast<uint32_t>(order >> 56); }
 };
 
 inline bool event_before(const Event& a, const Event& b) {
@@ -34,7 +33,6 @@ class EventQueue {
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
   const Event& top() const { return heap_.front(); }
-  uint64_t scheduled() const { return next_sequence_; }
 
   // Type and priority share the top byte budget: type < 256, entity < 2^24, priority < 256.
   void push(double time, uint32_t type, uint32_t entity, uint32_t priority, uint32_t generation) {

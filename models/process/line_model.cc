@@ -210,7 +210,8 @@ Part LineSim::new_part(uint32_t node) {
 }
 
 Part LineSim::take(uint32_t node) {
-  if (m_.nodes[node].saturated) {
+  const Node& n = m_.nodes[node];
+  if (n.saturated) {
     Part p = new_part(node);
     change_wip(+1);
     return p;
@@ -222,7 +223,6 @@ Part LineSim::take(uint32_t node) {
     notify(kSpaceFreed, node);
     return p;
   }
-  const Node& n = m_.nodes[node];
   if (n.kind == NodeKind::kSource && n.capacity == 0) {
     // Hand-off from a source without a queue: the arrival (or one that waited) goes straight
     // onto the machine.

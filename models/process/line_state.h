@@ -54,8 +54,8 @@ struct LineState {
   double warmup_end = 0.0;        // [s] working time at which statistics restarted
   double horizon_calendar = 0.0;  // [s] calendar
   double warmup_calendar = 0.0;   // [s] calendar
-  uint64_t seed = 0;
-  uint64_t replication = 0;
+  uint64_t seed = 0;              // scenario seed this run draws from (kept with the State, so a
+  uint64_t replication = 0;       // fork says which run it continues)
   EventQueue events;
   uint64_t events_processed = 0;
   uint64_t trace_hash = 0;  // running hash of (time, type, entity) of every processed event
