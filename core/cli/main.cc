@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   add_simulate_command(app, ctx);
   add_whatif_command(app, ctx);
   add_validate_command(app, ctx);
+  add_import_command(app, ctx);
+  add_generate_command(app, ctx);
+  add_replay_command(app, ctx);
+  add_record_command(app, ctx);
 #ifdef TWIN_WITH_VIEWER
   add_view_command(app, ctx);
 #endif

@@ -20,6 +20,7 @@ enum EventType : uint32_t {
   kConveyorReady = 5,  // entity: conveyor node; a part reached the end
   kBreakStart = 6,     // entity: unused; the line freezes for a break
   kWarmupEnd = 7,      // statistics restart
+  kDisturbance = 8,    // entity: index into LineState::disturbances
 };
 
 // Priority at equal times (lower first).
@@ -32,6 +33,7 @@ uint32_t priority_of(uint32_t type) {
     case kConveyorReady:
       return 2;
     case kTimeFailure:
+    case kDisturbance:
       return 3;
     case kArrival:
       return 4;
@@ -50,6 +52,9 @@ enum Notice : uint32_t {
   kMachineFree = 3u << 28,    // index: machine
 };
 constexpr uint32_t kNoticeMask = 0xFu << 28;
+
+// LineState::machine_failed_by of a machine down because of an injected disturbance.
+constexpr int32_t kInjectedFailure = -2;
 
 constexpr uint64_t kStreamCycle = 0x6379636c65ull;      // "cycle"
 constexpr uint64_t kStreamSetup = 0x7365747570ull;      // "setup"
@@ -111,7 +116,9 @@ class LineSim {
   void finish_part(uint32_t machine);
   void release(uint32_t machine);
   void fail(uint32_t machine, uint32_t failure);
+  void go_down(uint32_t machine, int32_t failure, double repair);
   void end_repair(uint32_t machine);
+  void disturb(uint32_t index);
   void arrive(uint32_t node);
   void on_space_freed(uint32_t node);
   void on_part_available(uint32_t node);
@@ -183,7 +190,10 @@ bool LineSim::input_ready(uint32_t node) const {
   const Node& n = m_.nodes[node];
   if (n.saturated) return true;
   const PartRing& ring = s_.contents[node];
-  if (ring.count > 0) return n.kind != NodeKind::kConveyor || ring.front().ready <= s_.now;
+  if (ring.count > 0) {
+    return n.kind != NodeKind::kConveyor ||
+           (ring.front().ready <= s_.now && s_.jammed_until[node] <= s_.now);
+  }
   if (n.kind == NodeKind::kSource && n.capacity == 0) return s_.source_pending[node] > 0;
   return s_.waiter_count[node] > 0 && handoff_waiter(node) >= 0;
 }
@@ -451,34 +461,63 @@ void LineSim::release(uint32_t machine) {
 }
 
 void LineSim::fail(uint32_t machine, uint32_t failure) {
+  const Station& st = station_of(machine);
+  const double ttr =
+      sample(st.failures[s_.failure_spec[failure]].time_to_repair, s_.rng_failure[2 * failure + 1]);
+  go_down(machine, static_cast<int32_t>(failure), ttr);
+}
+
+// Takes a machine down for `repair` seconds because of failure mode `failure` (or
+// kInjectedFailure): interrupts its operation and stops its other time-based failure clocks.
+void LineSim::go_down(uint32_t machine, int32_t failure, double repair) {
   ++s_.failures[machine];
   s_.down[machine] = 1;
-  s_.machine_failed_by[machine] = static_cast<int32_t>(failure);
+  s_.machine_failed_by[machine] = failure;
   const Phase ph = s_.phase[machine];
   if (s_.holding[machine] && (ph == Phase::kSetup || ph == Phase::kProcess) &&
-      s_.segment_failure[machine] != static_cast<int32_t>(failure)) {
+      s_.segment_failure[machine] != failure) {
     charge_segment(m_, s_, machine);  // a time-based failure interrupts the operation
   }
   ++s_.generation[machine];  // cancels the pending segment end, if any
   const Station& st = station_of(machine);
   for (uint32_t f = s_.failure_offset[machine]; f < s_.failure_offset[machine + 1]; ++f) {
-    if (f == failure || st.failures[s_.failure_spec[f]].operation_based) continue;
+    if (static_cast<int32_t>(f) == failure || st.failures[s_.failure_spec[f]].operation_based)
+      continue;
     s_.ttf_remaining[f] = s_.fail_at[f] - s_.now;  // time-based clocks stop while down
     ++s_.failure_generation[f];
   }
   set_mode(machine, Mode::kDown);
-  const double ttr =
-      sample(st.failures[s_.failure_spec[failure]].time_to_repair, s_.rng_failure[2 * failure + 1]);
-  s_.events.push(s_.now + ttr, kRepairEnd, machine, priority_of(kRepairEnd), 0);
+  s_.events.push(s_.now + repair, kRepairEnd, machine, priority_of(kRepairEnd), 0);
+}
+
+void LineSim::disturb(uint32_t index) {
+  const Disturbance& d = s_.disturbances[index];
+  if (d.kind == Disturbance::kConveyorJam) {
+    s_.jammed_until[d.target] = std::max(s_.jammed_until[d.target], s_.now + d.duration);
+    // Wakes the conveyor's consumers when the jam clears.
+    s_.events.push(s_.jammed_until[d.target], kConveyorReady, d.target,
+                   priority_of(kConveyorReady), 0);
+    return;
+  }
+  if (s_.down[d.target]) {
+    // Already in repair: the fault strikes as soon as the machine is back (checked each
+    // second, which keeps this rare case out of the repair path).
+    s_.events.push(s_.now + 1.0, kDisturbance, index, priority_of(kDisturbance), 0);
+    return;
+  }
+  go_down(d.target, kInjectedFailure, d.duration);
 }
 
 void LineSim::end_repair(uint32_t machine) {
   s_.down[machine] = 0;
-  const uint32_t failed = static_cast<uint32_t>(s_.machine_failed_by[machine]);
+  const int32_t failed = s_.machine_failed_by[machine];
   s_.machine_failed_by[machine] = -1;
   const Station& st = station_of(machine);
-  s_.ttf_remaining[failed] =
-      sample(st.failures[s_.failure_spec[failed]].time_to_failure, s_.rng_failure[2 * failed]);
+  if (failed >= 0) {
+    const uint32_t f = static_cast<uint32_t>(failed);
+    s_.ttf_remaining[f] =
+        sample(st.failures[s_.failure_spec[f]].time_to_failure, s_.rng_failure[2 * f]);
+  }
   for (uint32_t f = s_.failure_offset[machine]; f < s_.failure_offset[machine + 1]; ++f) {
     if (st.failures[s_.failure_spec[f]].operation_based) continue;
     s_.fail_at[f] = s_.now + s_.ttf_remaining[f];
@@ -624,6 +663,9 @@ void LineSim::handle(const Event& e) {
       break;
     case kRepairEnd:
       end_repair(e.entity());
+      break;
+    case kDisturbance:
+      disturb(e.entity());
       break;
     case kArrival:
       arrive(e.entity());
@@ -790,6 +832,8 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
   assign(s.last_ready, nn, 0.0);
   assign(s.lot_left, nn, uint32_t{0});
   assign(s.lot_product, nn, uint16_t{0});
+  assign(s.jammed_until, nn, 0.0);
+  s.disturbances.clear();
   s.rng_node.resize(2 * nn);
   for (size_t n = 0; n < nn; ++n) {
     const uint64_t key = model.nodes[n].name_key;
@@ -864,6 +908,27 @@ void advance_to(const Model& model, LineState& s, double calendar_time) {
     s.now = w;
     s.now_calendar = t;
   }
+}
+
+namespace {
+void schedule_disturbance(const Model& model, LineState& s, Disturbance d, double at_calendar) {
+  const double at = model.calendar.empty() ? at_calendar : model.calendar.working_at(at_calendar);
+  const uint32_t index = static_cast<uint32_t>(s.disturbances.size());
+  s.disturbances.push_back(d);
+  s.events.push(std::max(at, s.now), kDisturbance, index, priority_of(kDisturbance), 0);
+}
+}  // namespace
+
+void inject_failure(const Model& model, LineState& state, uint32_t machine, double at_calendar,
+                    double repair_s) {
+  schedule_disturbance(model, state, {repair_s, machine, Disturbance::kMachineFailure},
+                       at_calendar);
+}
+
+void inject_jam(const Model& model, LineState& state, uint32_t conveyor, double at_calendar,
+                double duration_s) {
+  schedule_disturbance(model, state, {duration_s, conveyor, Disturbance::kConveyorJam},
+                       at_calendar);
 }
 
 ReplicationKpis run_replication(const Model& model, const RunOptions& options) {

@@ -29,6 +29,16 @@ void advance_to(const Model& model, LineState& state, double calendar_time);
 // KPIs of the observation window so far (closes open intervals at the current time).
 ReplicationKpis compute_kpis(const Model& model, const LineState& state);
 
+// Disturbances from outside the scene (the plant simulator's injected faults), scheduled after
+// init_state. inject_failure takes `machine` down at calendar time `at_calendar` for `repair_s`
+// working seconds (a machine already down then fails as soon as it is repaired; its own failure
+// clocks pause meanwhile, as for any failure). inject_jam stops conveyor node `conveyor` from
+// releasing parts for `duration_s`; parts put on keep accumulating.
+void inject_failure(const Model& model, LineState& state, uint32_t machine, double at_calendar,
+                    double repair_s);
+void inject_jam(const Model& model, LineState& state, uint32_t conveyor, double at_calendar,
+                double duration_s);
+
 // init_state + advance_to(horizon) + compute_kpis.
 ReplicationKpis run_replication(const Model& model, const RunOptions& options);
 

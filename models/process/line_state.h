@@ -45,6 +45,15 @@ struct ActivePeriod {
   double start = 0.0;  // [s]
   double end = 0.0;    // [s]
   uint32_t machine = 0;
+  uint32_t spare = 0;  // explicit padding: copies of this struct are byte-for-byte defined
+};
+
+// A disturbance from outside the scene's failure model: the plant simulator's injected faults.
+struct Disturbance {
+  enum Kind : uint8_t { kMachineFailure, kConveyorJam };
+  double duration = 0.0;  // [s] working time: repair time, or how long the conveyor is jammed
+  uint32_t target = 0;    // machine (failure) or conveyor node (jam)
+  Kind kind = kMachineFailure;
 };
 
 struct LineState {
@@ -87,7 +96,8 @@ struct LineState {
   std::vector<double> ttf_remaining;         // [s] clock left to failure while not scheduled
   std::vector<double> fail_at;               // [s] time-based: scheduled failure time
   std::vector<uint32_t> failure_generation;  // bumps cancel a pending time-based failure
-  std::vector<int32_t> machine_failed_by;    // (n_m) failure mode being repaired, or -1
+  std::vector<int32_t> machine_failed_by;    // (n_m) failure mode being repaired, -1 none,
+                                             // -2 an injected disturbance
 
   // Nodes (n_n each).
   std::vector<PartRing> contents;  // parts held (sinks hold none)
@@ -110,6 +120,10 @@ struct LineState {
   std::vector<double> last_ready;        // conveyors: [s] ready time of the last part put on
   std::vector<uint32_t> lot_left;        // sources: [parts] left in the current lot
   std::vector<uint16_t> lot_product;     // sources: product of the current lot
+  std::vector<double> jammed_until;      // conveyors: [s] no part leaves before this time
+
+  // Injected disturbances (inject_failure, inject_jam), in the order they were scheduled.
+  std::vector<Disturbance> disturbances;
 
   // Random streams: machine m uses rng_machine[3m + {0 cycle, 1 setup, 2 quality}];
   // failure mode f uses rng_failure[2f + {0 time to failure, 1 time to repair}];

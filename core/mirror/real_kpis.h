@@ -1,0 +1,30 @@
+// The real KPIs of a mirrored shift, computed from telemetry alone (mode changes and part
+// events), in the same ReplicationKpis structure and with the same definitions as the line
+// model's (models/process/line_kpis.cc), so real and twin compare key by key (flatten_kpis).
+// What telemetry does not carry (buffer levels, WIP, lead times, energy) stays zero.
+//
+// Telemetry modes map onto the model's: running -> busy, idle and starved -> starved, blocked,
+// down, setup, off; time with no mode known yet (before a machine's first mode change) counts
+// as off (not planned), so it lowers neither availability nor performance.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/mirror/mirror.h"
+#include "models/process/kpi.h"
+
+namespace twin {
+
+struct RealKpiExtras {
+  std::vector<double> unknown_s;  // (n_m) [s] with no mode known
+};
+
+// KPIs over [state.origin_ns, end_ns]; call Mirror::finish(end_ns) first.
+ReplicationKpis compute_real_kpis(const Model& model, const MirrorState& state, int64_t end_ns,
+                                  RealKpiExtras* extras = nullptr);
+
+// Good parts that left the line so far: good parts of stations whose output is a sink.
+uint64_t line_good_parts(const Model& model, const MirrorState& state);
+
+}  // namespace twin
