@@ -45,7 +45,9 @@ constexpr uint32_t kTagMask = (uint32_t{1} << 30) - 1;  // Sample::tag_q: tag | 
 
 // ---- Small text helpers ---------------------------------------------------------------------
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -53,7 +55,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -82,7 +86,9 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // ---- Times ----------------------------------------------------------------------------------
 
@@ -212,10 +218,10 @@ bool parse_epoch(std::string_view s, int64_t unit_ns, Instant& out) {
   }
   if (i != s.size()) return false;
   if (unit_ns == 0) {
-    unit_ns = whole < 100'000'000'000ull            ? kNsPerSecond
-              : whole < 100'000'000'000'000ull      ? 1'000'000
-              : whole < 100'000'000'000'000'000ull  ? 1'000
-                                                    : 1;
+    unit_ns = whole < 100'000'000'000ull           ? kNsPerSecond
+              : whole < 100'000'000'000'000ull     ? 1'000'000
+              : whole < 100'000'000'000'000'000ull ? 1'000
+                                                   : 1;
   }
   const uint64_t per_second = static_cast<uint64_t>(kNsPerSecond / unit_ns);
   const uint64_t unit = static_cast<uint64_t>(unit_ns);
@@ -301,14 +307,14 @@ class TimeParser {
                         format.find("%Oz") != std::string::npos;
     } else {
       std::string e("unknown time format ");
-      e.append(quote(format)).append(
-          " (auto, iso, epoch_s, epoch_ms, epoch_us, epoch_ns or a pattern like "
-          "\"%d.%m.%Y %H:%M:%S\")");
+      e.append(quote(format))
+          .append(
+              " (auto, iso, epoch_s, epoch_ms, epoch_us, epoch_ns or a pattern like "
+              "\"%d.%m.%Y %H:%M:%S\")");
       return e;
     }
     const std::string_view z = trim(tz);
-    if (z.empty() || iequals(z, "UTC") || iequals(z, "Etc/UTC") || iequals(z, "GMT") ||
-        z == "Z") {
+    if (z.empty() || iequals(z, "UTC") || iequals(z, "Etc/UTC") || iequals(z, "GMT") || z == "Z") {
       zone_ = nullptr;
       return "";
     }
@@ -567,8 +573,12 @@ struct Parser {
   }
 };
 
-int space_or_tab(unsigned char c) { return c == ' ' || c == '\t' ? 1 : 0; }
-int space_only(unsigned char c) { return c == ' ' ? 1 : 0; }
+int space_or_tab(unsigned char c) {
+  return c == ' ' || c == '\t' ? 1 : 0;
+}
+int space_only(unsigned char c) {
+  return c == ' ' ? 1 : 0;
+}
 
 }  // namespace
 
@@ -598,6 +608,7 @@ struct CsvImporter::Impl {
     char delimiter = ',';
     bool decimal_comma = false;
     std::string pending;  // bytes held until the header line is complete
+    bool bom_checked = false;
     uint64_t line = 1;    // physical line being fed
     std::vector<std::string> fields;
     std::vector<uint64_t> field_lines;  // start line of each field
@@ -749,8 +760,8 @@ struct CsvImporter::Impl {
   }
 
   // Finds or adds machine/tag. `unit` names the unit of a tag added here.
-  Resolve resolve(std::string_view machine, std::string_view tag, std::string_view unit,
-                  Slot& slot, std::string& message) {
+  Resolve resolve(std::string_view machine, std::string_view tag, std::string_view unit, Slot& slot,
+                  std::string& message) {
     machine = trim(machine);
     tag = trim(tag);
     if (machine.empty()) {
@@ -760,6 +771,14 @@ struct CsvImporter::Impl {
     if (tag.empty()) {
       message = "empty tag name";
       return Resolve::kBadName;
+    }
+    for (std::string_view name : {machine, tag}) {
+      // A newline from a quoted field, say: no name anyone meant, and it would break topics.
+      if (std::any_of(name.begin(), name.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+        message = std::string("name ") + quote(name) + " contains a control character";
+        return Resolve::kBadName;
+      }
     }
     uint32_t m = 0;
     auto mit = machine_index.find(std::string(machine));
@@ -923,9 +942,9 @@ struct CsvImporter::Impl {
                   std::string("cannot parse ") + quote(trim(text)) + " as a number");
         return;
       case ValueStatus::kNonFinite:
-        bad_field(SkipReason::kNonFinite, column,
-                  std::string("value ") + quote(trim(text)) +
-                      " is not a finite single-precision number");
+        bad_field(
+            SkipReason::kNonFinite, column,
+            std::string("value ") + quote(trim(text)) + " is not a finite single-precision number");
         return;
     }
   }
@@ -1057,7 +1076,8 @@ struct CsvImporter::Impl {
   void header_row() {
     f->have_header = true;
     f->header_line = f->field_lines[0];
-    f->header.assign(f->fields.begin(), f->fields.begin() + static_cast<std::ptrdiff_t>(f->nfields));
+    f->header.assign(f->fields.begin(),
+                     f->fields.begin() + static_cast<std::ptrdiff_t>(f->nfields));
     for (std::string& h : f->header) h.assign(trim(h));
     bool missing = false;
     f->c_time = find_column("time", kTimeNames, missing);
@@ -1109,8 +1129,9 @@ struct CsvImporter::Impl {
         if (header.empty()) continue;  // a trailing delimiter, as spreadsheets write
         std::string w = f->name;
         w.append(": column ").append(std::to_string(c + 1)).append(" (").append(quote(header));
-        w.append(") is not mapped to a machine/tag and is ignored (name it MACHINE/TAG or use "
-                 "--map \"");
+        w.append(
+            ") is not mapped to a machine/tag and is ignored (name it MACHINE/TAG or use "
+            "--map \"");
         w.append(header).append("=MACHINE/TAG\")");
         report.warnings.push_back(std::move(w));
         continue;
@@ -1268,7 +1289,9 @@ struct CsvImporter::Impl {
     if (!file.started) {
       file.pending.append(data);
       if (file.pending.size() < 3 && !at_end) return;
-      if (file.pending.compare(0, 3, "\xEF\xBB\xBF") == 0) file.pending.erase(0, 3);
+      if (!file.bom_checked && file.pending.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        file.pending.erase(0, 3);
+      file.bom_checked = true;
       std::string_view line;
       // A header line longer than kMaxFieldBytes without a newline: decide on what we have.
       if (!header_line_in(file.pending, at_end || file.pending.size() > kMaxFieldBytes, line))
@@ -1400,7 +1423,8 @@ struct CsvImporter::Impl {
       const size_t n = md.samples.size();
       for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && j - i < kBatchMaxSamples && md.samples[j].t - md.samples[i].t < kBatchSpanNs)
+        while (j < n && j - i < kBatchMaxSamples &&
+               md.samples[j].t - md.samples[i].t < kBatchSpanNs)
           ++j;
         items.push_back(Item{static_cast<uint64_t>(md.samples[j - 1].t), m, 0, i, j});
         i = j;
@@ -1554,12 +1578,18 @@ CsvImporter::CsvImporter(const Model* scene, const CsvImportOptions& options)
     : impl_(std::make_unique<Impl>(scene, options)) {}
 CsvImporter::~CsvImporter() = default;
 
-bool CsvImporter::add_file(const std::string& path) { return impl_->add_file(path); }
+bool CsvImporter::add_file(const std::string& path) {
+  return impl_->add_file(path);
+}
 bool CsvImporter::add_text(std::string_view text, const std::string& name) {
   return impl_->add_text(text, name);
 }
-bool CsvImporter::finish(TelemetryWriter& out) { return impl_->finish(out); }
-const CsvImportReport& CsvImporter::report() const { return impl_->report; }
+bool CsvImporter::finish(TelemetryWriter& out) {
+  return impl_->finish(out);
+}
+const CsvImportReport& CsvImporter::report() const {
+  return impl_->report;
+}
 
 CsvImportReport import_csv(const std::string& path, const Model* scene,
                            const CsvImportOptions& options, TelemetryWriter& out) {
@@ -1568,9 +1598,8 @@ CsvImportReport import_csv(const std::string& path, const Model* scene,
   return importer.report();
 }
 
-CsvImportReport import_csv_text(std::string_view text, const std::string& name,
-                                const Model* scene, const CsvImportOptions& options,
-                                TelemetryWriter& out) {
+CsvImportReport import_csv_text(std::string_view text, const std::string& name, const Model* scene,
+                                const CsvImportOptions& options, TelemetryWriter& out) {
   CsvImporter importer(scene, options);
   if (importer.add_text(text, name)) importer.finish(out);
   return importer.report();
@@ -1581,8 +1610,8 @@ bool parse_csv_columns(std::string_view text, std::map<std::string, std::string>
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = text.find(',', start);
-    const std::string_view item =
-        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const std::string_view item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
       error = std::string("--columns: expected ROLE=HEADER, got ") + quote(item);
@@ -1647,9 +1676,8 @@ bool parse_csv_delimiter(std::string_view text, char& delimiter, std::string& er
 
 std::string check_csv_options(const CsvImportOptions& options) {
   CsvImporter importer(nullptr, options);
-  return importer.report().status == CsvImportReport::Status::kBadOptions
-             ? importer.report().fatal
-             : std::string();
+  return importer.report().status == CsvImportReport::Status::kBadOptions ? importer.report().fatal
+                                                                          : std::string();
 }
 
 std::string format_utc(int64_t ns) {

@@ -90,17 +90,17 @@ struct CsvImportOptions {
 
 // Why a row (or, wide format, a cell) was skipped; names are the CsvImportReport::skipped keys.
 enum class SkipReason {
-  kBadTimestamp,   // "bad timestamp"
-  kTimeRange,      // "time out of range" (before 1990 or from 2100 on)
-  kBadValue,       // "bad value"
-  kNonFinite,      // "NaN or infinite"
-  kUnknownMachine, // "unknown machine"
-  kUnknownTag,     // "unknown tag"
-  kBadName,        // "bad name" (empty machine/tag, or a tag name with a comma)
-  kColumnCount,    // "wrong column count"
-  kBadQuality,     // "bad quality"
-  kBadMode,        // "bad mode"
-  kMalformed,      // "malformed CSV" (a field over 1 MiB: an unbalanced quote)
+  kBadTimestamp,    // "bad timestamp"
+  kTimeRange,       // "time out of range" (before 1990 or from 2100 on)
+  kBadValue,        // "bad value"
+  kNonFinite,       // "NaN or infinite"
+  kUnknownMachine,  // "unknown machine"
+  kUnknownTag,      // "unknown tag"
+  kBadName,         // "bad name" (empty machine/tag, or a tag name with a comma)
+  kColumnCount,     // "wrong column count"
+  kBadQuality,      // "bad quality"
+  kBadMode,         // "bad mode"
+  kMalformed,       // "malformed CSV" (a field over 1 MiB: an unbalanced quote)
 };
 const char* skip_reason_name(SkipReason reason);
 
@@ -131,8 +131,8 @@ struct CsvImportReport {
   uint64_t rows = 0;  // data rows read (header and empty lines not counted)
   uint64_t samples = 0;
   uint64_t mode_changes = 0;
-  uint64_t repeated_modes = 0;       // mode rows equal to the mode in force, dropped
-  uint64_t shifted_nonexistent = 0;  // local times in a spring-forward gap, shifted forward
+  uint64_t repeated_modes = 0;              // mode rows equal to the mode in force, dropped
+  uint64_t shifted_nonexistent = 0;         // local times in a spring-forward gap, shifted forward
   std::map<std::string, uint64_t> skipped;  // by skip_reason_name()
   std::optional<ImportError> first_error;
   std::vector<std::string> warnings;  // unmapped wide columns, unused --map entries
@@ -173,9 +173,8 @@ class CsvImporter {
 // One file or text, written to `out` (which the caller opened and closes).
 CsvImportReport import_csv(const std::string& path, const Model* scene,
                            const CsvImportOptions& options, TelemetryWriter& out);
-CsvImportReport import_csv_text(std::string_view text, const std::string& name,
-                                const Model* scene, const CsvImportOptions& options,
-                                TelemetryWriter& out);
+CsvImportReport import_csv_text(std::string_view text, const std::string& name, const Model* scene,
+                                const CsvImportOptions& options, TelemetryWriter& out);
 
 // Option parsing for the command line; false and `error` filled on bad input.
 // "time=Zeit,machine=Anlage" -> columns (roles: time, machine, tag, value, quality, unit).

@@ -894,13 +894,16 @@ class Collector final : public MessageSink {
   }
   void on_channel(const Channel&, const Schema*) override {}
   bool on_message(const MessageView& v) override {
-    ranks.push_back(*rank);
-    Message& m = messages.emplace_back();
+    Message m;
     m.channel_id = v.channel_id;
     m.sequence = v.sequence;
     m.log_time = v.log_time;
     m.publish_time = v.publish_time;
     m.data.assign(v.data.begin(), v.data.end());
+    // In this order, running out of memory leaves at most a spare rank, never a message
+    // without one.
+    ranks.push_back(*rank);
+    messages.push_back(std::move(m));
     return true;
   }
 };
@@ -953,7 +956,7 @@ ReadResult stream_source(File& f, MessageSink& sink, Range range, bool use_summa
           r.damage.resize(damage_before);
           r.chunks_decoded = 0;
           r.out_of_order_chunks = 0;
-          collector->clear();
+          if (collector != nullptr) collector->clear();
         }
       }
     }

@@ -218,6 +218,7 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   if (options.on_series) {
     while (sink.next_series_ns < end) sink.emit_series(sink.next_series_ns);
   }
+  mirror_.advance_to(end);  // the clock reaches the window end, as after seek()
   mirror_.finish(end);
   result.window_end_ns = end;
   if (options.on_series) options.on_series(static_cast<double>(end - sink.window_start_ns) * 1e-9, mirror_);
@@ -251,7 +252,39 @@ class SnapshotFinder final : public mcap::MessageSink {
 
 }  // namespace
 
+namespace {
+
+// Learns the shift start: from samples channel metadata, else the first telemetry arrival.
+class StartFinder final : public mcap::MessageSink {
+ public:
+  void on_channel(const mcap::Channel& channel, const mcap::Schema*) override {
+    if (start_ns == 0 && classify_topic(channel.topic) == TopicKind::kSamples)
+      start_ns = parse_ns(channel.metadata, "shift_start_ns");
+  }
+  bool on_message(const mcap::MessageView& m) override {
+    // The first message decides (ground truth is written at the shift start too).
+    if (start_ns == 0) start_ns = static_cast<int64_t>(m.log_time);
+    return false;
+  }
+  int64_t start_ns = 0;
+};
+
+}  // namespace
+
+bool Player::open(const std::string& path) {
+  StartFinder finder;
+  const mcap::ReadResult r = mcap::stream_mcap(path, finder);
+  if (!r.valid_magic || finder.start_ns == 0) return false;
+  shift_start_ns_ = finder.start_ns;
+  keyframes_.clear();
+  return true;
+}
+
 bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
+  if (shift_start_ns_ == 0 && !open(path)) {
+    if (result != nullptr) result->error = "cannot read " + path;
+    return false;
+  }
   PlayResult local;
   PlayResult& r = result != nullptr ? *result : local;
   r = PlayResult{};
@@ -270,7 +303,7 @@ bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
     resume_ns = best->log_time_ns;
     restored = true;
   } else if (shift_start_ns_ != 0) {
-    for (int64_t lookback : {to_ns(300.0), to_ns(3600.0)}) {
+    for (int64_t lookback : {to_ns(60.0), to_ns(300.0), to_ns(3600.0)}) {
       SnapshotFinder finder(target);
       mcap::StreamOptions so;
       so.start_ns = static_cast<uint64_t>(std::max<int64_t>(target - lookback, 0));

@@ -62,6 +62,9 @@ class Player {
   // Replays `path` from its beginning (or the latest keyframe before options.from_s) to
   // options.to_s. The mirror then holds the State at the end of the window (finished).
   PlayResult play(const std::string& path, const PlayOptions& options);
+  // Reads where the recording's shift starts (channel metadata, else the first arrival), for
+  // seek() on a file not played yet. Returns false when the file cannot be read.
+  bool open(const std::string& path);
   // Brings the mirror to `t_s` seconds after the shift start of the last played (or opened)
   // file: from the latest keyframe before it (in memory, or a /twin/snapshot in the file) and
   // then the messages from there to t_s. Returns false when the file cannot be read.

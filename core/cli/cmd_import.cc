@@ -57,7 +57,8 @@ void print_summary(const CsvImportReport& r, const std::string& output) {
   if (r.repeated_modes > 0) std::cout << " (" << r.repeated_modes << " repeats dropped)";
   std::cout << '\n';
   std::cout << "machines      " << r.machines.size();
-  for (size_t i = 0; i < r.machines.size(); ++i) std::cout << (i == 0 ? ": " : ", ") << r.machines[i];
+  for (size_t i = 0; i < r.machines.size(); ++i)
+    std::cout << (i == 0 ? ": " : ", ") << r.machines[i];
   std::cout << '\n';
   std::cout << "tags          " << r.tags << '\n';
   if (r.samples + r.mode_changes > 0) {
@@ -72,7 +73,8 @@ void print_summary(const CsvImportReport& r, const std::string& output) {
   for (auto it = r.skipped.begin(); it != r.skipped.end(); ++it)
     std::cout << (it == r.skipped.begin() ? ": " : ", ") << it->first << ' ' << it->second;
   std::cout << '\n';
-  std::cout << "wrote         " << output << " (" << r.messages << " messages)\n";
+  std::cout << "wrote         " << output << " (" << r.messages
+            << (r.messages == 1 ? " message)\n" : " messages)\n");
 }
 
 void remove_output(const std::string& path) {
@@ -155,7 +157,8 @@ int run_import(const ImportFlags& f) {
   const bool written = importer.finish(writer);
   const bool closed = writer.close();
   if (!written || !closed) {
-    print_error(!written ? r.fatal : std::string("cannot write ") + f.output + ": " + writer.error());
+    print_error(!written ? r.fatal
+                         : std::string("cannot write ") + f.output + ": " + writer.error());
     remove_output(f.output);
     return kExitFailure;
   }
@@ -197,8 +200,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
                   "\"%d.%m.%Y %H:%M:%S\"")
       ->capture_default_str()
       ->type_name("F");
-  cmd->add_option("--tz", f->tz,
-                  "IANA time zone of times without an offset, e.g. Europe/Berlin")
+  cmd->add_option("--tz", f->tz, "IANA time zone of times without an offset, e.g. Europe/Berlin")
       ->capture_default_str()
       ->type_name("ZONE");
   cmd->add_option("--delimiter", f->delimiter, "Field delimiter: , ; tab | (auto: from the header)")

@@ -8,10 +8,7 @@
 #include <vector>
 
 #include "core/cli/cli_common.h"
-#include "core/mirror/mirror_snapshot.h"
-#include "core/telemetry/telemetry.h"
-#include "replay/player.h"
-#include "replay/telemetry_writer.h"
+#include "replay/recorder.h"
 
 namespace twin::cli {
 
@@ -26,75 +23,26 @@ struct RecordFlags {
   bool quiet = false;
 };
 
-// Copies the source's channels and messages into the output (old snapshots left out: the
-// recording gets fresh ones from this mirror).
-class Copier final : public mcap::MessageSink {
- public:
-  explicit Copier(TelemetryWriter& out) : out_(out) {}
-  void on_channel(const mcap::Channel& channel, const mcap::Schema* schema) override {
-    if (ids_.size() <= channel.id) ids_.resize(size_t{channel.id} + 1, 0);
-    if (channel.topic == kSnapshotTopic) return;
-    ids_[channel.id] = out_.copy_channel(channel, schema);
-  }
-  bool on_message(const mcap::MessageView& m) override {
-    const uint16_t id = m.channel_id < ids_.size() ? ids_[m.channel_id] : 0;
-    if (id == 0) return true;
-    if (!out_.write_raw(id, m.sequence, m.log_time, m.publish_time, m.data)) failed = true;
-    ++copied;
-    return !failed;
-  }
-  bool failed = false;
-  uint64_t copied = 0;
-
- private:
-  TelemetryWriter& out_;
-  std::vector<uint16_t> ids_;
-};
-
 int run_record(const RecordFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
-  TelemetryWriterOptions wo;
-  wo.compression = f.compression == "lz4"    ? mcap::Compression::Lz4
-                   : f.compression == "none" ? mcap::Compression::None
-                                             : mcap::Compression::Zstd;
-  TelemetryWriter writer;
-  if (!writer.open(f.output, wo)) {
-    print_error("cannot write " + f.output + ": " + writer.error());
-    return kExitFailure;
-  }
-  Copier copier(writer);
-  PlayOptions po;
-  po.tee = &copier;
-  po.keyframe_interval_s = f.keyframe_s;
-  po.keep_keyframes = false;
-  bool first = true;
-  uint64_t snapshots = 0;
-  po.on_keyframe = [&](int64_t log, const Mirror& mirror) {
-    writer.write_snapshot(static_cast<uint64_t>(log), make_snapshot(mirror, first, true));
-    first = false;
-    ++snapshots;
-  };
-  Player player(scene.model);
-  const PlayResult r = player.play(f.source, po);
+  RecordOptions ro;
+  ro.keyframe_interval_s = f.keyframe_s;
+  ro.writer.compression = f.compression == "lz4"    ? mcap::Compression::Lz4
+                          : f.compression == "none" ? mcap::Compression::None
+                                                    : mcap::Compression::Zstd;
+  const RecordResult r = record_mcap(scene.model, f.source, f.output, ro);
   if (!r.ok) {
-    print_error(f.source + ": " + r.error);
-    return kExitInvalidInput;
+    print_error(r.error);
+    return r.play.ok ? kExitFailure : kExitInvalidInput;
   }
-  if (!r.read.damage.empty())
-    print_error(f.source + ": damaged, recorded what was readable: " + mcap::describe_damage(r.read));
-  // The final state, after the window closed.
-  writer.write_snapshot(static_cast<uint64_t>(std::max(r.window_end_ns, player.mirror().state().now_ns)),
-                        make_snapshot(player.mirror(), first, false));
-  ++snapshots;
-  if (!writer.close() || copier.failed) {
-    print_error("writing " + f.output + " failed: " + writer.error());
-    return kExitFailure;
-  }
+  if (!r.play.read.damage.empty())
+    print_error(f.source + ": damaged, recorded what was readable: " +
+                mcap::describe_damage(r.play.read));
   if (!f.quiet) {
     std::printf("%s: %llu messages of %s and %llu twin snapshots (every %.0f s)\n", f.output.c_str(),
-                static_cast<unsigned long long>(copier.copied), f.source.c_str(),
-                static_cast<unsigned long long>(snapshots), f.keyframe_s);
+                static_cast<unsigned long long>(r.copied), f.source.c_str(),
+                static_cast<unsigned long long>(r.snapshots), f.keyframe_s);
   }
   return kExitOk;
 }

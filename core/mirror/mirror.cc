@@ -127,7 +127,7 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
   MirrorCounters& c = s.counters;
   const size_t n = batch.size();
   c.samples_in += n;
-  if (binding.machine < 0) {
+  if (binding.machine < 0 || static_cast<size_t>(binding.machine) >= state_.mode.size()) {
     c.unknown_machine += n;
     return;
   }
@@ -220,7 +220,7 @@ void Mirror::add_mode_change(int32_t machine, int64_t log_time_ns, int64_t time_
                              telemetry::Mode mode) {
   MirrorCounters& c = state_.counters;
   ++c.events_in;
-  if (machine < 0) {
+  if (machine < 0 || static_cast<size_t>(machine) >= state_.mode.size()) {
     ++c.events_unknown_machine;
     return;
   }
@@ -245,7 +245,7 @@ void Mirror::add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_n
                             telemetry::PartEvent::Kind kind, double cycle_time_s) {
   MirrorCounters& c = state_.counters;
   ++c.events_in;
-  if (machine < 0) {
+  if (machine < 0 || static_cast<size_t>(machine) >= state_.mode.size()) {
     ++c.events_unknown_machine;
     return;
   }

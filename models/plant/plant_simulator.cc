@@ -413,6 +413,8 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
   RunOptions run;
   run.horizon_s = horizon;
   run.seed = seed;
+  ShiftRecorder recorder(model);
+  state.observer = &recorder;  // before init_state: machines may start at time 0
   init_state(model, run, state);
   for (const FaultSpec& f : options.faults) {
     if (f.kind == faults::Fault::CONVEYOR_JAM) {
@@ -423,8 +425,6 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
                      f.repair_s);
     }
   }
-  ShiftRecorder recorder(model);
-  state.observer = &recorder;
   advance_to(model, state, horizon);
   state.observer = nullptr;
   report.truth = compute_kpis(model, state);
@@ -728,7 +728,7 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
       }
       if (t0 >= ms.tool_fail) {
         condition::replace(ms.tool_state);
-        ms.tool_fail = kInf;
+        ms.tool_from = ms.tool_fail = kInf;  // a new edge wears at the normal speed again
       }
 
       for (uint32_t k = 0; k < ms.tags.size(); ++k) {
