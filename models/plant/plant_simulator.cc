@@ -223,6 +223,7 @@ struct MachineSim {
   // Faults on this machine (true time [s]).
   double bearing_from = kInf, bearing_fail = kInf;
   double tool_from = kInf, tool_fail = kInf;
+  double tool_speed = 1.0;  // [1] Taylor speed factor of the failing edge in the precursor
   double heat_from = kInf, heat_fail = kInf;
   double cooling_min = 1.0;
 
@@ -639,6 +640,18 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     a.set_time_ns(device_ns(ms, f.at_s));
     alarm_store.push_back(a);
     send_event(Outgoing::kAlarm, ms, f.at_s, static_cast<uint32_t>(alarm_store.size() - 1));
+    // Cleared when the machine first runs again after the repair.
+    for (const auto& mc : ms.modes) {
+      if (mc.t > f.at_s && mc.mode != Mode::kDown && mc.mode != Mode::kOff) {
+        a.set_active(false);
+        a.set_severity(telemetry::SEVERITY_INFO);
+        a.set_text("cleared after repair");
+        a.set_time_ns(device_ns(ms, mc.t));
+        alarm_store.push_back(a);
+        send_event(Outgoing::kAlarm, ms, mc.t, static_cast<uint32_t>(alarm_store.size() - 1));
+        break;
+      }
+    }
   }
 
   // Mode changes and part events, sent as they happen.
@@ -725,6 +738,15 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
       } else if (t0 >= ms.bearing_fail && std::isfinite(ms.bearing_state.onset_s)) {
         ms.bearing_state = condition::BearingState{};  // bearing replaced in the repair
         ms.bearing.damage_rate_per_s = 0.0;
+      }
+      if (t0 >= ms.tool_from && t0 < ms.tool_fail && ms.tool_speed == 1.0) {
+        // The failing edge wears on past its limit and breaks at the failure: consume life from
+        // where it is to 1.3 over the cutting time left, by cutting as if faster (Taylor:
+        // life rate ~ speed^(1/n)).
+        const double cutting = std::max(busy_between(ms.modes, t0, ms.tool_fail), 60.0);
+        const double needed = std::max(1.3 - ms.tool_state.life_used, 0.1);
+        ms.tool_speed = std::max(
+            std::pow(needed * ms.tool.nominal_life_s / cutting, ms.tool.taylor_n), 1.0 + 1e-9);
       }
       if (t0 >= ms.tool_fail) {
         condition::replace(ms.tool_state);
@@ -858,11 +880,15 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
         condition::advance(ms.thermal, ms.thermal_state, motor_load, dt);
         condition::advance(ms.bearing, ms.bearing_state, dt, busy);
         if (busy) {
-          const double speed = t >= ms.tool_from && t < ms.tool_fail ? 4.0 : 1.0;
+          const double speed = t >= ms.tool_from && t < ms.tool_fail ? ms.tool_speed : 1.0;
           condition::advance(ms.tool, ms.tool_state, dt, speed);
         }
-        if (mode == Mode::kSetup && ms.tool_state.life_used > 0.5) condition::replace(ms.tool_state);
-        if (ms.tool_state.life_used >= 1.0) condition::replace(ms.tool_state);
+        // Edges are changed at setups once half worn and at the wear limit, except the failing
+        // one, which cuts on until it breaks.
+        const bool failing = t >= ms.tool_from && t < ms.tool_fail;
+        if (!failing && mode == Mode::kSetup && ms.tool_state.life_used > 0.5)
+          condition::replace(ms.tool_state);
+        if (!failing && ms.tool_state.life_used >= 1.0) condition::replace(ms.tool_state);
         t = end;
         if (dt <= 0.0) break;
       }
@@ -888,6 +914,21 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     }
     // Nothing created later can arrive before t1.
     flush(to_ns(t1));
+  }
+  // Samples held back in the last window go out in a last batch per machine.
+  for (MachineSim& ms : machines) {
+    if (ms.held_back.empty()) continue;
+    const uint32_t slot = static_cast<uint32_t>(batch_store.size());
+    batch_store.push_back(std::move(ms.held_back));
+    ms.held_back.clear();
+    batch_base_ns.push_back(static_cast<int64_t>(to_ns(ms.device_time(horizon))));
+    Outgoing o;
+    o.kind = Outgoing::kSamples;
+    o.machine = ms.index;
+    o.slot = slot;
+    o.order = order++;
+    o.arrival_ns = to_ns(horizon + latency(ms));
+    outbox.push(o);
   }
   flush(std::numeric_limits<uint64_t>::max());
   return report;

@@ -185,8 +185,6 @@ TEST_F(MirrorTest, HotPathDoesNotAllocate) {
     b.value.push_back(static_cast<float>(i));
   }
   mirror_->apply_samples(binding_, kT0 + kS, b);
-  mirror_->add_mode_change(0, kT0 + kS, kT0, telemetry::MODE_RUNNING);
-  mirror_->add_mode_change(0, kT0 + 2 * kS, kT0 + kS, telemetry::MODE_STARVED);
   // Samples: nothing at all.
   test::start_counting_allocations();
   for (int k = 1; k < 1000; ++k) {
