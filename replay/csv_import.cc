@@ -609,7 +609,7 @@ struct CsvImporter::Impl {
     bool decimal_comma = false;
     std::string pending;  // bytes held until the header line is complete
     bool bom_checked = false;
-    uint64_t line = 1;    // physical line being fed
+    uint64_t line = 1;  // physical line being fed
     std::vector<std::string> fields;
     std::vector<uint64_t> field_lines;  // start line of each field
     size_t nfields = 0;

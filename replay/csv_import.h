@@ -96,7 +96,8 @@ enum class SkipReason {
   kNonFinite,       // "NaN or infinite"
   kUnknownMachine,  // "unknown machine"
   kUnknownTag,      // "unknown tag"
-  kBadName,         // "bad name" (empty machine/tag, or a tag name with a comma)
+  kBadName,         // "bad name" (empty or with control characters, a tag with a comma, or
+                    // no machine told apart in MACHINE/TAG without a machine column)
   kColumnCount,     // "wrong column count"
   kBadQuality,      // "bad quality"
   kBadMode,         // "bad mode"
@@ -130,7 +131,7 @@ struct CsvImportReport {
   uint64_t files = 0;
   uint64_t rows = 0;  // data rows read (header and empty lines not counted)
   uint64_t samples = 0;
-  uint64_t mode_changes = 0;
+  uint64_t mode_changes = 0;                // written (before finish(): mode rows accepted)
   uint64_t repeated_modes = 0;              // mode rows equal to the mode in force, dropped
   uint64_t shifted_nonexistent = 0;         // local times in a spring-forward gap, shifted forward
   std::map<std::string, uint64_t> skipped;  // by skip_reason_name()

@@ -93,7 +93,10 @@ struct ChunkIndex {
   uint64_t message_end_time = 0;
   uint64_t chunk_start_offset = 0;
   uint64_t chunk_length = 0;
-  std::map<uint16_t, uint64_t> message_index_offsets;
+  // (channel id, offset of its MessageIndex record), by channel id. A flat vector, not a map:
+  // summaries hold one entry per channel per chunk (millions for a large plant), and parsing
+  // them into tree nodes dominated the cost of opening a file to seek.
+  std::vector<std::pair<uint16_t, uint64_t>> message_index_offsets;
   uint64_t message_index_length = 0;
   std::string compression;
   uint64_t compressed_size = 0;

@@ -199,6 +199,21 @@ bool map_16(ByteReader& in, std::map<uint16_t, V>& m) {
   return mr.ok;
 }
 
+// The same into a flat vector (chunk index offsets; kept in file order, which writers emit
+// sorted by channel id).
+bool vector_16(ByteReader& in, std::vector<std::pair<uint16_t, uint64_t>>& v) {
+  uint32_t len = in.u32();
+  const uint8_t* p = in.take(len);
+  if (!p || len % 10 != 0) return false;
+  ByteReader mr(p, len);
+  v.reserve(len / 10);
+  while (mr.ok && mr.remaining() > 0) {
+    const uint16_t k = mr.u16();
+    v.emplace_back(k, mr.u64());
+  }
+  return mr.ok;
+}
+
 // Parses a record that carries no messages into `r` (unknown opcodes are ignored). Returns
 // false when the body is malformed. `channel` is set to the channel a Channel record stored.
 bool parse_meta(uint8_t op, const uint8_t* body, uint64_t len, ReadResult& r,
@@ -250,7 +265,7 @@ bool parse_meta(uint8_t op, const uint8_t* body, uint64_t len, ReadResult& r,
       c.message_end_time = in.u64();
       c.chunk_start_offset = in.u64();
       c.chunk_length = in.u64();
-      map_16(in, c.message_index_offsets);
+      vector_16(in, c.message_index_offsets);
       c.message_index_length = in.u64();
       c.compression = in.str();
       c.compressed_size = in.u64();
@@ -848,11 +863,22 @@ bool load_summary(File& f, ReadResult& r, uint64_t& summary_start) {
 // The chunks an indexed read visits: those overlapping the range, in start-time order (file
 // order among equal starts). Empty optional when an index points outside the data section.
 std::optional<std::vector<PlannedChunk>> plan_chunks(const ReadResult& r, Range range,
-                                                     uint64_t summary_start) {
+                                                     uint64_t summary_start,
+                                                     const std::vector<bool>* wanted) {
   std::vector<PlannedChunk> plan;
   plan.reserve(r.chunk_indexes.size());
   for (const ChunkIndex& ci : r.chunk_indexes) {
     if (!range.overlaps(ci.message_start_time, ci.message_end_time)) continue;
+    if (wanted != nullptr) {
+      bool any = false;
+      for (const auto& [channel, offset] : ci.message_index_offsets) {
+        if (channel < wanted->size() && (*wanted)[channel]) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) continue;
+    }
     if (ci.chunk_start_offset < kMagicSize || ci.chunk_start_offset > summary_start ||
         ci.chunk_length > summary_start - ci.chunk_start_offset ||
         ci.chunk_length < kRecordPrefixSize)
@@ -912,8 +938,48 @@ class Collector final : public MessageSink {
 // turns out untrusted, or a full one that misses messages the statistics count, is dropped and
 // the file scanned instead, as read_mcap always did; the collector can forget what it got.
 // Without one, messages already delivered cannot be taken back, so both are reported as damage.
-ReadResult stream_source(File& f, MessageSink& sink, Range range, bool use_summary,
-                         Collector* collector) {
+// Passes on the messages of wanted topics only (StreamOptions::topics).
+class TopicFilter final : public MessageSink {
+ public:
+  TopicFilter(MessageSink& inner, const std::vector<std::string>& topics)
+      : inner_(inner), topics_(topics) {}
+  void on_channel(const Channel& channel, const Schema* schema) override {
+    if (wanted.size() <= channel.id) wanted.resize(size_t{channel.id} + 1, false);
+    wanted[channel.id] =
+        std::find(topics_.begin(), topics_.end(), channel.topic) != topics_.end();
+    inner_.on_channel(channel, schema);
+  }
+  bool on_message(const MessageView& m) override {
+    if (m.channel_id >= wanted.size() || !wanted[m.channel_id]) return true;
+    return inner_.on_message(m);
+  }
+  // Marks the channels of a loaded summary before any chunk is planned.
+  void mark(const std::map<uint16_t, Channel>& channels) {
+    for (const auto& [id, channel] : channels) {
+      if (wanted.size() <= id) wanted.resize(size_t{id} + 1, false);
+      wanted[id] = std::find(topics_.begin(), topics_.end(), channel.topic) != topics_.end();
+    }
+  }
+  std::vector<bool> wanted;  // by channel id
+
+ private:
+  MessageSink& inner_;
+  const std::vector<std::string>& topics_;
+};
+
+// A summary parsed earlier (McapFile): `summary` holds its schemas, channels, statistics and
+// chunk indexes.
+struct CachedSummary {
+  const ReadResult* summary = nullptr;
+  uint64_t summary_start = 0;
+};
+
+ReadResult stream_source(File& f, MessageSink& outer_sink, Range range, bool use_summary,
+                         Collector* collector, const std::vector<std::string>* topics = nullptr,
+                         const CachedSummary* cached = nullptr) {
+  std::optional<TopicFilter> filter;
+  if (topics != nullptr && !topics->empty()) filter.emplace(outer_sink, *topics);
+  MessageSink& sink = filter ? static_cast<MessageSink&>(*filter) : outer_sink;
   ReadResult r;
   try {
     std::vector<uint8_t> buf;
@@ -926,10 +992,23 @@ ReadResult stream_source(File& f, MessageSink& sink, Range range, bool use_summa
     r.valid_magic = true;
     uint64_t summary_start = 0;
     bool indexed = false;
-    if (use_summary && load_summary(f, r, summary_start) &&
-        (!r.chunk_indexes.empty() || (r.statistics && r.statistics->message_count == 0))) {
+    bool have_summary = false;
+    if (cached != nullptr) {
+      r.schemas = cached->summary->schemas;
+      r.channels = cached->summary->channels;
+      r.statistics = cached->summary->statistics;
+      summary_start = cached->summary_start;
+      have_summary = true;
+    } else if (use_summary) {
+      have_summary = load_summary(f, r, summary_start);
+    }
+    const ReadResult& index = cached != nullptr ? *cached->summary : r;
+    if (have_summary &&
+        (!index.chunk_indexes.empty() || (r.statistics && r.statistics->message_count == 0))) {
       // Checked before anything is delivered, so a bad index still leaves the scan possible.
-      if (auto plan = plan_chunks(r, range, summary_start)) {
+      if (filter) filter->mark(r.channels);
+      if (auto plan =
+              plan_chunks(index, range, summary_start, filter ? &filter->wanted : nullptr)) {
         const size_t damage_before = r.damage.size();
         Reader reader(f, r, sink, range);
         if (collector != nullptr) collector->rank = reader.delivery_rank();
@@ -941,7 +1020,7 @@ ReadResult stream_source(File& f, MessageSink& sink, Range range, bool use_summa
                          [](const Damage& a, const Damage& b) { return a.offset < b.offset; });
         // A full read must account for every message the statistics count (messages outside
         // chunks, say, are not in any chunk index).
-        if (indexed && range.all && r.statistics && !reader.stopped() &&
+        if (indexed && range.all && !filter && r.statistics && !reader.stopped() &&
             r.damage.size() == damage_before && reader.delivered() != r.statistics->message_count) {
           if (collector != nullptr) {
             indexed = false;
@@ -1043,7 +1122,8 @@ ReadResult stream_mcap(const std::string& path, MessageSink& sink, const StreamO
       r.damage.push_back({0, "cannot open " + path});
       return r;
     }
-    return stream_source(f, sink, range_of(options), options.use_summary, nullptr);
+    return stream_source(f, sink, range_of(options), options.use_summary, nullptr,
+                         &options.topics);
   } catch (...) {
     ReadResult r;
     r.damage.push_back({0, "reader error opening " + path});
@@ -1054,7 +1134,47 @@ ReadResult stream_mcap(const std::string& path, MessageSink& sink, const StreamO
 ReadResult stream_mcap_bytes(std::span<const uint8_t> bytes, MessageSink& sink,
                              const StreamOptions& options) {
   File f(bytes);
-  return stream_source(f, sink, range_of(options), options.use_summary, nullptr);
+  return stream_source(f, sink, range_of(options), options.use_summary, nullptr,
+                       &options.topics);
+}
+
+bool McapFile::open(const std::string& path) {
+  open_ = false;
+  path_ = path;
+  summary_ = ReadResult{};
+  try {
+    File f(path);
+    if (!f.good()) return false;
+    std::vector<uint8_t> buf;
+    const uint8_t* magic = f.get(0, kMagicSize, buf);
+    if (magic == nullptr || !check_magic(magic)) return false;
+    summary_.valid_magic = true;
+    if (!load_summary(f, summary_, summary_start_) || summary_.chunk_indexes.empty()) return false;
+    // The same checks an indexed read makes before trusting the indexes.
+    if (!plan_chunks(summary_, Range{}, summary_start_, nullptr)) return false;
+  } catch (...) {
+    return false;
+  }
+  open_ = true;
+  return true;
+}
+
+ReadResult McapFile::stream(MessageSink& sink, const StreamOptions& options) const {
+  if (!open_) return stream_mcap(path_, sink, options);
+  try {
+    File f(path_);
+    if (!f.good()) {
+      ReadResult r;
+      r.damage.push_back({0, "cannot open " + path_});
+      return r;
+    }
+    const CachedSummary cached{&summary_, summary_start_};
+    return stream_source(f, sink, range_of(options), true, nullptr, &options.topics, &cached);
+  } catch (...) {
+    ReadResult r;
+    r.damage.push_back({0, "reader error opening " + path_});
+    return r;
+  }
 }
 
 ReadResult read_mcap(const std::string& path) {

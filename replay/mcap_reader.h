@@ -77,6 +77,9 @@ struct StreamOptions {
   uint64_t start_ns = 0;
   uint64_t end_ns = std::numeric_limits<uint64_t>::max();
   bool use_summary = true;  // false: scan the data section
+  // Only messages on these topics (empty: all). With a summary, chunks holding none of them
+  // are not even read (their chunk index lists the channels they hold).
+  std::vector<std::string> topics;
 };
 
 // Streams the messages of a file through `sink`, chunk by chunk, without holding the whole file
@@ -94,6 +97,26 @@ ReadResult stream_mcap(const std::string& path, MessageSink& sink,
                        const StreamOptions& options = {});
 ReadResult stream_mcap_bytes(std::span<const uint8_t> bytes, MessageSink& sink,
                              const StreamOptions& options = {});
+
+// A file opened once for many reads (seeking back and forth): its summary is parsed on open and
+// reused, where stream_mcap parses it on every call (megabytes for a large plant: one entry per
+// channel per chunk).
+class McapFile {
+ public:
+  // False when the file has no usable summary (then use stream_mcap, which scans).
+  bool open(const std::string& path);
+  bool is_open() const { return open_; }
+  const std::string& path() const { return path_; }
+  const ReadResult& summary() const { return summary_; }
+  // As stream_mcap with the summary, without reading it again.
+  ReadResult stream(MessageSink& sink, const StreamOptions& options = {}) const;
+
+ private:
+  std::string path_;
+  ReadResult summary_;  // schemas, channels, statistics, chunk indexes
+  uint64_t summary_start_ = 0;
+  bool open_ = false;
+};
 
 // Every message in the file.
 ReadResult read_mcap(const std::string& path);

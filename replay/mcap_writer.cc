@@ -228,7 +228,7 @@ bool McapWriter::flush_chunk() {
       iw.u64(t);
       iw.u64(off);
     }
-    ci.message_index_offsets[channel] = offset_;
+    ci.message_index_offsets.emplace_back(channel, offset_);  // channels in id order (map)
     write_record(Op::MessageIndex, ib);
   }
   ci.message_index_length = offset_ - index_start;

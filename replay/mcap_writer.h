@@ -39,6 +39,10 @@ class McapWriter {
   bool write_message(uint16_t channel_id, uint32_t sequence, uint64_t log_time_ns,
                      uint64_t publish_time_ns, std::span<const uint8_t> data);
 
+  // Closes the open chunk now (no-op when empty), e.g. to keep a large message in a chunk of
+  // its own that readers filtering by topic can fetch alone.
+  bool end_chunk() { return flush_chunk(); }
+
   // Flushes the last chunk, writes DataEnd, summary, footer and the closing magic.
   bool close();
 

@@ -272,8 +272,9 @@ class StartFinder final : public mcap::MessageSink {
 }  // namespace
 
 bool Player::open(const std::string& path) {
+  if (!file_.is_open() || file_.path() != path) file_.open(path);
   StartFinder finder;
-  const mcap::ReadResult r = mcap::stream_mcap(path, finder);
+  const mcap::ReadResult r = file_.stream(finder);
   if (!r.valid_magic || finder.start_ns == 0) return false;
   shift_start_ns_ = finder.start_ns;
   keyframes_.clear();
@@ -281,6 +282,7 @@ bool Player::open(const std::string& path) {
 }
 
 bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
+  if (!file_.is_open() || file_.path() != path) file_.open(path);  // falls back to scans
   if (shift_start_ns_ == 0 && !open(path)) {
     if (result != nullptr) result->error = "cannot read " + path;
     return false;
@@ -308,7 +310,8 @@ bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
       mcap::StreamOptions so;
       so.start_ns = static_cast<uint64_t>(std::max<int64_t>(target - lookback, 0));
       so.end_ns = static_cast<uint64_t>(target) + 1;
-      mcap::stream_mcap(path, finder, so);
+      so.topics = {std::string(kSnapshotTopic)};
+      file_.stream(finder, so);
       telemetry::TwinSnapshot snap;
       if (!finder.data.empty() && snap.ParseFromString(finder.data) &&
           deserialize_mirror_state(snap.mirror_state(), mirror_.names(), mirror_.mutable_state())) {
@@ -331,7 +334,7 @@ bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
     r.keyframes_used = 1;
   }
   so.end_ns = static_cast<uint64_t>(target);
-  r.read = mcap::stream_mcap(path, sink, so);
+  r.read = file_.stream(sink, so);
   if (!r.read.valid_magic) {
     r.error = mcap::describe_damage(r.read);
     return false;

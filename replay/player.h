@@ -79,6 +79,7 @@ class Player {
   Mirror mirror_;
   std::vector<Keyframe> keyframes_;
   int64_t shift_start_ns_ = 0;
+  mcap::McapFile file_;  // the file seek() reads, with its summary parsed once
 };
 
 }  // namespace twin

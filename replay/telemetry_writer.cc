@@ -121,8 +121,11 @@ bool TelemetryWriter::write_truth(uint64_t log_time_ns, const telemetry::FaultTr
 
 bool TelemetryWriter::write_snapshot(uint64_t log_time_ns,
                                      const telemetry::TwinSnapshot& snapshot) {
-  return write(lazy_channel(snapshot_, telemetry::TwinSnapshot::descriptor(), kSnapshotTopic),
-               snapshot_seq_, log_time_ns, 0, snapshot);
+  // In a chunk of its own, so a seek reads the snapshot without the telemetry around it.
+  const uint16_t channel =
+      lazy_channel(snapshot_, telemetry::TwinSnapshot::descriptor(), kSnapshotTopic);
+  return writer_.end_chunk() && write(channel, snapshot_seq_, log_time_ns, 0, snapshot) &&
+         writer_.end_chunk();
 }
 
 uint16_t TelemetryWriter::copy_channel(const mcap::Channel& channel, const mcap::Schema* schema) {

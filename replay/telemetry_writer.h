@@ -21,7 +21,8 @@ namespace twin {
 
 struct TelemetryWriterOptions {
   mcap::Compression compression = mcap::Compression::Zstd;
-  uint64_t chunk_size = 4u << 20;  // [bytes] uncompressed records per chunk
+  // 1 MiB: seeking decompresses about one chunk, ~15 s of a 250-machine plant at 1 Hz.
+  uint64_t chunk_size = 1u << 20;  // [bytes] uncompressed records per chunk
   bool write_summary = true;
 };
 

@@ -10,6 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
   libzstd-dev liblz4-dev zlib1g-dev
+  libcsv-dev libhowardhinnant-date-dev tzdata
   libstb-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth libgl1-mesa-dri

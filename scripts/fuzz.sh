@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan) in build-fuzz/ and runs each for
-# SECONDS (default 30) on a corpus seeded from scenes/ and from MCAP files written by
-# McapWriter. Exits non-zero if any fuzzer finds a crash, hang, leak or UB; the reproducer is
-# left in build-fuzz/artifacts/<fuzzer>/.
+# SECONDS (default 30) on a corpus seeded from scenes/, from MCAP files written by
+# McapWriter and from the CSV exports in tests/replay/data/. Exits non-zero if any fuzzer
+# finds a crash, hang, leak or UB; the reproducer is left in build-fuzz/artifacts/<fuzzer>/.
 #   usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 
@@ -16,11 +16,11 @@ CC="${CC_FUZZ:-clang-14}" CXX="${CXX_FUZZ:-clang++-14}" \
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWIN_BUILD_VIEWER=OFF \
   -DTWIN_BUILD_TESTS=OFF -DTWIN_BUILD_BENCH=OFF -DTWIN_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
   { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed >/dev/null ||
-  { cmake --build "$BUILD" -j 1 --target fuzz_scene fuzz_mcap fuzz_mcap_seed; exit 1; }
+cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv >/dev/null ||
+  { cmake --build "$BUILD" -j 1 --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv; exit 1; }
 
 # Corpora live in the build directory and grow across runs; seeds are (re)added every time.
-mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap"
+mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap" "$BUILD/corpus/csv"
 find "$ROOT/scenes" "$ROOT/fuzz/corpus/scene" -name '*.yaml' -exec cp {} "$BUILD/corpus/scene/" \; \
   2>/dev/null || true
 "$BUILD/fuzz/fuzz_mcap_seed" "$BUILD/corpus/mcap"
@@ -28,8 +28,16 @@ if [ -d "$ROOT/fuzz/corpus/mcap" ]; then
   find "$ROOT/fuzz/corpus/mcap" -type f -exec cp {} "$BUILD/corpus/mcap/" \;
 fi
 
+# fuzz_csv reads its options from the first byte: seed each export with a few option bytes
+# (long/wide, time formats, Berlin, delimiters, strict, scene).
+for csv in "$ROOT"/tests/replay/data/*.csv; do
+  for opt in 00 01 02 08 11 20 41 80 89; do
+    { printf "\\x$opt"; cat "$csv"; } >"$BUILD/corpus/csv/$(basename "$csv" .csv)_$opt"
+  done
+done
+
 status=0
-for name in scene mcap; do
+for name in scene mcap csv; do
   exe="$BUILD/fuzz/fuzz_$name"
   artifacts="$BUILD/artifacts/fuzz_$name"
   log="$BUILD/fuzz_$name.log"

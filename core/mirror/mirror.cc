@@ -61,6 +61,8 @@ MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options)
 
 Mirror::Mirror(const Model& model, MirrorOptions options)
     : options_(options), names_(build_mirror_model(model, options)) {
+  for (size_t m = 0; m < names_.machine.size(); ++m)
+    machine_index_.emplace(names_.machine[m], static_cast<int32_t>(m));
   reset(0);
 }
 
@@ -100,10 +102,8 @@ void Mirror::reset(int64_t origin_ns) {
 }
 
 int32_t Mirror::find_machine(std::string_view machine) const {
-  for (size_t m = 0; m < names_.machine.size(); ++m) {
-    if (names_.machine[m] == machine) return static_cast<int32_t>(m);
-  }
-  return -1;
+  const auto it = machine_index_.find(machine);
+  return it == machine_index_.end() ? -1 : it->second;
 }
 
 ChannelBinding Mirror::bind_samples(std::string_view machine,

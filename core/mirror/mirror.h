@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -168,6 +169,7 @@ class Mirror {
 
   MirrorOptions options_;
   MirrorModel names_;
+  std::map<std::string, int32_t, std::less<>> machine_index_;  // name -> machine
   MirrorState state_;
 };
 
