@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the benchmarks; prints the figures and keeps them as JSON in
-# bench/results/<machine>/ (machine = hostname-independent description: cores and CPU model).
+# bench/results/<machine>/ (pass Google Benchmark flags through, e.g. --benchmark_repetitions=3) (machine = hostname-independent description: cores and CPU model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -8,5 +8,10 @@ cpu=$(grep -m1 "model name" /proc/cpuinfo | sed 's/.*: //; s/[^A-Za-z0-9]\+/-/g;
 machine="${TWIN_BENCH_MACHINE:-$(nproc)core-${cpu}}"
 out="bench/results/${machine}"
 mkdir -p "$out"
-./build/twin_bench --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
-echo "results: $out/line_model.json" >&2
+# The line model (20-station sample) and replay (a generated 8-hour shift of the 250-machine
+# plant, made once in build/bench_data/: about a minute and 2.6 GB with its recorded copy).
+./build/twin_bench --benchmark_filter='Machining20' \
+  --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
+./build/twin_bench --benchmark_filter='Plant250' \
+  --benchmark_out="$out/replay.json" --benchmark_out_format=json "$@"
+echo "results: $out/line_model.json $out/replay.json" >&2

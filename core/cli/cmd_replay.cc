@@ -178,21 +178,57 @@ int run_replay(const ReplayFlags& f) {
                 static_cast<unsigned long long>(c.events_unknown_machine),
                 static_cast<unsigned long long>(c.malformed_messages),
                 static_cast<unsigned long long>(r.truth_messages_skipped));
-    std::printf("\n%-42s %12s %12s %23s %9s\n", "real vs twin", "real", "twin mean",
+    // The line: one row per figure with the twin's band.
+    auto find_row = [&rows](const std::string& key) -> const ComparisonRow* {
+      for (const ComparisonRow& candidate : rows) {
+        if (candidate.key == key) return &candidate;
+      }
+      return nullptr;
+    };
+    std::printf("\n%-24s %10s %10s %22s %9s\n", "line: real vs twin", "real", "twin mean",
                 "twin 90% of shifts", "error");
-    for (const ComparisonRow& row : rows) {
-      const bool line = row.key.starts_with("line.");
-      const bool share = row.key.find(".share.") != std::string::npos ||
-                         row.key.ends_with("oee") || row.key.ends_with("availability") ||
-                         row.key.ends_with("performance") || row.key.ends_with("quality");
-      if (!line && !row.key.ends_with(".oee") && !row.key.ends_with(".throughput_per_h")) continue;
-      const double k = share ? 100.0 : 1.0;
+    static const std::pair<const char*, const char*> kLineRows[] = {
+        {"line.good_parts", "good parts"},
+        {"line.throughput_per_h", "throughput [parts/h]"},
+        {"line.scrapped_parts", "scrapped parts"},
+        {"line.oee", "OEE (bottleneck) [%]"}};
+    for (const auto& [key, label] : kLineRows) {
+      const ComparisonRow* row = find_row(key);
+      if (row == nullptr) continue;
+      const double k = std::string(key) == "line.oee" ? 100.0 : 1.0;
       char band[48];
-      std::snprintf(band, sizeof band, "[%.1f, %.1f]", k * row.twin_p05, k * row.twin_p95);
-      std::printf("%-42s %12.1f %12.1f %23s %+8.1f%%%s\n", row.key.c_str(), k * row.real,
-                  k * row.twin.mean, band, 100.0 * row.relative_error, row.inside_band ? "" : " *");
+      std::snprintf(band, sizeof band, "[%.1f, %.1f]", k * row->twin_p05, k * row->twin_p95);
+      std::printf("%-24s %10.1f %10.1f %22s %+8.1f%%%s\n", label, k * row->real,
+                  k * row->twin.mean, band, 100.0 * row->relative_error,
+                  row->inside_band ? "" : " *");
     }
-    std::printf("(* outside the band where 90%% of the twin's shifts fall; shares and OEE in %%)\n");
+    // Stations: real / twin mean of the figures a maintenance or process engineer looks at.
+    std::printf("\n%-16s %17s %15s %15s %15s %15s\n", "station", "throughput [/h]",
+                "OEE [%]", "availab. [%]", "down [%]", "starved [%]");
+    for (const Station& st : model.stations) {
+      const std::string p = "station." + st.name + ".";
+      std::string line;
+      char cell[64];
+      std::snprintf(cell, sizeof cell, "%-16s", st.name.c_str());
+      line += cell;
+      bool outside = false;
+      for (const auto& [suffix, scale] :
+           {std::pair<const char*, double>{"throughput_per_h", 1.0}, {"oee", 100.0},
+            {"availability", 100.0}, {"share.down", 100.0}, {"share.starved", 100.0}}) {
+        const ComparisonRow* row = find_row(p + suffix);
+        if (row == nullptr) {
+          std::snprintf(cell, sizeof cell, " %15s", "-");
+        } else {
+          std::snprintf(cell, sizeof cell, " %7.1f / %5.1f", scale * row->real,
+                        scale * row->twin.mean);
+          outside = outside || !row->inside_band;
+        }
+        line += cell;
+      }
+      std::printf("%s%s\n", line.c_str(), outside ? " *" : "");
+    }
+    std::printf("(real / twin mean; * a figure outside the band where 90%% of the twin's shifts "
+                "fall; all rows in --json)\n");
     const int32_t rb = real.line.bottleneck_station;
     // The twin's bottleneck: the station most often the line's bottleneck over replications.
     std::vector<size_t> votes(model.stations.size(), 0);
