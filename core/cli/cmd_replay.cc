@@ -104,7 +104,7 @@ int run_replay(const ReplayFlags& f) {
   po.on_series = [&](double t, const Mirror& mirror) {
     uint64_t stale = 0;
     for (uint8_t s : mirror.state().stale) stale += s;
-    series.push_back({t, line_good_parts(model, mirror.state()), stale});
+    series.push_back({t, line_good_parts(model, mirror), stale});
   };
   const bool tty = isatty(STDERR_FILENO) != 0 && !f.quiet;
   if (tty) {
@@ -132,7 +132,7 @@ int run_replay(const ReplayFlags& f) {
   }
   const Mirror& mirror = player.mirror();
   const MirrorCounters& c = mirror.state().counters;
-  const ReplicationKpis real = compute_real_kpis(model, mirror.state(), r.window_end_ns);
+  const ReplicationKpis real = compute_real_kpis(model, mirror, r.window_end_ns);
   const double window_s = static_cast<double>(r.window_end_ns - r.window_start_ns) * 1e-9;
   const double offset_s = static_cast<double>(r.window_start_ns - r.shift_start_ns) * 1e-9;
 

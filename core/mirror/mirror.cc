@@ -50,6 +50,7 @@ MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options)
       mm.stale_after_ns.push_back(
           per_event ? kNever
                     : seconds_to_ns(std::max(options.stale_periods / t.rate_hz, options.min_stale_s)));
+      mm.counter.push_back(signal == Signal::kPartCount || signal == Signal::kScrapCount);
       mm.noisy.push_back(signal == Signal::kMotorCurrent || signal == Signal::kPower ||
                          signal == Signal::kTemperature || signal == Signal::kVibrationRms ||
                          signal == Signal::kCustom);
@@ -83,6 +84,7 @@ void Mirror::reset(int64_t origin_ns) {
   assign(s.stale, nt, uint8_t{0});
   assign(s.same_since_ns, nt, int64_t{0});
   assign(s.stuck, nt, uint8_t{0});
+  assign(s.counter_total, nt, 0.0);
   assign(s.mode, nm, static_cast<uint8_t>(telemetry::MODE_UNKNOWN));
   assign(s.mode_since_ns, nm, origin_ns);
   assign(s.mode_seconds, nm, std::array<double, kTelemetryModes>{});
@@ -200,6 +202,10 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
           s.stuck[slot] = 1;
           ++c.stuck_episodes;
         }
+      }
+      if (names_.counter[slot] && s.count[slot] > 0 && t >= s.origin_ns) {
+        const double delta = static_cast<double>(v) - static_cast<double>(s.value[slot]);
+        s.counter_total[slot] += delta >= 0.0 ? delta : static_cast<double>(v);
       }
       s.value[slot] = v;
       s.time_ns[slot] = t;

@@ -91,6 +91,9 @@ struct MirrorState {
   std::vector<uint8_t> stale;          // 1 while stale
   std::vector<int64_t> same_since_ns;  // [ns] arrival of the first of a run of equal values
   std::vector<uint8_t> stuck;          // 1 while stuck
+  // Counter tags (part and scrap counts): increments inside the window, counter resets (a
+  // value below the previous one) counted as a restart from 0.
+  std::vector<double> counter_total;   // [count]
 
   // Machines (n_m).
   std::vector<uint8_t> mode;           // telemetry::Mode, MODE_UNKNOWN before the first change
@@ -125,6 +128,7 @@ struct MirrorModel {
   std::vector<int> tag_signal;          // (n_t) twin::Signal
   std::vector<int64_t> stale_after_ns;  // (n_t) [ns]
   std::vector<uint8_t> noisy;           // (n_t) 1: an analog signal that never repeats exactly
+  std::vector<uint8_t> counter;         // (n_t) 1: a part or scrap counter
 };
 
 MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options);

@@ -73,6 +73,7 @@ void visit_arrays(Visitor&& f, State& s, size_t nt, size_t nm) {
   f(s.stale, nt);
   f(s.same_since_ns, nt);
   f(s.stuck, nt);
+  f(s.counter_total, nt);
   f(s.mode, nm);
   f(s.mode_since_ns, nm);
   f(s.mode_seconds, nm);

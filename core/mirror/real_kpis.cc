@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "core/telemetry/telemetry.h"
 #include "models/process/bottleneck.h"
+
+#include <cmath>
+#include <utility>
 
 namespace twin {
 
@@ -35,17 +39,39 @@ bool feeds_sink(const Model& model, const Station& st) {
 
 }  // namespace
 
-uint64_t line_good_parts(const Model& model, const MirrorState& s) {
+namespace {
+
+// Good and scrapped parts of a machine: from its part events, or, for sources without them
+// (historian exports), from the increments of its part and scrap counter tags.
+std::pair<uint64_t, uint64_t> machine_counts(const MirrorModel& names, const MirrorState& s,
+                                             uint32_t m) {
+  if (s.good[m] + s.scrap[m] + s.reworked[m] + s.started[m] > 0) return {s.good[m], s.scrap[m]};
+  double good = 0.0, scrap = 0.0;
+  for (uint32_t t = names.tag_offset[m]; t < names.tag_offset[m + 1]; ++t) {
+    if (!names.counter[t]) continue;
+    if (static_cast<Signal>(names.tag_signal[t]) == Signal::kScrapCount) {
+      scrap += s.counter_total[t];
+    } else {
+      good += s.counter_total[t];
+    }
+  }
+  return {static_cast<uint64_t>(std::llround(good)), static_cast<uint64_t>(std::llround(scrap))};
+}
+
+}  // namespace
+
+uint64_t line_good_parts(const Model& model, const MirrorModel& names, const MirrorState& s) {
   uint64_t good = 0;
   for (const Station& st : model.stations) {
     if (!feeds_sink(model, st)) continue;
-    for (uint32_t j = 0; j < st.machine_count; ++j) good += s.good[st.first_machine + j];
+    for (uint32_t j = 0; j < st.machine_count; ++j)
+      good += machine_counts(names, s, st.first_machine + j).first;
   }
   return good;
 }
 
-ReplicationKpis compute_real_kpis(const Model& model, const MirrorState& s, int64_t end_ns,
-                                  RealKpiExtras* extras) {
+ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
+                                  const MirrorState& s, int64_t end_ns, RealKpiExtras* extras) {
   ReplicationKpis k;
   const uint32_t nm = model.machine_count();
   const double window = std::max(static_cast<double>(end_ns - s.origin_ns) * 1e-9, 0.0);
@@ -61,11 +87,12 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorState& s, int6
     for (int tm = 0; tm < kTelemetryModes; ++tm)
       mk.time_in_mode[static_cast<int>(model_mode(tm))] += s.mode_seconds[m][static_cast<size_t>(tm)];
     if (extras != nullptr) extras->unknown_s[m] = s.mode_seconds[m][telemetry::MODE_UNKNOWN];
+    const auto [good, scrap] = machine_counts(names, s, m);
     mk.parts_started = s.started[m];
-    mk.parts_good = s.good[m];
-    mk.parts_scrapped = s.scrap[m];
+    mk.parts_good = good;
+    mk.parts_scrapped = scrap;
     mk.parts_reworked = s.reworked[m];
-    mk.parts_completed = s.good[m] + s.scrap[m] + s.reworked[m];
+    mk.parts_completed = good + scrap + s.reworked[m];
     const auto& t = mk.time_in_mode;
     const double off = t[static_cast<int>(Mode::kOff)];
     off_sum += off;
@@ -126,7 +153,7 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorState& s, int6
   LineKpis& line = k.line;
   line.window_s = window;
   line.off_s = nm > 0 ? off_sum / nm : 0.0;
-  line.good_parts = line_good_parts(model, s);
+  line.good_parts = line_good_parts(model, names, s);
   for (const MachineKpis& mk : k.machines) line.scrapped_parts += mk.parts_scrapped;
   line.throughput_per_h = ratio(static_cast<double>(line.good_parts), hours, 0.0);
   if (line.bottleneck_station >= 0)

@@ -20,11 +20,20 @@ struct RealKpiExtras {
   std::vector<double> unknown_s;  // (n_m) [s] with no mode known
 };
 
-// KPIs over [state.origin_ns, end_ns]; call Mirror::finish(end_ns) first.
-ReplicationKpis compute_real_kpis(const Model& model, const MirrorState& state, int64_t end_ns,
+// KPIs over [state.origin_ns, end_ns]; call Mirror::finish(end_ns) first. Part counts come
+// from part events, or for a machine that has none (historian exports), from its counter tags.
+ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
+                                  const MirrorState& state, int64_t end_ns,
                                   RealKpiExtras* extras = nullptr);
+inline ReplicationKpis compute_real_kpis(const Model& model, const Mirror& mirror, int64_t end_ns,
+                                         RealKpiExtras* extras = nullptr) {
+  return compute_real_kpis(model, mirror.names(), mirror.state(), end_ns, extras);
+}
 
 // Good parts that left the line so far: good parts of stations whose output is a sink.
-uint64_t line_good_parts(const Model& model, const MirrorState& state);
+uint64_t line_good_parts(const Model& model, const MirrorModel& names, const MirrorState& state);
+inline uint64_t line_good_parts(const Model& model, const Mirror& mirror) {
+  return line_good_parts(model, mirror.names(), mirror.state());
+}
 
 }  // namespace twin

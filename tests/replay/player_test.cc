@@ -13,6 +13,7 @@
 #include "core/mirror/real_kpis.h"
 #include "core/telemetry/telemetry.h"
 #include "models/plant/plant_simulator.h"
+#include "replay/csv_import.h"
 #include "replay/telemetry_writer.h"
 #include "tests/support/scenes.h"
 
@@ -101,7 +102,7 @@ TEST_F(PlayerTest, CleanShiftMirrorsWhatThePlantDid) {
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_TRUE(r.read.damage.empty());
   EXPECT_EQ(r.window_end_ns - r.window_start_ns, 2LL * 3600 * 1000000000LL);
-  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror().state(), r.window_end_ns);
+  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror(), r.window_end_ns);
   EXPECT_EQ(real.line.good_parts, truth.truth.line.good_parts);
   EXPECT_GT(real.line.good_parts, 100u);
   for (size_t m = 0; m < real.machines.size(); ++m) {
@@ -135,7 +136,7 @@ TEST_F(PlayerTest, DirtyShiftKeepsCountsAndFlagsTheDirt) {
   Player player(scene_.model);
   const PlayResult r = player.play(path, {});
   ASSERT_TRUE(r.ok) << r.error;
-  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror().state(), r.window_end_ns);
+  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror(), r.window_end_ns);
   // Part events are lossless (only delayed): counts stay exact; mode durations move by the
   // machine's clock skew only at the window's edges.
   EXPECT_EQ(real.line.good_parts, truth.truth.line.good_parts);
@@ -216,6 +217,54 @@ TEST_F(PlayerTest, SeekEqualsReplayingFromTheStart) {
   std::remove(path.c_str());
 }
 
+TEST_F(PlayerTest, HistorianExportReplaysWithCountersAndModeTags) {
+  // A historian export of the small line: mode as a tag (names, as MES exports write them) and
+  // a good-parts counter, no part events. One hour: S1 runs 40 min, is down 20 min, making a
+  // part a minute while running.
+  const SceneLoadResult small = test::load_scene_or_fail(test::kSmallLine);
+  std::string csv = "timestamp,machine,tag,value\n";
+  auto row = [&csv](int minute, int second, const char* machine, const char* tag,
+                    const std::string& value) {
+    char t[64];
+    std::snprintf(t, sizeof t, "2026-01-05T06:%02d:%02dZ", minute, second);
+    csv += t;
+    csv += ',';
+    csv += machine;
+    csv += ',';
+    csv += tag;
+    csv += ',';
+    csv += value;
+    csv += '\n';
+  };
+  row(0, 0, "S1", "mode", "running");
+  row(0, 0, "S2", "mode", "starved");
+  for (int m = 0; m < 60; ++m) {
+    if (m == 40) row(40, 0, "S1", "mode", "down");
+    row(m, 30, "S1", "good_count", std::to_string(std::min(m, 40)));
+  }
+  row(59, 59, "S2", "mode", "starved");
+  const std::string path = temp_path("historian.mcap");
+  {
+    TelemetryWriter writer;
+    ASSERT_TRUE(writer.open(path));
+    const CsvImportReport report =
+        import_csv_text(csv, "historian.csv", &small.model, CsvImportOptions{}, writer);
+    ASSERT_TRUE(writer.close());
+    ASSERT_FALSE(report.first_error.has_value()) << report.first_error->to_string();
+  }
+  Player player(small.model);
+  PlayOptions po;
+  po.to_s = 3600.0;
+  const PlayResult r = player.play(path, po);
+  ASSERT_TRUE(r.ok) << r.error;
+  const ReplicationKpis real = compute_real_kpis(small.model, player.mirror(), r.window_end_ns);
+  EXPECT_NEAR(real.machines[0].time_in_mode[static_cast<int>(Mode::kBusy)], 2400.0, 1e-6);
+  EXPECT_NEAR(real.machines[0].time_in_mode[static_cast<int>(Mode::kDown)], 1200.0, 1e-6);
+  EXPECT_EQ(real.machines[0].parts_good, 40u);  // counter from 0 to 40
+  EXPECT_NEAR(real.machines[0].availability, 40.0 / 60.0, 1e-9);
+  std::remove(path.c_str());
+}
+
 TEST_F(PlayerTest, DamagedRecordingReplaysWhatIsReadable) {
   PlantOptions options;
   options.hours = 1.0;
@@ -228,7 +277,7 @@ TEST_F(PlayerTest, DamagedRecordingReplaysWhatIsReadable) {
   const PlayResult r = player.play(path, {});
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_FALSE(r.read.damage.empty());
-  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror().state(), r.window_end_ns);
+  const ReplicationKpis real = compute_real_kpis(scene_.model, player.mirror(), r.window_end_ns);
   EXPECT_GT(real.line.good_parts, truth.truth.line.good_parts / 4);
   EXPECT_LT(real.line.good_parts, truth.truth.line.good_parts);
   // Not an MCAP file at all: a clear error, no crash.

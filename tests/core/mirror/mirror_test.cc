@@ -150,9 +150,25 @@ TEST_F(MirrorTest, ReorderWindowSortsEventsAndCountsLateOnes) {
   EXPECT_DOUBLE_EQ(s.mode_seconds[0][telemetry::MODE_RUNNING], 1.0);
   EXPECT_DOUBLE_EQ(s.mode_seconds[0][telemetry::MODE_BLOCKED], 19.0);
   EXPECT_EQ(s.good[0], 1u);
-  const ReplicationKpis k = compute_real_kpis(scene_.model, s, kT0 + 30 * kS);
+  const ReplicationKpis k = compute_real_kpis(scene_.model, *mirror_, kT0 + 30 * kS);
   EXPECT_DOUBLE_EQ(k.machines[0].time_in_mode[static_cast<int>(Mode::kBusy)], 1.0);
   EXPECT_EQ(k.machines[0].parts_good, 1u);
+}
+
+TEST_F(MirrorTest, CountsPartsFromCounterTagsWhenThereAreNoPartEvents) {
+  // A historian export: no part events, a good-parts counter that restarts at 0 once.
+  for (const auto& [t, v] : std::vector<std::pair<double, float>>{
+           {1.0, 10.0f}, {2.0, 11.0f}, {3.0, 12.0f}, {4.0, 0.0f}, {5.0, 1.0f}}) {
+    send(t + 0.5, {{1, t, v}});
+  }
+  mirror_->add_mode_change(0, kT0 + kS, kT0, telemetry::MODE_RUNNING);
+  mirror_->finish(kT0 + 10 * kS);
+  const ReplicationKpis k = compute_real_kpis(scene_.model, *mirror_, kT0 + 10 * kS);
+  EXPECT_EQ(k.machines[0].parts_good, 3u);  // +1 +1, restart, +1
+  // With part events, those count and the counter is ignored.
+  mirror_->add_part_event(0, kT0 + 10 * kS, kT0 + 9 * kS, telemetry::PartEvent::KIND_FINISHED, 5.0);
+  mirror_->finish(kT0 + 12 * kS);
+  EXPECT_EQ(compute_real_kpis(scene_.model, *mirror_, kT0 + 12 * kS).machines[0].parts_good, 1u);
 }
 
 TEST_F(MirrorTest, SnapshotRoundTripsExactlyAndRejectsDamage) {
