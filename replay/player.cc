@@ -77,7 +77,9 @@ class Player::Sink final : public mcap::MessageSink {
     if (static_cast<uint64_t>(log) >= end_ns) return false;
     ++messages;
     if ((messages & 1023) == 0) pace(log);
-    while (log >= next_series_ns) emit_series(next_series_ns);
+    // Points inside the window only; play() adds the one at the window end after the last
+    // late message has been applied.
+    while (log >= next_series_ns && next_series_ns < series_limit_ns()) emit_series(next_series_ns);
     if (keyframe_ns > 0 && log >= next_keyframe_ns && log > last_log_ns) {
       if (options_.keep_keyframes) player_.keyframes_.push_back({log, player_.mirror_.state()});
       if (options_.on_keyframe) options_.on_keyframe(log, player_.mirror_);
@@ -145,6 +147,14 @@ class Player::Sink final : public mcap::MessageSink {
     last_progress = wall_start;
   }
 
+  // The last time a series point may be emitted while streaming (exclusive).
+  int64_t series_limit_ns() const {
+    int64_t limit = std::numeric_limits<int64_t>::max();
+    if (shift_end_ns > shift_start_ns) limit = shift_end_ns;
+    if (options_.to_s >= 0.0) limit = std::min(limit, shift_start_ns + to_ns(options_.to_s));
+    return limit;
+  }
+
   void emit_series(int64_t t_ns) {
     options_.on_series(static_cast<double>(t_ns - window_start_ns) * 1e-9, player_.mirror_);
     next_series_ns += to_ns(options_.series_interval_s);
@@ -202,6 +212,7 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   }
   if (sink.messages == 0 && sink.window_start_ns == 0) {
     result.error = "no telemetry in " + path;
+    if (!result.read.damage.empty()) result.error += " (" + mcap::describe_damage(result.read) + ")";
     return result;
   }
   result.ok = true;
@@ -221,6 +232,7 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   mirror_.advance_to(end);  // the clock reaches the window end, as after seek()
   mirror_.finish(end);
   result.window_end_ns = end;
+  // The last point, at the window end (once, with every message applied).
   if (options.on_series) options.on_series(static_cast<double>(end - sink.window_start_ns) * 1e-9, mirror_);
   return result;
 }

@@ -69,7 +69,9 @@ int run_replay(const ReplayFlags& f) {
   PlayOptions po;
   if (f.speed != "max") {
     try {
-      po.speed = std::stod(f.speed);
+      size_t used = 0;
+      po.speed = std::stod(f.speed, &used);
+      if (used != f.speed.size()) po.speed = -1.0;  // "2x" is not a number
     } catch (...) {
       po.speed = -1.0;
     }
