@@ -90,7 +90,8 @@ void BM_ReplayShift_Plant250(benchmark::State& bench) {
     samples += player.mirror().state().counters.samples_in;
     wall += r.wall_s;
   }
-  bench.counters["samples"] = static_cast<double>(samples) / static_cast<double>(bench.iterations());
+  bench.counters["samples"] =
+      static_cast<double>(samples) / static_cast<double>(bench.iterations());
   bench.counters["samples_per_s"] = static_cast<double>(samples) / wall;
   bench.counters["shift_replay_s"] = wall / static_cast<double>(bench.iterations());
   bench.counters["file_MB"] = static_cast<double>(std::filesystem::file_size(file)) / 1e6;
@@ -99,39 +100,60 @@ BENCHMARK(BM_ReplayShift_Plant250)->Unit(benchmark::kSecond)->Iterations(2)->Use
 
 // The mirror alone: decoded batches of the first hour applied in a loop (no I/O, no
 // decompression, no protobuf): the ceiling of the hot path on one core.
-void BM_MirrorApply_Plant250(benchmark::State& bench) {
-  struct Collect final : mcap::MessageSink {
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> batches;
-    std::vector<std::pair<uint16_t, std::string>> channels;  // samples channels: id, machine
-    std::vector<std::vector<std::string>> tags;
-    void on_channel(const mcap::Channel& c, const mcap::Schema*) override {
-      std::string machine;
-      if (classify_topic(c.topic, &machine) == TopicKind::kSamples) {
-        channels.emplace_back(c.id, machine);
-        tags.push_back(split_list(c.metadata.at("tags")));
+// The first ten minutes of samples batches of the shift, as raw protobuf bytes, with the
+// machine and tag names of their channels.
+struct Collect final : mcap::MessageSink {
+  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> batches;
+  std::vector<std::pair<uint16_t, std::string>> channels;  // samples channels: id, machine
+  std::vector<std::vector<std::string>> tags;
+  void on_channel(const mcap::Channel& c, const mcap::Schema*) override {
+    std::string machine;
+    if (classify_topic(c.topic, &machine) == TopicKind::kSamples) {
+      channels.emplace_back(c.id, machine);
+      tags.push_back(split_list(c.metadata.at("tags")));
+    }
+  }
+  bool on_message(const mcap::MessageView& m) override {
+    for (const auto& ch : channels) {
+      if (ch.first == m.channel_id) {
+        batches.emplace_back(m.channel_id, std::vector<uint8_t>(m.data.begin(), m.data.end()));
+        break;
       }
     }
-    bool on_message(const mcap::MessageView& m) override {
-      for (const auto& ch : channels) {
-        if (ch.first == m.channel_id) {
-          batches.emplace_back(m.channel_id, std::vector<uint8_t>(m.data.begin(), m.data.end()));
-          break;
-        }
-      }
-      return batches.size() < 250 * 600;  // ten minutes of the plant
-    }
-  } collect;
-  mcap::stream_mcap(shift_file(), collect);
-  Mirror mirror(plant250());
+    return batches.size() < 250 * 600;  // ten minutes of the plant
+  }
+};
+
+const Collect& first_batches() {
+  static const Collect collect = [] {
+    Collect c;
+    mcap::stream_mcap(shift_file(), c);
+    return c;
+  }();
+  return collect;
+}
+
+// Binding of each samples channel, indexed by channel id.
+std::vector<ChannelBinding> bind_all(const Mirror& mirror, const Collect& collect) {
   std::vector<ChannelBinding> bindings(65536);
-  for (size_t i = 0; i < collect.channels.size(); ++i)
-    bindings[collect.channels[i].first] = mirror.bind_samples(collect.channels[i].second, collect.tags[i]);
+  for (size_t i = 0; i < collect.channels.size(); ++i) {
+    bindings[collect.channels[i].first] =
+        mirror.bind_samples(collect.channels[i].second, collect.tags[i]);
+  }
+  return bindings;
+}
+
+void BM_MirrorApply_Plant250(benchmark::State& bench) {
+  const Collect& collect = first_batches();
+  Mirror mirror(plant250());
+  const std::vector<ChannelBinding> bindings = bind_all(mirror, collect);
   std::vector<DecodedBatch> decoded(collect.batches.size());
-  for (size_t i = 0; i < decoded.size(); ++i) decode_sample_batch(collect.batches[i].second, decoded[i]);
+  for (size_t i = 0; i < decoded.size(); ++i)
+    decode_sample_batch(collect.batches[i].second, decoded[i]);
   uint64_t samples = 0;
-  int64_t log = 0;
   for (auto _ : bench) {
     mirror.reset(decoded.front().base_time_ns);
+    int64_t log = 0;
     for (size_t i = 0; i < decoded.size(); ++i) {
       log = std::max(log, decoded[i].base_time_ns);
       mirror.apply_samples(bindings[collect.batches[i].first], log, decoded[i]);
@@ -144,32 +166,9 @@ BENCHMARK(BM_MirrorApply_Plant250)->Unit(benchmark::kMillisecond);
 
 // Decode + mirror from the protobuf bytes (no file, no decompression).
 void BM_DecodeAndApply_Plant250(benchmark::State& bench) {
-  struct Collect final : mcap::MessageSink {
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> batches;
-    std::vector<std::pair<uint16_t, std::string>> channels;
-    std::vector<std::vector<std::string>> tags;
-    void on_channel(const mcap::Channel& c, const mcap::Schema*) override {
-      std::string machine;
-      if (classify_topic(c.topic, &machine) == TopicKind::kSamples) {
-        channels.emplace_back(c.id, machine);
-        tags.push_back(split_list(c.metadata.at("tags")));
-      }
-    }
-    bool on_message(const mcap::MessageView& m) override {
-      for (const auto& ch : channels) {
-        if (ch.first == m.channel_id) {
-          batches.emplace_back(m.channel_id, std::vector<uint8_t>(m.data.begin(), m.data.end()));
-          break;
-        }
-      }
-      return batches.size() < 250 * 600;
-    }
-  } collect;
-  mcap::stream_mcap(shift_file(), collect);
+  const Collect& collect = first_batches();
   Mirror mirror(plant250());
-  std::vector<ChannelBinding> bindings(65536);
-  for (size_t i = 0; i < collect.channels.size(); ++i)
-    bindings[collect.channels[i].first] = mirror.bind_samples(collect.channels[i].second, collect.tags[i]);
+  const std::vector<ChannelBinding> bindings = bind_all(mirror, collect);
   DecodedBatch batch;
   uint64_t samples = 0;
   for (auto _ : bench) {

@@ -17,7 +17,9 @@ namespace {
 
 constexpr uint64_t kNoEnd = std::numeric_limits<uint64_t>::max();
 
-int64_t to_ns(double s) { return static_cast<int64_t>(std::llround(s * 1e9)); }
+int64_t to_ns(double s) {
+  return static_cast<int64_t>(std::llround(s * 1e9));
+}
 
 int64_t parse_ns(const std::map<std::string, std::string>& meta, const char* key) {
   auto it = meta.find(key);
@@ -53,8 +55,9 @@ class Player::Sink final : public mcap::MessageSink {
     info.kind = classify_topic(channel.topic, &machine);
     if (info.kind == TopicKind::kSamples) {
       auto it = channel.metadata.find("tags");
-      info.binding = player_.mirror_.bind_samples(
-          machine, it == channel.metadata.end() ? std::vector<std::string>{} : split_list(it->second));
+      info.binding = player_.mirror_.bind_samples(machine, it == channel.metadata.end()
+                                                               ? std::vector<std::string>{}
+                                                               : split_list(it->second));
       info.machine = info.binding.machine;
       if (shift_start_ns == 0) shift_start_ns = parse_ns(channel.metadata, "shift_start_ns");
       if (shift_end_ns == 0) shift_end_ns = parse_ns(channel.metadata, "shift_end_ns");
@@ -212,7 +215,8 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   }
   if (sink.messages == 0 && sink.window_start_ns == 0) {
     result.error = "no telemetry in " + path;
-    if (!result.read.damage.empty()) result.error += " (" + mcap::describe_damage(result.read) + ")";
+    if (!result.read.damage.empty())
+      result.error += " (" + mcap::describe_damage(result.read) + ")";
     return result;
   }
   result.ok = true;
@@ -233,7 +237,8 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   mirror_.finish(end);
   result.window_end_ns = end;
   // The last point, at the window end (once, with every message applied).
-  if (options.on_series) options.on_series(static_cast<double>(end - sink.window_start_ns) * 1e-9, mirror_);
+  if (options.on_series)
+    options.on_series(static_cast<double>(end - sink.window_start_ns) * 1e-9, mirror_);
   return result;
 }
 
@@ -308,7 +313,8 @@ bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
   // written every keyframe interval, so a window of a few minutes before the target has one).
   const Keyframe* best = nullptr;
   for (const Keyframe& k : keyframes_) {
-    if (k.log_time_ns <= target && (best == nullptr || k.log_time_ns > best->log_time_ns)) best = &k;
+    if (k.log_time_ns <= target && (best == nullptr || k.log_time_ns > best->log_time_ns))
+      best = &k;
   }
   int64_t resume_ns = 0;
   bool restored = false;

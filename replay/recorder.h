@@ -21,9 +21,9 @@ struct RecordOptions {
 struct RecordResult {
   bool ok = false;
   std::string error;
-  PlayResult play;           // the replay of the source (damage, window)
-  uint64_t copied = 0;       // messages copied from the source
-  uint64_t snapshots = 0;    // snapshots written
+  PlayResult play;         // the replay of the source (damage, window)
+  uint64_t copied = 0;     // messages copied from the source
+  uint64_t snapshots = 0;  // snapshots written
 };
 
 RecordResult record_mcap(const Model& model, const std::string& source, const std::string& output,

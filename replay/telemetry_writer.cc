@@ -62,11 +62,11 @@ uint32_t TelemetryWriter::add_machine(std::string_view machine, const std::vecto
   MachineChannels c;
   c.samples = writer_.add_channel(schema_for(telemetry::SampleBatch::descriptor()),
                                   samples_topic(machine), "protobuf", meta);
-  c.mode = writer_.add_channel(schema_for(telemetry::ModeChange::descriptor()),
-                               mode_topic(machine), "protobuf", {{"machine", std::string(machine)}});
-  c.parts = writer_.add_channel(schema_for(telemetry::PartEvent::descriptor()),
-                                parts_topic(machine), "protobuf",
-                                {{"machine", std::string(machine)}});
+  c.mode = writer_.add_channel(schema_for(telemetry::ModeChange::descriptor()), mode_topic(machine),
+                               "protobuf", {{"machine", std::string(machine)}});
+  c.parts =
+      writer_.add_channel(schema_for(telemetry::PartEvent::descriptor()), parts_topic(machine),
+                          "protobuf", {{"machine", std::string(machine)}});
   machines_.push_back(c);
   return static_cast<uint32_t>(machines_.size() - 1);
 }
@@ -87,8 +87,7 @@ bool TelemetryWriter::write(uint16_t channel, uint32_t& sequence, uint64_t log_t
 }
 
 bool TelemetryWriter::write_samples(uint32_t machine, uint64_t log_time_ns,
-                                    const telemetry::SampleBatch& batch,
-                                    uint64_t publish_time_ns) {
+                                    const telemetry::SampleBatch& batch, uint64_t publish_time_ns) {
   if (machine >= machines_.size()) return false;
   samples_written_ += static_cast<uint64_t>(batch.tag_size());
   MachineChannels& c = machines_[machine];
@@ -149,6 +148,8 @@ bool TelemetryWriter::write_raw(uint16_t channel, uint32_t sequence, uint64_t lo
   return writer_.write_message(channel, sequence, log_time_ns, publish_time_ns, data);
 }
 
-bool TelemetryWriter::close() { return writer_.close(); }
+bool TelemetryWriter::close() {
+  return writer_.close();
+}
 
 }  // namespace twin

@@ -39,8 +39,10 @@ class TelemetryWriter final : public TelemetrySink {
   // (0: same as log time).
   bool write_samples(uint32_t machine, uint64_t log_time_ns, const telemetry::SampleBatch& batch,
                      uint64_t publish_time_ns = 0) override;
-  bool write_mode(uint32_t machine, uint64_t log_time_ns, const telemetry::ModeChange& change) override;
-  bool write_part(uint32_t machine, uint64_t log_time_ns, const telemetry::PartEvent& event) override;
+  bool write_mode(uint32_t machine, uint64_t log_time_ns,
+                  const telemetry::ModeChange& change) override;
+  bool write_part(uint32_t machine, uint64_t log_time_ns,
+                  const telemetry::PartEvent& event) override;
   bool write_alarm(uint64_t log_time_ns, const telemetry::Alarm& alarm) override;
   bool write_truth(uint64_t log_time_ns, const telemetry::FaultTruth& truth) override;
   bool write_snapshot(uint64_t log_time_ns, const telemetry::TwinSnapshot& snapshot);
@@ -67,7 +69,7 @@ class TelemetryWriter final : public TelemetrySink {
              const google::protobuf::MessageLite& message);
 
   mcap::McapWriter writer_;
-  std::map<std::string, uint16_t> schema_ids_;  // by full message name
+  std::map<std::string, uint16_t> schema_ids_;                              // by full message name
   std::map<std::pair<std::string, std::string>, uint16_t> copied_schemas_;  // (name, data)
   std::vector<MachineChannels> machines_;
   uint16_t alarms_ = 0, truth_ = 0, snapshot_ = 0;

@@ -92,17 +92,15 @@ int run_generate(const GenerateFlags& f) {
     std::printf("%s: %.1f h of %s, seed %llu, %u machines\n", f.output.c_str(), f.hours,
                 scene.model.name.c_str(), static_cast<unsigned long long>(f.seed),
                 scene.model.machine_count());
-    std::printf("  %llu samples in %llu batches, %llu mode changes, %llu part events, %llu alarms\n",
-                static_cast<unsigned long long>(r.samples),
-                static_cast<unsigned long long>(r.batches),
-                static_cast<unsigned long long>(r.mode_changes),
-                static_cast<unsigned long long>(r.part_events),
-                static_cast<unsigned long long>(r.alarms));
+    std::printf(
+        "  %llu samples in %llu batches, %llu mode changes, %llu part events, %llu alarms\n",
+        static_cast<unsigned long long>(r.samples), static_cast<unsigned long long>(r.batches),
+        static_cast<unsigned long long>(r.mode_changes),
+        static_cast<unsigned long long>(r.part_events), static_cast<unsigned long long>(r.alarms));
     std::printf(
         "  dirt: %llu dropped, %llu stuck, %llu out of order, %llu duplicated, %llu late batches\n",
         static_cast<unsigned long long>(r.dropped), static_cast<unsigned long long>(r.stuck),
-        static_cast<unsigned long long>(r.reordered),
-        static_cast<unsigned long long>(r.duplicated),
+        static_cast<unsigned long long>(r.reordered), static_cast<unsigned long long>(r.duplicated),
         static_cast<unsigned long long>(r.late_batches));
     std::printf("  faults: %zu%s\n", options.faults.size(),
                 options.faults.empty() ? "" : " (ground truth in /truth/faults)");
@@ -135,8 +133,7 @@ void add_generate_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", f->seed, "Seed of the process and the sensors")->capture_default_str();
   cmd->add_option("--faults", f->faults, "Faults to inject (YAML, see scenes/faults/)")
       ->type_name("FILE");
-  cmd->add_option("--random-faults", f->random_faults, "Inject N random faults")
-      ->type_name("N");
+  cmd->add_option("--random-faults", f->random_faults, "Inject N random faults")->type_name("N");
   cmd->add_flag("--clean", f->clean, "Exact sensor values: no noise, dropouts, skew or delays");
   cmd->add_option("--compression", f->compression, "Chunk compression")
       ->check(CLI::IsMember({"zstd", "lz4", "none"}))

@@ -37,11 +37,11 @@ int run_record(const RecordFlags& f) {
     return r.play.ok ? kExitFailure : kExitInvalidInput;
   }
   if (!r.play.read.damage.empty())
-    print_error(f.source + ": damaged, recorded what was readable: " +
-                mcap::describe_damage(r.play.read));
+    print_error(f.source +
+                ": damaged, recorded what was readable: " + mcap::describe_damage(r.play.read));
   if (!f.quiet) {
-    std::printf("%s: %llu messages of %s and %llu twin snapshots (every %.0f s)\n", f.output.c_str(),
-                static_cast<unsigned long long>(r.copied), f.source.c_str(),
+    std::printf("%s: %llu messages of %s and %llu twin snapshots (every %.0f s)\n",
+                f.output.c_str(), static_cast<unsigned long long>(r.copied), f.source.c_str(),
                 static_cast<unsigned long long>(r.snapshots), f.keyframe_s);
   }
   return kExitOk;
@@ -57,7 +57,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
   cmd->add_option("source", f->source, "Telemetry source: a recording (MCAP)")
       ->required()
       ->type_name("FILE.mcap");
-  cmd->add_option("-o,--output", f->output, "MCAP file to write")->required()->type_name("FILE.mcap");
+  cmd->add_option("-o,--output", f->output, "MCAP file to write")
+      ->required()
+      ->type_name("FILE.mcap");
   cmd->add_option("--keyframe", f->keyframe_s, "Seconds between twin snapshots")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -142,44 +142,47 @@ int run_replay(const ReplayFlags& f) {
   // began, up to the window end (statistics from the window start).
   std::vector<double> checkpoints;
   for (const SeriesPoint& p : series) checkpoints.push_back(offset_s + p.t_s);
-  const uint64_t seed = f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed;
+  const uint64_t seed =
+      f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed;
   const ShiftPrediction twin =
       predict_shift(model, offset_s + window_s, offset_s, f.reps, seed, checkpoints);
   const std::vector<ComparisonRow> rows = compare_kpis(model, real, twin);
 
   if (!f.quiet) {
-    const double samples_per_s = r.wall_s > 0.0 ? static_cast<double>(c.samples_in) / r.wall_s : 0.0;
-    std::printf("%s: %.2f h replayed (%s .. %s h of the shift), %s messages, %s samples in %.2f s "
-                "(%s samples/s)\n",
-                f.log.c_str(), window_s / 3600.0, std::to_string(offset_s / 3600.0).substr(0, 4).c_str(),
-                std::to_string((offset_s + window_s) / 3600.0).substr(0, 4).c_str(),
-                count_text(static_cast<double>(r.messages)).c_str(),
-                count_text(static_cast<double>(c.samples_in)).c_str(), r.wall_s,
-                count_text(samples_per_s).c_str());
-    std::printf("data quality: %s applied, %llu superseded (out of order), %llu duplicates, %llu late, "
-                "%llu stale episodes, %llu gaps, %llu stuck\n",
-                count_text(static_cast<double>(c.applied)).c_str(),
-                static_cast<unsigned long long>(c.superseded),
-                static_cast<unsigned long long>(c.duplicates),
-                static_cast<unsigned long long>(c.late),
-                static_cast<unsigned long long>(c.stale_episodes),
-                static_cast<unsigned long long>(c.gaps),
-                static_cast<unsigned long long>(c.stuck_episodes));
+    const double samples_per_s =
+        r.wall_s > 0.0 ? static_cast<double>(c.samples_in) / r.wall_s : 0.0;
+    std::printf(
+        "%s: %.2f h replayed (%s .. %s h of the shift), %s messages, %s samples in %.2f s "
+        "(%s samples/s)\n",
+        f.log.c_str(), window_s / 3600.0, std::to_string(offset_s / 3600.0).substr(0, 4).c_str(),
+        std::to_string((offset_s + window_s) / 3600.0).substr(0, 4).c_str(),
+        count_text(static_cast<double>(r.messages)).c_str(),
+        count_text(static_cast<double>(c.samples_in)).c_str(), r.wall_s,
+        count_text(samples_per_s).c_str());
+    std::printf(
+        "data quality: %s applied, %llu superseded (out of order), %llu duplicates, %llu late, "
+        "%llu stale episodes, %llu gaps, %llu stuck\n",
+        count_text(static_cast<double>(c.applied)).c_str(),
+        static_cast<unsigned long long>(c.superseded),
+        static_cast<unsigned long long>(c.duplicates), static_cast<unsigned long long>(c.late),
+        static_cast<unsigned long long>(c.stale_episodes), static_cast<unsigned long long>(c.gaps),
+        static_cast<unsigned long long>(c.stuck_episodes));
     const uint64_t rejected = c.future + c.past + c.non_finite + c.bad_quality + c.unknown_tag +
                               c.unknown_machine + c.bad_tag_index;
-    std::printf("rejected: %llu samples (far future %llu, far past %llu, NaN/inf %llu, bad quality %llu, "
-                "unknown tag %llu, unknown machine %llu); events: %llu late, %llu bad, %llu unknown "
-                "machine; %llu malformed messages; ground truth not read (%llu messages)\n",
-                static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(c.future),
-                static_cast<unsigned long long>(c.past), static_cast<unsigned long long>(c.non_finite),
-                static_cast<unsigned long long>(c.bad_quality),
-                static_cast<unsigned long long>(c.unknown_tag),
-                static_cast<unsigned long long>(c.unknown_machine),
-                static_cast<unsigned long long>(c.events_late),
-                static_cast<unsigned long long>(c.events_bad),
-                static_cast<unsigned long long>(c.events_unknown_machine),
-                static_cast<unsigned long long>(c.malformed_messages),
-                static_cast<unsigned long long>(r.truth_messages_skipped));
+    std::printf(
+        "rejected: %llu samples (far future %llu, far past %llu, NaN/inf %llu, bad quality %llu, "
+        "unknown tag %llu, unknown machine %llu); events: %llu late, %llu bad, %llu unknown "
+        "machine; %llu malformed messages; ground truth not read (%llu messages)\n",
+        static_cast<unsigned long long>(rejected), static_cast<unsigned long long>(c.future),
+        static_cast<unsigned long long>(c.past), static_cast<unsigned long long>(c.non_finite),
+        static_cast<unsigned long long>(c.bad_quality),
+        static_cast<unsigned long long>(c.unknown_tag),
+        static_cast<unsigned long long>(c.unknown_machine),
+        static_cast<unsigned long long>(c.events_late),
+        static_cast<unsigned long long>(c.events_bad),
+        static_cast<unsigned long long>(c.events_unknown_machine),
+        static_cast<unsigned long long>(c.malformed_messages),
+        static_cast<unsigned long long>(r.truth_messages_skipped));
     // The line: one row per figure with the twin's band.
     auto find_row = [&rows](const std::string& key) -> const ComparisonRow* {
       for (const ComparisonRow& candidate : rows) {
@@ -200,13 +203,12 @@ int run_replay(const ReplayFlags& f) {
       const double k = std::string(key) == "line.oee" ? 100.0 : 1.0;
       char band[48];
       std::snprintf(band, sizeof band, "[%.1f, %.1f]", k * row->twin_p05, k * row->twin_p95);
-      std::printf("%-24s %10.1f %10.1f %22s %+8.1f%%%s\n", label, k * row->real,
-                  k * row->twin.mean, band, 100.0 * row->relative_error,
-                  row->inside_band ? "" : " *");
+      std::printf("%-24s %10.1f %10.1f %22s %+8.1f%%%s\n", label, k * row->real, k * row->twin.mean,
+                  band, 100.0 * row->relative_error, row->inside_band ? "" : " *");
     }
     // Stations: real / twin mean of the figures a maintenance or process engineer looks at.
-    std::printf("\n%-16s %17s %15s %15s %15s %15s\n", "station", "throughput [/h]",
-                "OEE [%]", "availab. [%]", "down [%]", "starved [%]");
+    std::printf("\n%-16s %17s %15s %15s %15s %15s\n", "station", "throughput [/h]", "OEE [%]",
+                "availab. [%]", "down [%]", "starved [%]");
     for (const Station& st : model.stations) {
       const std::string p = "station." + st.name + ".";
       std::string line;
@@ -214,9 +216,11 @@ int run_replay(const ReplayFlags& f) {
       std::snprintf(cell, sizeof cell, "%-16s", st.name.c_str());
       line += cell;
       bool outside = false;
-      for (const auto& [suffix, scale] :
-           {std::pair<const char*, double>{"throughput_per_h", 1.0}, {"oee", 100.0},
-            {"availability", 100.0}, {"share.down", 100.0}, {"share.starved", 100.0}}) {
+      for (const auto& [suffix, scale] : {std::pair<const char*, double>{"throughput_per_h", 1.0},
+                                          {"oee", 100.0},
+                                          {"availability", 100.0},
+                                          {"share.down", 100.0},
+                                          {"share.starved", 100.0}}) {
         const ComparisonRow* row = find_row(p + suffix);
         if (row == nullptr) {
           std::snprintf(cell, sizeof cell, " %15s", "-");
@@ -229,8 +233,9 @@ int run_replay(const ReplayFlags& f) {
       }
       std::printf("%s%s\n", line.c_str(), outside ? " *" : "");
     }
-    std::printf("(real / twin mean; * a figure outside the band where 90%% of the twin's shifts "
-                "fall; all rows in --json)\n");
+    std::printf(
+        "(real / twin mean; * a figure outside the band where 90%% of the twin's shifts "
+        "fall; all rows in --json)\n");
     const int32_t rb = real.line.bottleneck_station;
     // The twin's bottleneck: the station most often the line's bottleneck over replications.
     std::vector<size_t> votes(model.stations.size(), 0);
@@ -241,8 +246,8 @@ int run_replay(const ReplayFlags& f) {
     for (size_t i = 1; i < votes.size(); ++i) tb = votes[i] > votes[tb] ? i : tb;
     std::printf("bottleneck: real %s, twin %s (in %zu of %zu replications)\n",
                 rb >= 0 ? model.stations[static_cast<size_t>(rb)].name.c_str() : "-",
-                model.stations.empty() ? "-" : model.stations[tb].name.c_str(), votes.empty() ? 0 : votes[tb],
-                twin.kpis.size());
+                model.stations.empty() ? "-" : model.stations[tb].name.c_str(),
+                votes.empty() ? 0 : votes[tb], twin.kpis.size());
   }
 
   if (!f.json.empty()) {
@@ -253,18 +258,26 @@ int run_replay(const ReplayFlags& f) {
     j["replications"] = f.reps;
     j["wall_s"] = r.wall_s;
     j["messages"] = r.messages;
-    j["data_quality"] = {{"samples_in", c.samples_in},       {"applied", c.applied},
-                         {"superseded", c.superseded},       {"duplicates", c.duplicates},
-                         {"late", c.late},                   {"future", c.future},
-                         {"past", c.past},                   {"non_finite", c.non_finite},
-                         {"bad_quality", c.bad_quality},     {"unknown_tag", c.unknown_tag},
+    j["data_quality"] = {{"samples_in", c.samples_in},
+                         {"applied", c.applied},
+                         {"superseded", c.superseded},
+                         {"duplicates", c.duplicates},
+                         {"late", c.late},
+                         {"future", c.future},
+                         {"past", c.past},
+                         {"non_finite", c.non_finite},
+                         {"bad_quality", c.bad_quality},
+                         {"unknown_tag", c.unknown_tag},
                          {"unknown_machine", c.unknown_machine},
-                         {"bad_tag_index", c.bad_tag_index}, {"events_in", c.events_in},
-                         {"events_late", c.events_late},     {"events_bad", c.events_bad},
+                         {"bad_tag_index", c.bad_tag_index},
+                         {"events_in", c.events_in},
+                         {"events_late", c.events_late},
+                         {"events_bad", c.events_bad},
                          {"events_unknown_machine", c.events_unknown_machine},
                          {"malformed_messages", c.malformed_messages},
                          {"unknown_topics", c.unknown_topics},
-                         {"stale_episodes", c.stale_episodes}, {"gaps", c.gaps},
+                         {"stale_episodes", c.stale_episodes},
+                         {"gaps", c.gaps},
                          {"stuck_episodes", c.stuck_episodes},
                          {"truth_messages_skipped", r.truth_messages_skipped}};
     j["damage"] = mcap::describe_damage(r.read);
@@ -295,11 +308,12 @@ int run_replay(const ReplayFlags& f) {
     nlohmann::json jm = nlohmann::json::array();
     const MirrorState& s = mirror.state();
     for (size_t m = 0; m < s.mode.size(); ++m) {
-      jm.push_back({{"machine", mirror.names().machine[m]},
-                    {"clock_offset_s", std::isfinite(s.clock_offset_s[m]) ? s.clock_offset_s[m] : 0.0},
-                    {"good", s.good[m]},
-                    {"scrap", s.scrap[m]},
-                    {"mode_seconds", s.mode_seconds[m]}});
+      jm.push_back(
+          {{"machine", mirror.names().machine[m]},
+           {"clock_offset_s", std::isfinite(s.clock_offset_s[m]) ? s.clock_offset_s[m] : 0.0},
+           {"good", s.good[m]},
+           {"scrap", s.scrap[m]},
+           {"mode_seconds", s.mode_seconds[m]}});
     }
     j["machines"] = jm;
     std::ofstream out(f.json);
@@ -330,8 +344,10 @@ void add_replay_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--reps", f->reps, "Replications of the twin's prediction")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  f->seed_option = cmd->add_option("--seed", f->seed, "Seed of the twin's prediction (default: the scene's)");
-  cmd->add_option("--series", f->series, "Spacing of the time series (JSON)")->capture_default_str();
+  f->seed_option =
+      cmd->add_option("--seed", f->seed, "Seed of the twin's prediction (default: the scene's)");
+  cmd->add_option("--series", f->series, "Spacing of the time series (JSON)")
+      ->capture_default_str();
   cmd->add_option("--reorder-window", f->reorder_window_s, "Reorder window for events [s]")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

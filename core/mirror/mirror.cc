@@ -48,8 +48,9 @@ MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options)
       const Signal signal = static_cast<Signal>(t.signal);
       const bool per_event = signal == Signal::kCycleTime || t.rate_hz <= 0.0;
       mm.stale_after_ns.push_back(
-          per_event ? kNever
-                    : seconds_to_ns(std::max(options.stale_periods / t.rate_hz, options.min_stale_s)));
+          per_event
+              ? kNever
+              : seconds_to_ns(std::max(options.stale_periods / t.rate_hz, options.min_stale_s)));
       mm.counter.push_back(signal == Signal::kPartCount || signal == Signal::kScrapCount);
       mm.noisy.push_back(signal == Signal::kMotorCurrent || signal == Signal::kPower ||
                          signal == Signal::kTemperature || signal == Signal::kVibrationRms ||
@@ -256,7 +257,8 @@ void Mirror::add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_n
     return;
   }
   if (kind <= telemetry::PartEvent::KIND_UNKNOWN || kind > telemetry::PartEvent::KIND_REWORKED ||
-      !std::isfinite(cycle_time_s) || time_ns > log_time_ns + seconds_to_ns(options_.max_future_s) ||
+      !std::isfinite(cycle_time_s) ||
+      time_ns > log_time_ns + seconds_to_ns(options_.max_future_s) ||
       time_ns < log_time_ns - seconds_to_ns(options_.max_past_s)) {
     ++c.events_bad;
     return;

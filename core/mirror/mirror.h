@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "core/model/model.h"
-#include "models/process/line_state.h"
 #include "core/telemetry/sample_decoder.h"
+#include "models/process/line_state.h"
 #include "twin/telemetry.pb.h"
 
 namespace twin {
@@ -39,21 +39,21 @@ struct MirrorOptions {
 // under one rejection reason.
 struct MirrorCounters {
   uint64_t samples_in = 0;
-  uint64_t applied = 0;     // became the tag's current value
-  uint64_t superseded = 0;  // out of order inside the window: counted, current value kept
-  uint64_t duplicates = 0;  // same tag and time as a recent sample
-  uint64_t late = 0;        // older than the reorder window behind the tag's latest sample
-  uint64_t future = 0;      // time too far ahead of arrival
-  uint64_t past = 0;        // time too far behind arrival
-  uint64_t non_finite = 0;  // NaN or infinite values
-  uint64_t bad_quality = 0; // quality BAD: not applied
-  uint64_t unknown_tag = 0;       // the machine has no such tag in the scene
-  uint64_t unknown_machine = 0;   // samples of machines the scene does not have
-  uint64_t bad_tag_index = 0;     // tag index beyond the channel's tag list
-  uint64_t events_in = 0;         // mode changes and part events
-  uint64_t events_late = 0;       // arrived after their machine's later events were applied
+  uint64_t applied = 0;          // became the tag's current value
+  uint64_t superseded = 0;       // out of order inside the window: counted, current value kept
+  uint64_t duplicates = 0;       // same tag and time as a recent sample
+  uint64_t late = 0;             // older than the reorder window behind the tag's latest sample
+  uint64_t future = 0;           // time too far ahead of arrival
+  uint64_t past = 0;             // time too far behind arrival
+  uint64_t non_finite = 0;       // NaN or infinite values
+  uint64_t bad_quality = 0;      // quality BAD: not applied
+  uint64_t unknown_tag = 0;      // the machine has no such tag in the scene
+  uint64_t unknown_machine = 0;  // samples of machines the scene does not have
+  uint64_t bad_tag_index = 0;    // tag index beyond the channel's tag list
+  uint64_t events_in = 0;        // mode changes and part events
+  uint64_t events_late = 0;      // arrived after their machine's later events were applied
   uint64_t events_unknown_machine = 0;
-  uint64_t events_bad = 0;        // unknown mode or kind, far-off times
+  uint64_t events_bad = 0;          // unknown mode or kind, far-off times
   uint64_t malformed_messages = 0;  // undecodable payloads
   uint64_t unknown_topics = 0;      // messages on topics the mirror does not read
   uint64_t stale_episodes = 0;      // a tag went silent for longer than its stale limit
@@ -76,35 +76,35 @@ struct PendingEvent {
 static_assert(sizeof(PendingEvent) == 32);
 
 struct MirrorState {
-  int64_t origin_ns = 0;     // [ns] start of the KPI window (shift start)
-  int64_t now_ns = 0;        // [ns] replay clock: latest arrival (log time) seen
-  int64_t last_sweep_ns = 0; // [ns] last stale/stuck sweep
+  int64_t origin_ns = 0;      // [ns] start of the KPI window (shift start)
+  int64_t now_ns = 0;         // [ns] replay clock: latest arrival (log time) seen
+  int64_t last_sweep_ns = 0;  // [ns] last stale/stuck sweep
 
   // Tags (n_t; machine m owns [tag_offset[m], tag_offset[m + 1]) of MirrorModel).
-  std::vector<float> value;            // last applied value
-  std::vector<int64_t> time_ns;        // [ns] device time of that value, 0 = none yet
-  std::vector<int64_t> newest_ns;      // [ns] newest sample time seen (applied or not)
+  std::vector<float> value;                       // last applied value
+  std::vector<int64_t> time_ns;                   // [ns] device time of that value, 0 = none yet
+  std::vector<int64_t> newest_ns;                 // [ns] newest sample time seen (applied or not)
   std::vector<std::array<int64_t, 4>> recent_ns;  // [ns] last sample times (duplicates)
-  std::vector<uint8_t> recent_head;    // next slot of recent_ns
-  std::vector<uint8_t> quality;        // telemetry::Quality of the value
-  std::vector<uint64_t> count;         // [samples] applied
-  std::vector<uint8_t> stale;          // 1 while stale
+  std::vector<uint8_t> recent_head;               // next slot of recent_ns
+  std::vector<uint8_t> quality;                   // telemetry::Quality of the value
+  std::vector<uint64_t> count;                    // [samples] applied
+  std::vector<uint8_t> stale;                     // 1 while stale
   std::vector<int64_t> same_since_ns;  // [ns] arrival of the first of a run of equal values
   std::vector<uint8_t> stuck;          // 1 while stuck
   // Counter tags (part and scrap counts): increments inside the window, counter resets (a
   // value below the previous one) counted as a restart from 0.
-  std::vector<double> counter_total;   // [count]
+  std::vector<double> counter_total;  // [count]
 
   // Machines (n_m).
   std::vector<uint8_t> mode;           // telemetry::Mode, MODE_UNKNOWN before the first change
   std::vector<int64_t> mode_since_ns;  // [ns] device time the current mode began
   std::vector<std::array<double, kTelemetryModes>> mode_seconds;  // [s] inside the window
-  std::vector<int64_t> applied_event_ns;  // [ns] time of the latest applied event
+  std::vector<int64_t> applied_event_ns;                 // [ns] time of the latest applied event
   std::vector<uint64_t> started, good, scrap, reworked;  // [parts] inside the window
-  std::vector<double> cycle_sum_s;     // [s] sum of reported cycle times
+  std::vector<double> cycle_sum_s;                       // [s] sum of reported cycle times
   std::vector<uint64_t> cycle_count;
-  std::vector<double> clock_offset_s;  // [s] min over messages of (arrival - device time)
-  std::vector<double> active_since_s;  // [s from origin] open active period, or -1
+  std::vector<double> clock_offset_s;        // [s] min over messages of (arrival - device time)
+  std::vector<double> active_since_s;        // [s from origin] open active period, or -1
   std::vector<ActivePeriod> active_periods;  // closed, [s from origin]
 
   std::vector<PendingEvent> pending;  // min-heap by (time_ns, seq)
@@ -114,8 +114,8 @@ struct MirrorState {
 
 // What a samples channel's tag list means for this scene: the slot of each of its tags.
 struct ChannelBinding {
-  int32_t machine = -1;         // -1: unknown machine
-  std::vector<int32_t> slot;    // per channel tag index: tag slot, or -1 (unknown tag)
+  int32_t machine = -1;       // -1: unknown machine
+  std::vector<int32_t> slot;  // per channel tag index: tag slot, or -1 (unknown tag)
 };
 
 // Names and fixed per-tag facts of the mirrored scene (immutable once built).

@@ -12,7 +12,9 @@ namespace twin {
 
 namespace {
 
-double ratio(double a, double b, double if_zero) { return b > 0.0 ? a / b : if_zero; }
+double ratio(double a, double b, double if_zero) {
+  return b > 0.0 ? a / b : if_zero;
+}
 
 // Telemetry mode -> model mode (unknown maps to off: not planned).
 Mode model_mode(int telemetry_mode) {
@@ -76,7 +78,8 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
   const uint32_t nm = model.machine_count();
   const double window = std::max(static_cast<double>(end_ns - s.origin_ns) * 1e-9, 0.0);
   const double hours = window / 3600.0;
-  const std::vector<BottleneckShare> shares = analyze_bottlenecks(s.active_periods, nm, 0.0, window);
+  const std::vector<BottleneckShare> shares =
+      analyze_bottlenecks(s.active_periods, nm, 0.0, window);
   if (extras != nullptr) extras->unknown_s.assign(nm, 0.0);
 
   k.machines.resize(nm);
@@ -85,7 +88,8 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
     const Station& st = model.stations[model.machine_station[m]];
     MachineKpis& mk = k.machines[m];
     for (int tm = 0; tm < kTelemetryModes; ++tm)
-      mk.time_in_mode[static_cast<int>(model_mode(tm))] += s.mode_seconds[m][static_cast<size_t>(tm)];
+      mk.time_in_mode[static_cast<int>(model_mode(tm))] +=
+          s.mode_seconds[m][static_cast<size_t>(tm)];
     if (extras != nullptr) extras->unknown_s[m] = s.mode_seconds[m][telemetry::MODE_UNKNOWN];
     const auto [good, scrap] = machine_counts(names, s, m);
     mk.parts_started = s.started[m];

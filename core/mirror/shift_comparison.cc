@@ -23,8 +23,8 @@ bool answerable(const std::string& key) {
     if (key == k) return true;
   }
   if (!key.starts_with("station.")) return false;
-  static const char* kSuffixes[] = {".throughput_per_h", ".availability", ".performance",
-                                    ".quality",          ".oee",          ".share.busy",
+  static const char* kSuffixes[] = {".throughput_per_h", ".availability",  ".performance",
+                                    ".quality",          ".oee",           ".share.busy",
                                     ".share.starved",    ".share.blocked", ".share.down",
                                     ".share.setup",      ".parts_good"};
   for (const char* s : kSuffixes) {
@@ -69,7 +69,8 @@ ShiftPrediction predict_shift(const Model& model, double horizon_s, double warmu
       for (const Metric& m : metrics) p.keys.push_back(m.key);
       p.values.assign(metrics.size(), std::vector<double>(replications, 0.0));
     }
-    for (size_t k = 0; k < metrics.size() && k < p.values.size(); ++k) p.values[k][r] = metrics[k].value;
+    for (size_t k = 0; k < metrics.size() && k < p.values.size(); ++k)
+      p.values[k][r] = metrics[k].value;
   }
   return p;
 }

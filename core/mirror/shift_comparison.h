@@ -14,11 +14,11 @@
 namespace twin {
 
 struct ShiftPrediction {
-  std::vector<double> checkpoints_s;             // [s] from the window start
-  std::vector<std::vector<double>> good_at;      // [checkpoint][replication] cumulative good
-  std::vector<ReplicationKpis> kpis;             // per replication, at the window end
-  std::vector<std::string> keys;                 // flatten_kpis keys
-  std::vector<std::vector<double>> values;       // [key][replication]
+  std::vector<double> checkpoints_s;         // [s] from the window start
+  std::vector<std::vector<double>> good_at;  // [checkpoint][replication] cumulative good
+  std::vector<ReplicationKpis> kpis;         // per replication, at the window end
+  std::vector<std::string> keys;             // flatten_kpis keys
+  std::vector<std::vector<double>> values;   // [key][replication]
 };
 
 // Runs `replications` of the model from an empty line over [0, horizon_s] with the scenario
@@ -30,12 +30,12 @@ ShiftPrediction predict_shift(const Model& model, double horizon_s, double warmu
                               const std::vector<double>& checkpoints_s);
 
 struct ComparisonRow {
-  std::string key;        // flatten_kpis key, e.g. "station.Mill_OP40.oee"
+  std::string key;  // flatten_kpis key, e.g. "station.Mill_OP40.oee"
   double real = 0.0;
-  Interval twin;          // mean and 95% confidence interval of the mean
-  double twin_p05 = 0.0;  // 5th and 95th percentiles over replications: where one shift
-  double twin_p95 = 0.0;  // of the twin falls, the band to judge the real one against
-  double error = 0.0;     // real - twin mean
+  Interval twin;                // mean and 95% confidence interval of the mean
+  double twin_p05 = 0.0;        // 5th and 95th percentiles over replications: where one shift
+  double twin_p95 = 0.0;        // of the twin falls, the band to judge the real one against
+  double error = 0.0;           // real - twin mean
   double relative_error = 0.0;  // error / |twin mean| (0 when the mean is 0)
   bool inside_band = false;     // p05 <= real <= p95
 };

@@ -46,7 +46,9 @@ class Wire {
   const uint8_t* end_;
 };
 
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+int64_t unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 bool fail(std::string* error, const char* what) {
   if (error != nullptr) *error = what;

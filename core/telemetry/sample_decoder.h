@@ -14,10 +14,10 @@ namespace twin {
 
 struct DecodedBatch {
   int64_t base_time_ns = 0;
-  std::vector<uint32_t> tag;         // (n) tag index in the channel's tag list
-  std::vector<int64_t> offset_ns;    // (n) [ns] from base_time_ns
-  std::vector<float> value;          // (n)
-  std::vector<uint8_t> quality;      // (n) or empty: all GOOD (telemetry::Quality values)
+  std::vector<uint32_t> tag;       // (n) tag index in the channel's tag list
+  std::vector<int64_t> offset_ns;  // (n) [ns] from base_time_ns
+  std::vector<float> value;        // (n)
+  std::vector<uint8_t> quality;    // (n) or empty: all GOOD (telemetry::Quality values)
   size_t size() const { return tag.size(); }
   void clear() {
     base_time_ns = 0;

@@ -34,8 +34,8 @@ int32_t find_machine(const Model& model, std::string_view name) {
   uint32_t k = 0;
   const std::string_view digits = name.substr(hash + 1);
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), k);
-  if (ec != std::errc() || end != digits.data() + digits.size() || k < 1 ||
-      k > st.machine_count || st.machine_count == 1)
+  if (ec != std::errc() || end != digits.data() + digits.size() || k < 1 || k > st.machine_count ||
+      st.machine_count == 1)
     return -1;
   return static_cast<int32_t>(st.first_machine + k - 1);
 }
@@ -81,9 +81,15 @@ std::string topic(std::string_view machine, std::string_view kind) {
 }
 }  // namespace
 
-std::string samples_topic(std::string_view machine) { return topic(machine, "samples"); }
-std::string mode_topic(std::string_view machine) { return topic(machine, "mode"); }
-std::string parts_topic(std::string_view machine) { return topic(machine, "parts"); }
+std::string samples_topic(std::string_view machine) {
+  return topic(machine, "samples");
+}
+std::string mode_topic(std::string_view machine) {
+  return topic(machine, "mode");
+}
+std::string parts_topic(std::string_view machine) {
+  return topic(machine, "parts");
+}
 
 TopicKind classify_topic(std::string_view t, std::string* machine) {
   if (t == kAlarmsTopic) return TopicKind::kAlarms;
@@ -141,7 +147,7 @@ std::optional<Mode> from_telemetry(telemetry::Mode mode) {
 }
 
 namespace {
-constexpr const char* kModeNames[] = {"unknown", "running", "idle", "starved",
+constexpr const char* kModeNames[] = {"unknown", "running", "idle",  "starved",
                                       "blocked", "down",    "setup", "off"};
 }
 

@@ -38,11 +38,11 @@ using FaultKind = faults::Fault::Kind;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Stream names of the plant's sensors (the process streams are the line model's own).
-constexpr uint64_t kStreamSensorNoise = 0x6e6f697365ull;  // "noise"
-constexpr uint64_t kStreamDirt = 0x64697274ull;           // "dirt"
+constexpr uint64_t kStreamSensorNoise = 0x6e6f697365ull;      // "noise"
+constexpr uint64_t kStreamDirt = 0x64697274ull;               // "dirt"
 constexpr uint64_t kStreamMachineTraits = 0x747261697473ull;  // "traits"
-constexpr uint64_t kStreamNetwork = 0x6e6574ull;          // "net"
-constexpr uint64_t kStreamFaults = 0x6661756c7473ull;     // "faults"
+constexpr uint64_t kStreamNetwork = 0x6e6574ull;              // "net"
+constexpr uint64_t kStreamFaults = 0x6661756c7473ull;         // "faults"
 
 // Trip limits the plant's own protection uses.
 constexpr double kVibrationTrip = condition::kIso10816Group2Rigid.cd;  // [mm/s]
@@ -73,7 +73,9 @@ class Gaussian {
   bool have_spare_ = false;
 };
 
-double exponential(Rng& rng, double mean) { return -mean * std::log(rng.uniform01()); }
+double exponential(Rng& rng, double mean) {
+  return -mean * std::log(rng.uniform01());
+}
 
 // Records the shift as the line model runs it: mode changes and part events per machine, in
 // calendar time.
@@ -163,17 +165,17 @@ double busy_between(const std::vector<ShiftRecorder::ModeAt>& modes, double t0, 
 // One tag of one machine being sampled.
 struct TagSampler {
   Signal signal = Signal::kCustom;
-  double period = 1.0;       // [s]; 0 = one sample per completed part (cycle time)
-  double next = 0.0;         // [s] true time of the next sample
-  double noise = 0.0;        // [tag unit] standard deviation
+  double period = 1.0;  // [s]; 0 = one sample per completed part (cycle time)
+  double next = 0.0;    // [s] true time of the next sample
+  double noise = 0.0;   // [tag unit] standard deviation
   double dropout_until = -1.0;
   double next_dropout = kInf;
   double stuck_until = -1.0;
   double next_stuck = kInf;
   float stuck_value = 0.0f;
   float last_value = 0.0f;
-  double walk = 0.0;         // custom tags: AR(1) state
-  bool failed = false;       // sensor failure: frozen from `fail_at`
+  double walk = 0.0;                           // custom tags: AR(1) state
+  bool failed = false;                         // sensor failure: frozen from `fail_at`
   double erratic_from = kInf, fail_at = kInf;  // sensor failure precursor and failure [s]
 };
 
@@ -218,7 +220,7 @@ struct MachineSim {
   double base_load = 0.7;    // [1] cutting load while busy
   double power_scale = 1.0;  // [1] matches the scene's busy power
   uint64_t good = 0, scrap = 0;
-  double last_start = 0.0;   // [s] when the current part started
+  double last_start = 0.0;  // [s] when the current part started
 
   // Faults on this machine (true time [s]).
   double bearing_from = kInf, bearing_fail = kInf;
@@ -285,8 +287,9 @@ std::vector<FaultSpec> resolve_faults(const Model& model, const faults::FaultPla
     s.repair_s = f.repair();
     s.tag = f.tag();
     if (s.kind == faults::Fault::UNKNOWN) {
-      errors.push_back(where + ": kind is missing (bearing_wear, tool_breakage, overheating, "
-                               "conveyor_jam or sensor_failure)");
+      errors.push_back(where +
+                       ": kind is missing (bearing_wear, tool_breakage, overheating, "
+                       "conveyor_jam or sensor_failure)");
       continue;
     }
     if (s.kind == faults::Fault::CONVEYOR_JAM) {
@@ -377,20 +380,22 @@ std::vector<FaultSpec> random_faults(const Model& model, uint32_t count, double 
     faults::Fault* f = plan.add_faults();
     const int kinds = conveyors.empty() ? 4 : 5;
     int k = static_cast<int>(rng.uniform01() * kinds);
-    static constexpr FaultKind kKinds[] = {faults::Fault::BEARING_WEAR, faults::Fault::TOOL_BREAKAGE,
-                                           faults::Fault::OVERHEATING, faults::Fault::SENSOR_FAILURE,
-                                           faults::Fault::CONVEYOR_JAM};
+    static constexpr FaultKind kKinds[] = {
+        faults::Fault::BEARING_WEAR, faults::Fault::TOOL_BREAKAGE, faults::Fault::OVERHEATING,
+        faults::Fault::SENSOR_FAILURE, faults::Fault::CONVEYOR_JAM};
     f->set_kind(kKinds[k]);
     if (kKinds[k] == faults::Fault::CONVEYOR_JAM) {
-      f->set_machine(model.nodes[conveyors[static_cast<size_t>(rng.uniform01() *
-                                                               static_cast<double>(conveyors.size()))]]
+      f->set_machine(model
+                         .nodes[conveyors[static_cast<size_t>(
+                             rng.uniform01() * static_cast<double>(conveyors.size()))]]
                          .name);
     } else {
       const uint32_t m = static_cast<uint32_t>(rng.uniform01() * model.machine_count());
       f->set_machine(machine_name(model, m));
       if (kKinds[k] == faults::Fault::SENSOR_FAILURE) {
         const std::vector<TagSpec> tags = sample_tags(model, m);
-        f->set_tag(tags[static_cast<size_t>(rng.uniform01() * static_cast<double>(tags.size()))].name);
+        f->set_tag(
+            tags[static_cast<size_t>(rng.uniform01() * static_cast<double>(tags.size()))].name);
       }
     }
     f->set_at(hours * 3600.0 * (0.25 + 0.65 * rng.uniform01()));
@@ -448,7 +453,9 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     Rng traits(Rng::stream_seed(seed, 0, key, kStreamMachineTraits));
     // Machines of one type differ: loads, motor, thermal and bearing parameters drift by a few
     // percent between units (effects the twin's nominal models do not know).
-    auto vary = [&](double x, double spread) { return x * (1.0 + spread * (2.0 * traits.uniform01() - 1.0)); };
+    auto vary = [&](double x, double spread) {
+      return x * (1.0 + spread * (2.0 * traits.uniform01() - 1.0));
+    };
     ms.base_load = vary(0.7, 0.15);
     ms.motor.rated_current_A = vary(ms.motor.rated_current_A, 0.05);
     ms.thermal.resistance_K_per_W = vary(ms.thermal.resistance_K_per_W, 0.1);
@@ -459,9 +466,10 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     ms.tool_state.life_used = 0.6 * traits.uniform01();  // edges part-worn at shift start
     ms.skew_s = dirt.max_skew_s * (2.0 * traits.uniform01() - 1.0);
     ms.drift = dirt.max_drift_ppm * 1e-6 * (2.0 * traits.uniform01() - 1.0);
-    const double busy_kw = condition::power_kw(
-        ms.motor, condition::current(ms.motor, Mode::kBusy, ms.base_load));
-    if (ms.station->power_busy > 0.0 && busy_kw > 0.0) ms.power_scale = ms.station->power_busy / busy_kw;
+    const double busy_kw =
+        condition::power_kw(ms.motor, condition::current(ms.motor, Mode::kBusy, ms.base_load));
+    if (ms.station->power_busy > 0.0 && busy_kw > 0.0)
+      ms.power_scale = ms.station->power_busy / busy_kw;
     ms.samples_until_dup = geometric_gap(ms.dirt_rng, dirt.duplicate);
     ms.samples_until_reorder = geometric_gap(ms.dirt_rng, dirt.out_of_order);
 
@@ -488,7 +496,8 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     }
     std::map<std::string, std::string> meta{
         {"shift_start_ns", std::to_string(options.start_ns)},
-        {"shift_end_ns", std::to_string(options.start_ns + static_cast<int64_t>(std::llround(horizon * 1e9)))},
+        {"shift_end_ns",
+         std::to_string(options.start_ns + static_cast<int64_t>(std::llround(horizon * 1e9)))},
         {"source", "twin generate"},
         {"scene", model.name}};
     sink.add_machine(ms.name, specs, meta);
@@ -584,7 +593,8 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
           const int64_t base = batch_base_ns[o.slot];
           batch_msg.set_base_time_ns(base);
           bool all_good = true;
-          for (const PendingSample& p : b) all_good = all_good && p.quality == telemetry::QUALITY_GOOD;
+          for (const PendingSample& p : b)
+            all_good = all_good && p.quality == telemetry::QUALITY_GOOD;
           for (const PendingSample& p : b) {
             batch_msg.add_tag(p.tag);
             batch_msg.add_time_offset_ns(static_cast<int64_t>(to_ns(p.t_device)) - base);
@@ -731,10 +741,13 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
         // when the machine fails, given its running time until then.
         const double run_left = std::max(busy_between(ms.modes, t0, ms.bearing_fail), 60.0);
         ms.bearing_state.onset_s = ms.bearing_state.running_s;
-        const double at_trip =
-            (kVibrationTrip - ms.bearing.floor_mm_s) / (ms.bearing.running_mm_s + ms.bearing.load_mm_s * ms.base_load) - 1.0;
+        const double at_trip = (kVibrationTrip - ms.bearing.floor_mm_s) /
+                                   (ms.bearing.running_mm_s + ms.bearing.load_mm_s * ms.base_load) -
+                               1.0;
         ms.bearing.damage_rate_per_s =
-            std::log(std::max(at_trip, 1.01 * ms.bearing.initial_damage) / ms.bearing.initial_damage) / run_left;
+            std::log(std::max(at_trip, 1.01 * ms.bearing.initial_damage) /
+                     ms.bearing.initial_damage) /
+            run_left;
       } else if (t0 >= ms.bearing_fail && std::isfinite(ms.bearing_state.onset_s)) {
         ms.bearing_state = condition::BearingState{};  // bearing replaced in the repair
         ms.bearing.damage_rate_per_s = 0.0;
@@ -773,8 +786,7 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
               v = ms.thermal_state.temperature_C;
               break;
             case Signal::kVibrationRms:
-              v = condition::vibration_rms(ms.bearing, ms.bearing_state, mode == Mode::kBusy,
-                                           load);
+              v = condition::vibration_rms(ms.bearing, ms.bearing_state, mode == Mode::kBusy, load);
               break;
             case Signal::kToolWear:
               v = condition::flank_wear_mm(ms.tool, ms.tool_state);
@@ -816,7 +828,8 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
           }
           if (t >= ts.next_dropout) {
             ts.dropout_until = t + exponential(ms.dirt_rng, dirt.dropout_mean_s);
-            ts.next_dropout = ts.dropout_until + exponential(ms.dirt_rng, 3600.0 / dirt.dropouts_per_hour);
+            ts.next_dropout =
+                ts.dropout_until + exponential(ms.dirt_rng, 3600.0 / dirt.dropouts_per_hour);
           }
           if (t < ts.dropout_until) {
             ++report.dropped;

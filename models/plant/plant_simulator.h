@@ -67,12 +67,12 @@ struct PlantReport {
   uint64_t mode_changes = 0;  // ModeChange messages
   uint64_t part_events = 0;   // PartEvent messages
   uint64_t alarms = 0;
-  uint64_t dropped = 0;      // samples lost in dropouts
-  uint64_t stuck = 0;        // samples that repeated a stuck value
-  uint64_t reordered = 0;    // samples sent a batch late (out of order)
-  uint64_t duplicated = 0;   // samples sent twice
-  uint64_t late_batches = 0; // batches held up in the network
-  ReplicationKpis truth;     // the plant's own KPIs for the shift (what really happened)
+  uint64_t dropped = 0;       // samples lost in dropouts
+  uint64_t stuck = 0;         // samples that repeated a stuck value
+  uint64_t reordered = 0;     // samples sent a batch late (out of order)
+  uint64_t duplicated = 0;    // samples sent twice
+  uint64_t late_batches = 0;  // batches held up in the network
+  ReplicationKpis truth;      // the plant's own KPIs for the shift (what really happened)
   bool write_failed = false;
 };
 

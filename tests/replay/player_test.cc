@@ -57,21 +57,19 @@ void strip_truth(const std::string& from, const std::string& to) {
 // failure says what diverged instead of printing kilobytes of bytes.
 std::string first_difference(const MirrorState& a, const MirrorState& b) {
   auto scalar = [](const char* name, auto x, auto y) {
-    return x == y ? std::string() : std::string(name) + ": " + std::to_string(x) + " vs " +
-                                        std::to_string(y);
+    return x == y ? std::string()
+                  : std::string(name) + ": " + std::to_string(x) + " vs " + std::to_string(y);
   };
-  for (const std::string& d : {scalar("origin_ns", a.origin_ns, b.origin_ns),
-                               scalar("now_ns", a.now_ns, b.now_ns),
-                               scalar("last_sweep_ns", a.last_sweep_ns, b.last_sweep_ns),
-                               scalar("event_seq", a.event_seq, b.event_seq),
-                               scalar("samples_in", a.counters.samples_in, b.counters.samples_in),
-                               scalar("applied", a.counters.applied, b.counters.applied),
-                               scalar("events_in", a.counters.events_in, b.counters.events_in),
-                               scalar("stale_episodes", a.counters.stale_episodes,
-                                      b.counters.stale_episodes),
-                               scalar("pending", a.pending.size(), b.pending.size()),
-                               scalar("active_periods", a.active_periods.size(),
-                                      b.active_periods.size())}) {
+  for (const std::string& d :
+       {scalar("origin_ns", a.origin_ns, b.origin_ns), scalar("now_ns", a.now_ns, b.now_ns),
+        scalar("last_sweep_ns", a.last_sweep_ns, b.last_sweep_ns),
+        scalar("event_seq", a.event_seq, b.event_seq),
+        scalar("samples_in", a.counters.samples_in, b.counters.samples_in),
+        scalar("applied", a.counters.applied, b.counters.applied),
+        scalar("events_in", a.counters.events_in, b.counters.events_in),
+        scalar("stale_episodes", a.counters.stale_episodes, b.counters.stale_episodes),
+        scalar("pending", a.pending.size(), b.pending.size()),
+        scalar("active_periods", a.active_periods.size(), b.active_periods.size())}) {
     if (!d.empty()) return d;
   }
   if (a.value != b.value) return "tag values";

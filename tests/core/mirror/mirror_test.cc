@@ -95,11 +95,12 @@ TEST_F(MirrorTest, DuplicatesOutOfOrderAndLateSamples) {
 TEST_F(MirrorTest, RejectsNonFiniteFarOffAndBadQualityKeepingWhatWasValid) {
   const int32_t temp = slot("temperature");
   send(1.0, {{0, 0.5, 30.0f}});
-  send(2.0, {{0, 1.5, std::numeric_limits<float>::quiet_NaN()},
-             {0, 1.6, std::numeric_limits<float>::infinity()},
-             {0, 1.0 + 86400.0 * 365, 99.0f},  // a year ahead of its arrival
-             {0, -86400.0 * 30, 98.0f},          // a month behind
-             {0, 1.7, 97.0f}},
+  send(2.0,
+       {{0, 1.5, std::numeric_limits<float>::quiet_NaN()},
+        {0, 1.6, std::numeric_limits<float>::infinity()},
+        {0, 1.0 + 86400.0 * 365, 99.0f},  // a year ahead of its arrival
+        {0, -86400.0 * 30, 98.0f},        // a month behind
+        {0, 1.7, 97.0f}},
        {0, 0, 0, 0, telemetry::QUALITY_BAD});
   EXPECT_EQ(counters().non_finite, 2u);
   EXPECT_EQ(counters().future, 1u);
@@ -139,7 +140,8 @@ TEST_F(MirrorTest, ReorderWindowSortsEventsAndCountsLateOnes) {
   mirror_->advance_to(kT0 + 20 * kS);
   // This one is 15 s behind what was applied: beyond the window.
   mirror_->add_mode_change(0, kT0 + 20 * kS, kT0 + 5 * kS, telemetry::MODE_DOWN);
-  mirror_->add_part_event(0, kT0 + 20 * kS, kT0 + 19 * kS, telemetry::PartEvent::KIND_FINISHED, 9.0);
+  mirror_->add_part_event(0, kT0 + 20 * kS, kT0 + 19 * kS, telemetry::PartEvent::KIND_FINISHED,
+                          9.0);
   mirror_->add_mode_change(5, kT0 + 20 * kS, kT0 + 19 * kS, telemetry::MODE_DOWN);  // unknown
   mirror_->add_mode_change(-1, kT0 + 20 * kS, kT0 + 19 * kS, telemetry::MODE_DOWN);
   mirror_->finish(kT0 + 30 * kS);

@@ -18,7 +18,8 @@ std::span<const uint8_t> bytes_of(const std::string& s) {
 
 telemetry::SampleBatch random_batch(Rng& rng, bool with_quality) {
   telemetry::SampleBatch b;
-  b.set_base_time_ns(1767592800000000000LL + static_cast<int64_t>(rng.next_u64() % 1000000000000ULL));
+  b.set_base_time_ns(1767592800000000000LL +
+                     static_cast<int64_t>(rng.next_u64() % 1000000000000ULL));
   const int n = static_cast<int>(rng.next_u64() % 40);
   for (int i = 0; i < n; ++i) {
     b.add_tag(static_cast<uint32_t>(rng.next_u64() % 300));
