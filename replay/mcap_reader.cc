@@ -945,8 +945,7 @@ class TopicFilter final : public MessageSink {
       : inner_(inner), topics_(topics) {}
   void on_channel(const Channel& channel, const Schema* schema) override {
     if (wanted.size() <= channel.id) wanted.resize(size_t{channel.id} + 1, false);
-    wanted[channel.id] =
-        std::find(topics_.begin(), topics_.end(), channel.topic) != topics_.end();
+    wanted[channel.id] = std::find(topics_.begin(), topics_.end(), channel.topic) != topics_.end();
     inner_.on_channel(channel, schema);
   }
   bool on_message(const MessageView& m) override {
@@ -1122,8 +1121,7 @@ ReadResult stream_mcap(const std::string& path, MessageSink& sink, const StreamO
       r.damage.push_back({0, "cannot open " + path});
       return r;
     }
-    return stream_source(f, sink, range_of(options), options.use_summary, nullptr,
-                         &options.topics);
+    return stream_source(f, sink, range_of(options), options.use_summary, nullptr, &options.topics);
   } catch (...) {
     ReadResult r;
     r.damage.push_back({0, "reader error opening " + path});
@@ -1134,8 +1132,7 @@ ReadResult stream_mcap(const std::string& path, MessageSink& sink, const StreamO
 ReadResult stream_mcap_bytes(std::span<const uint8_t> bytes, MessageSink& sink,
                              const StreamOptions& options) {
   File f(bytes);
-  return stream_source(f, sink, range_of(options), options.use_summary, nullptr,
-                       &options.topics);
+  return stream_source(f, sink, range_of(options), options.use_summary, nullptr, &options.topics);
 }
 
 bool McapFile::open(const std::string& path) {

@@ -16,11 +16,13 @@ CC="${CC_FUZZ:-clang-14}" CXX="${CXX_FUZZ:-clang++-14}" \
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWIN_BUILD_VIEWER=OFF \
   -DTWIN_BUILD_TESTS=OFF -DTWIN_BUILD_BENCH=OFF -DTWIN_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
   { cat "$BUILD/configure.log"; exit 1; }
-cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv >/dev/null ||
-  { cmake --build "$BUILD" -j 1 --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv; exit 1; }
+cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv \
+  fuzz_telemetry fuzz_telemetry_seed >/dev/null ||
+  { cmake --build "$BUILD" -j 1 --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv \
+    fuzz_telemetry fuzz_telemetry_seed; exit 1; }
 
 # Corpora live in the build directory and grow across runs; seeds are (re)added every time.
-mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap" "$BUILD/corpus/csv"
+mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap" "$BUILD/corpus/csv" "$BUILD/corpus/telemetry"
 find "$ROOT/scenes" "$ROOT/fuzz/corpus/scene" -name '*.yaml' -exec cp {} "$BUILD/corpus/scene/" \; \
   2>/dev/null || true
 "$BUILD/fuzz/fuzz_mcap_seed" "$BUILD/corpus/mcap"
@@ -36,8 +38,15 @@ for csv in "$ROOT"/tests/replay/data/*.csv; do
   done
 done
 
+# fuzz_telemetry: the first byte picks SampleBatch, event records, MCAP or mirror state; the
+# seeds are plant-simulator telemetry of the fuzzer's scene (see fuzz/telemetry_fuzzer.cc).
+"$BUILD/fuzz/fuzz_telemetry_seed" "$BUILD/corpus/telemetry"
+if [ -d "$ROOT/fuzz/corpus/telemetry" ]; then
+  find "$ROOT/fuzz/corpus/telemetry" -type f -exec cp {} "$BUILD/corpus/telemetry/" \;
+fi
+
 status=0
-for name in scene mcap csv; do
+for name in scene mcap csv telemetry; do
   exe="$BUILD/fuzz/fuzz_$name"
   artifacts="$BUILD/artifacts/fuzz_$name"
   log="$BUILD/fuzz_$name.log"

@@ -495,8 +495,8 @@ void LineSim::disturb(uint32_t index) {
   if (d.kind == Disturbance::kConveyorJam) {
     s_.jammed_until[d.target] = std::max(s_.jammed_until[d.target], s_.now + d.duration);
     // Wakes the conveyor's consumers when the jam clears.
-    s_.events.push(s_.jammed_until[d.target], kConveyorReady, d.target,
-                   priority_of(kConveyorReady), 0);
+    s_.events.push(s_.jammed_until[d.target], kConveyorReady, d.target, priority_of(kConveyorReady),
+                   0);
     return;
   }
   if (s_.down[d.target]) {
