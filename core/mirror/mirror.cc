@@ -18,6 +18,18 @@ int64_t seconds_to_ns(double s) {
   return static_cast<int64_t>(std::llround(s * 1e9));
 }
 
+// a + b and a - b clamped to the int64 range: times come from outside and may be anything.
+int64_t add_sat(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? kNever : std::numeric_limits<int64_t>::min();
+  return r;
+}
+int64_t sub_sat(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? std::numeric_limits<int64_t>::min() : kNever;
+  return r;
+}
+
 bool active(uint8_t mode) {
   return mode == telemetry::MODE_RUNNING || mode == telemetry::MODE_DOWN ||
          mode == telemetry::MODE_SETUP;
@@ -136,11 +148,11 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
   }
   if (log_time_ns > s.now_ns) advance_to(log_time_ns);
   const uint32_t machine = static_cast<uint32_t>(binding.machine);
-  const double offset = static_cast<double>(log_time_ns - batch.base_time_ns) * 1e-9;
+  const double offset = static_cast<double>(sub_sat(log_time_ns, batch.base_time_ns)) * 1e-9;
   if (offset < s.clock_offset_s[machine] && std::abs(offset) < options_.max_past_s)
     s.clock_offset_s[machine] = offset;
-  const int64_t future_limit = log_time_ns + seconds_to_ns(options_.max_future_s);
-  const int64_t past_limit = log_time_ns - seconds_to_ns(options_.max_past_s);
+  const int64_t future_limit = add_sat(log_time_ns, seconds_to_ns(options_.max_future_s));
+  const int64_t past_limit = sub_sat(log_time_ns, seconds_to_ns(options_.max_past_s));
   const int64_t window = seconds_to_ns(options_.reorder_window_s);
   const int64_t stuck_ns = seconds_to_ns(options_.stuck_s);
   const size_t nslots = binding.slot.size();
@@ -168,7 +180,7 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
       ++c.future;
       continue;
     }
-    const int64_t t = batch.base_time_ns + off;
+    const int64_t t = add_sat(batch.base_time_ns, off);
     if (t > future_limit) {
       ++c.future;
       continue;
@@ -213,7 +225,7 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
       s.quality[slot] = q;
       ++s.count[slot];
       ++c.applied;
-    } else if (t >= s.newest_ns[slot] - window) {
+    } else if (t >= sub_sat(s.newest_ns[slot], window)) {
       ++c.superseded;
     } else {
       ++c.late;
@@ -232,8 +244,8 @@ void Mirror::add_mode_change(int32_t machine, int64_t log_time_ns, int64_t time_
     return;
   }
   if (mode <= telemetry::MODE_UNKNOWN || mode >= kTelemetryModes ||
-      time_ns > log_time_ns + seconds_to_ns(options_.max_future_s) ||
-      time_ns < log_time_ns - seconds_to_ns(options_.max_past_s)) {
+      time_ns > add_sat(log_time_ns, seconds_to_ns(options_.max_future_s)) ||
+      time_ns < sub_sat(log_time_ns, seconds_to_ns(options_.max_past_s))) {
     ++c.events_bad;
     return;
   }
@@ -258,8 +270,8 @@ void Mirror::add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_n
   }
   if (kind <= telemetry::PartEvent::KIND_UNKNOWN || kind > telemetry::PartEvent::KIND_REWORKED ||
       !std::isfinite(cycle_time_s) ||
-      time_ns > log_time_ns + seconds_to_ns(options_.max_future_s) ||
-      time_ns < log_time_ns - seconds_to_ns(options_.max_past_s)) {
+      time_ns > add_sat(log_time_ns, seconds_to_ns(options_.max_future_s)) ||
+      time_ns < sub_sat(log_time_ns, seconds_to_ns(options_.max_past_s))) {
     ++c.events_bad;
     return;
   }
@@ -280,8 +292,9 @@ void Mirror::set_mode(uint32_t machine, int64_t time_ns, uint8_t mode) {
   const uint8_t old = s.mode[machine];
   if (old == mode) return;
   const int64_t from = std::max(s.mode_since_ns[machine], s.origin_ns);
-  if (time_ns > from) s.mode_seconds[machine][old] += static_cast<double>(time_ns - from) * 1e-9;
-  const double t = static_cast<double>(time_ns - s.origin_ns) * 1e-9;
+  if (time_ns > from)
+    s.mode_seconds[machine][old] += static_cast<double>(sub_sat(time_ns, from)) * 1e-9;
+  const double t = static_cast<double>(sub_sat(time_ns, s.origin_ns)) * 1e-9;
   if (active(old) && !active(mode) && s.active_since_s[machine] >= 0.0) {
     if (t > 0.0) {
       s.active_periods.push_back({std::max(s.active_since_s[machine], 0.0), t, machine});
@@ -343,7 +356,7 @@ void Mirror::sweep(int64_t now_ns) {
   const size_t nt = s.value.size();
   for (size_t t = 0; t < nt; ++t) {
     if (s.count[t] == 0 || s.stale[t]) continue;
-    if (now_ns - s.newest_ns[t] > names_.stale_after_ns[t]) {
+    if (sub_sat(now_ns, s.newest_ns[t]) > names_.stale_after_ns[t]) {
       s.stale[t] = 1;
       ++s.counters.stale_episodes;
     }
@@ -356,19 +369,22 @@ void Mirror::advance_to(int64_t log_time_ns) {
   if (log_time_ns <= s.now_ns) return;
   s.now_ns = log_time_ns;
   if (!s.pending.empty()) release(log_time_ns - seconds_to_ns(options_.reorder_window_s));
-  if (log_time_ns - s.last_sweep_ns >= kNsPerS) sweep(log_time_ns);
+  if (sub_sat(log_time_ns, s.last_sweep_ns) >= kNsPerS) sweep(log_time_ns);
 }
 
 void Mirror::finish(int64_t end_ns) {
-  release(std::numeric_limits<int64_t>::max());
+  // Events inside the window are applied; any stamped after its end stay pending (they belong
+  // to a later window).
+  release(end_ns);
   MirrorState& s = state_;
   // Close the open modes (and active periods) at the end of the window.
   for (uint32_t m = 0; m < s.mode.size(); ++m) {
     const int64_t from = std::max(s.mode_since_ns[m], s.origin_ns);
-    if (end_ns > from) s.mode_seconds[m][s.mode[m]] += static_cast<double>(end_ns - from) * 1e-9;
+    if (end_ns > from)
+      s.mode_seconds[m][s.mode[m]] += static_cast<double>(sub_sat(end_ns, from)) * 1e-9;
     s.mode_since_ns[m] = std::max(end_ns, s.mode_since_ns[m]);
     if (s.active_since_s[m] >= 0.0) {
-      const double t = static_cast<double>(end_ns - s.origin_ns) * 1e-9;
+      const double t = static_cast<double>(sub_sat(end_ns, s.origin_ns)) * 1e-9;
       if (t > s.active_since_s[m]) s.active_periods.push_back({s.active_since_s[m], t, m});
       s.active_since_s[m] = t;
     }

@@ -88,9 +88,11 @@ bool decode_sample_batch(std::span<const uint8_t> bytes, DecodedBatch& out, std:
       if (!in.sub(packed)) return fail(error, "truncated packed values");
       if (packed.left() % 4 != 0) return fail(error, "packed float field not a multiple of 4");
       const size_t n = packed.left() / 4;
-      const size_t at = out.value.size();
-      out.value.resize(at + n);
-      std::memcpy(out.value.data() + at, packed.at(), n * 4);
+      if (n > 0) {  // memcpy from or to null is undefined even for 0 bytes
+        const size_t at = out.value.size();
+        out.value.resize(at + n);
+        std::memcpy(out.value.data() + at, packed.at(), n * 4);
+      }
     } else if (field == 4 && wire == 5) {
       uint32_t bits = 0;
       if (!in.fixed32(bits)) return fail(error, "truncated float");
