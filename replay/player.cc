@@ -17,15 +17,28 @@ namespace {
 
 constexpr uint64_t kNoEnd = std::numeric_limits<uint64_t>::max();
 
+// Seconds to ns, clamped to +-30 years so sums with plausible clock times cannot overflow.
 int64_t to_ns(double s) {
+  constexpr double kLimit = 30 * 365.25 * 86400.0;
+  if (!(s > -kLimit)) s = -kLimit;  // also NaN
+  if (s > kLimit) s = kLimit;
   return static_cast<int64_t>(std::llround(s * 1e9));
 }
 
+// Arrival times beyond 2^62 ns (year 2116) are clamped: they only come from damaged files, and
+// keep every sum with a window length in range.
+constexpr int64_t kMaxLogNs = int64_t{1} << 62;
+int64_t clamp_log(uint64_t log_time) {
+  return log_time > static_cast<uint64_t>(kMaxLogNs) ? kMaxLogNs : static_cast<int64_t>(log_time);
+}
+
+// A time from channel metadata, if it is a plausible clock time (1990..2100), else 0.
 int64_t parse_ns(const std::map<std::string, std::string>& meta, const char* key) {
   auto it = meta.find(key);
   if (it == meta.end()) return 0;
   try {
-    return std::stoll(it->second);
+    const long long v = std::stoll(it->second);
+    return v >= 631152000LL * 1000000000LL && v <= 4102444800LL * 1000000000LL ? v : 0;
   } catch (...) {
     return 0;
   }
@@ -67,7 +80,7 @@ class Player::Sink final : public mcap::MessageSink {
   }
 
   bool on_message(const mcap::MessageView& m) override {
-    const int64_t log = static_cast<int64_t>(m.log_time);
+    const int64_t log = clamp_log(m.log_time);
     const ChannelInfo* info = m.channel_id < channels_.size() ? &channels_[m.channel_id] : nullptr;
     const TopicKind kind = info != nullptr ? info->kind : TopicKind::kUnknown;
     if (kind == TopicKind::kTruth) {
@@ -135,6 +148,8 @@ class Player::Sink final : public mcap::MessageSink {
     player_.shift_start_ns_ = shift_start_ns;
     window_start_ns = shift_start_ns + to_ns(options_.from_s);
     player_.mirror_.reset(window_start_ns);
+    if (series_limit_ns() < std::numeric_limits<int64_t>::max())
+      player_.mirror_.set_window_end(std::max(series_limit_ns(), window_start_ns));
     init_clocks(first_log);
   }
   void init_clocks(int64_t first_log) {
@@ -252,10 +267,10 @@ class SnapshotFinder final : public mcap::MessageSink {
     if (channel.topic == kSnapshotTopic) channel_ = static_cast<int32_t>(channel.id);
   }
   bool on_message(const mcap::MessageView& m) override {
-    if (static_cast<int64_t>(m.log_time) > target_) return false;
+    if (clamp_log(m.log_time) > target_) return false;
     if (static_cast<int32_t>(m.channel_id) == channel_) {
       data.assign(m.data.begin(), m.data.end());
-      log_time = static_cast<int64_t>(m.log_time);
+      log_time = clamp_log(m.log_time);
     }
     return true;
   }
@@ -280,7 +295,7 @@ class StartFinder final : public mcap::MessageSink {
   }
   bool on_message(const mcap::MessageView& m) override {
     // The first message decides (ground truth is written at the shift start too).
-    if (start_ns == 0) start_ns = static_cast<int64_t>(m.log_time);
+    if (start_ns == 0) start_ns = clamp_log(m.log_time);
     return false;
   }
   int64_t start_ns = 0;

@@ -85,6 +85,7 @@ void Mirror::reset(int64_t origin_ns) {
   const size_t nt = names_.tag_name.size();
   const size_t nm = names_.machine.size();
   s.origin_ns = origin_ns;
+  s.window_end_ns = std::numeric_limits<int64_t>::max();
   s.now_ns = origin_ns;
   s.last_sweep_ns = origin_ns;
   assign(s.value, nt, 0.0f);
@@ -342,6 +343,7 @@ void Mirror::apply_event(const PendingEvent& e) {
 }
 
 void Mirror::release(int64_t until_ns) {
+  until_ns = std::min(until_ns, state_.window_end_ns);  // later events belong to no window
   std::vector<PendingEvent>& heap = state_.pending;
   while (!heap.empty() && heap.front().time_ns <= until_ns) {
     std::pop_heap(heap.begin(), heap.end(), later);
@@ -373,6 +375,8 @@ void Mirror::advance_to(int64_t log_time_ns) {
 }
 
 void Mirror::finish(int64_t end_ns) {
+  state_.window_end_ns = std::min(state_.window_end_ns, end_ns);
+  end_ns = std::max(state_.window_end_ns, state_.origin_ns);
   // Events inside the window are applied; any stamped after its end stay pending (they belong
   // to a later window).
   release(end_ns);

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -77,6 +78,9 @@ static_assert(sizeof(PendingEvent) == 32);
 
 struct MirrorState {
   int64_t origin_ns = 0;      // [ns] start of the KPI window (shift start)
+  // [ns] end of the KPI window when known in advance (a recording's shift end, --to): events
+  // after it are held back and time in mode is counted up to it only. INT64_MAX: open.
+  int64_t window_end_ns = std::numeric_limits<int64_t>::max();
   int64_t now_ns = 0;         // [ns] replay clock: latest arrival (log time) seen
   int64_t last_sweep_ns = 0;  // [ns] last stale/stuck sweep
 
@@ -144,6 +148,8 @@ class Mirror {
 
   // Starts the KPI window at `origin_ns` (usually the shift start).
   void reset(int64_t origin_ns);
+  // Ends the window at `end_ns` before the data gets there (see MirrorState::window_end_ns).
+  void set_window_end(int64_t end_ns) { state_.window_end_ns = end_ns; }
 
   // Resolves a samples channel's machine and tag names. Unknown ones bind to -1 (their samples
   // are counted as rejected when they come).

@@ -7,7 +7,7 @@ namespace twin {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x544d5331;  // "TMS1": twin mirror state, version 1
+constexpr uint32_t kMagic = 0x544d5332;  // "TMS2": twin mirror state, version 2
 
 class Out {
  public:
@@ -97,6 +97,7 @@ std::string serialize_mirror_state(const MirrorState& s) {
   Out out(bytes);
   out.pod(kMagic);
   out.pod(s.origin_ns);
+  out.pod(s.window_end_ns);
   out.pod(s.now_ns);
   out.pod(s.last_sweep_ns);
   out.pod(s.event_seq);
@@ -115,6 +116,7 @@ bool deserialize_mirror_state(std::string_view bytes, const MirrorModel& model, 
     return false;
   }
   in.pod(s.origin_ns);
+  in.pod(s.window_end_ns);
   in.pod(s.now_ns);
   in.pod(s.last_sweep_ns);
   in.pod(s.event_seq);

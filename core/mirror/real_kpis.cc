@@ -76,7 +76,10 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
                                   const MirrorState& s, int64_t end_ns, RealKpiExtras* extras) {
   ReplicationKpis k;
   const uint32_t nm = model.machine_count();
-  const double window = std::max(static_cast<double>(end_ns - s.origin_ns) * 1e-9, 0.0);
+  // Saturating: the origin comes from a recording and may be anything.
+  int64_t span = 0;
+  if (__builtin_sub_overflow(std::min(end_ns, s.window_end_ns), s.origin_ns, &span)) span = 0;
+  const double window = std::max(static_cast<double>(span) * 1e-9, 0.0);
   const double hours = window / 3600.0;
   const std::vector<BottleneckShare> shares =
       analyze_bottlenecks(s.active_periods, nm, 0.0, window);
