@@ -95,11 +95,14 @@ class Player::Sink final : public mcap::MessageSink {
     if ((messages & 1023) == 0) pace(log);
     // Points inside the window only; play() adds the one at the window end after the last
     // late message has been applied.
-    while (log >= next_series_ns && next_series_ns < series_limit_ns()) emit_series(next_series_ns);
+    while (log >= next_series_ns && next_series_ns < series_limit_ns()) {
+      skip_empty_series(log);
+      emit_series(next_series_ns);
+    }
     if (keyframe_ns > 0 && log >= next_keyframe_ns && log > last_log_ns) {
       if (options_.keep_keyframes) player_.keyframes_.push_back({log, player_.mirror_.state()});
       if (options_.on_keyframe) options_.on_keyframe(log, player_.mirror_);
-      while (next_keyframe_ns <= log) next_keyframe_ns += keyframe_ns;
+      next_keyframe_ns += ((log - next_keyframe_ns) / keyframe_ns + 1) * keyframe_ns;
     }
     if (options_.tee != nullptr && !options_.tee->on_message(m)) return false;
     Mirror& mirror = player_.mirror_;
@@ -171,6 +174,14 @@ class Player::Sink final : public mcap::MessageSink {
     if (shift_end_ns > shift_start_ns) limit = shift_end_ns;
     if (options_.to_s >= 0.0) limit = std::min(limit, shift_start_ns + to_ns(options_.to_s));
     return limit;
+  }
+
+  // A jump of the clock (a gap in the recording, or a damaged arrival time far ahead) skips
+  // the series points in between but the last, instead of emitting millions of them.
+  void skip_empty_series(int64_t until_ns) {
+    const int64_t step = to_ns(options_.series_interval_s);
+    if (step > 0 && until_ns - next_series_ns > 64 * step)
+      next_series_ns += (until_ns - next_series_ns) / step * step;
   }
 
   void emit_series(int64_t t_ns) {
@@ -246,7 +257,10 @@ PlayResult Player::play(const std::string& path, const PlayOptions& options) {
   if (options.to_s >= 0.0) end = sink.shift_start_ns + to_ns(options.to_s);
   end = std::max(end, sink.window_start_ns);
   if (options.on_series) {
-    while (sink.next_series_ns < end) sink.emit_series(sink.next_series_ns);
+    while (sink.next_series_ns < end) {
+      sink.skip_empty_series(end - 1);
+      sink.emit_series(sink.next_series_ns);
+    }
   }
   mirror_.advance_to(end);  // the clock reaches the window end, as after seek()
   mirror_.finish(end);
