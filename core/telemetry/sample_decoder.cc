@@ -50,6 +50,13 @@ int64_t unzigzag(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
+// An enum varint as libprotobuf reads it (low 32 bits, as int32), saturated to a byte: values
+// outside 0..254 (no Quality we know) read as 255, worse than BAD.
+uint8_t quality_of(uint64_t v) {
+  const int32_t q = static_cast<int32_t>(static_cast<uint32_t>(v));
+  return q >= 0 && q < 255 ? static_cast<uint8_t>(q) : uint8_t{255};
+}
+
 bool fail(std::string* error, const char* what) {
   if (error != nullptr) *error = what;
   return false;
@@ -73,7 +80,7 @@ bool decode_sample_batch(std::span<const uint8_t> bytes, DecodedBatch& out, std:
       if (!in.varint(v)) return fail(error, "truncated varint");
       if (field == 2) out.tag.push_back(static_cast<uint32_t>(v));
       if (field == 3) out.offset_ns.push_back(unzigzag(v));
-      if (field == 5) out.quality.push_back(static_cast<uint8_t>(v > 255 ? 255 : v));
+      if (field == 5) out.quality.push_back(quality_of(v));
     } else if ((field == 2 || field == 3 || field == 5) && wire == 2) {
       Wire packed(nullptr, nullptr);
       if (!in.sub(packed)) return fail(error, "truncated packed field");
@@ -81,7 +88,7 @@ bool decode_sample_batch(std::span<const uint8_t> bytes, DecodedBatch& out, std:
         if (!packed.varint(v)) return fail(error, "truncated packed varint");
         if (field == 2) out.tag.push_back(static_cast<uint32_t>(v));
         if (field == 3) out.offset_ns.push_back(unzigzag(v));
-        if (field == 5) out.quality.push_back(static_cast<uint8_t>(v > 255 ? 255 : v));
+        if (field == 5) out.quality.push_back(quality_of(v));
       }
     } else if (field == 4 && wire == 2) {
       Wire packed(nullptr, nullptr);
