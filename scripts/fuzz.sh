@@ -62,8 +62,9 @@ for name in scene mcap csv telemetry; do
   set -e
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
-  cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
-  ft="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
+  # (no "cov:" line when a seed crashes before the corpus is loaded: keep going to the report)
+  cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)"
+  ft="$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)"
   crashes="$(find "$artifacts" -type f | wc -l)"
   if [ "$rc" -ne 0 ]; then
     [ "$crashes" -eq 0 ] && crashes=1

@@ -185,6 +185,10 @@ TEST_F(MirrorTest, SnapshotRoundTripsExactlyAndRejectsDamage) {
   for (size_t cut : {size_t{0}, size_t{3}, bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_FALSE(deserialize_mirror_state(bytes.substr(0, cut), mirror_->names(), copy));
   }
+  // A field that indexes an array, out of range (a crafted snapshot): refused.
+  MirrorState bad = mirror_->state();
+  bad.recent_head[0] = 200;
+  EXPECT_FALSE(deserialize_mirror_state(serialize_mirror_state(bad), mirror_->names(), copy));
   std::string longer = bytes + "x";
   EXPECT_FALSE(deserialize_mirror_state(longer, mirror_->names(), copy));
   // A state of another scene (other tag count) does not load.
