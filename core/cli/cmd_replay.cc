@@ -144,8 +144,17 @@ int run_replay(const ReplayFlags& f) {
   for (const SeriesPoint& p : series) checkpoints.push_back(offset_s + p.t_s);
   const uint64_t seed =
       f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed;
-  const ShiftPrediction twin =
-      predict_shift(model, offset_s + window_s, offset_s, f.reps, seed, checkpoints);
+  // A window of weeks means damaged arrival times (or a recording far longer than a shift):
+  // no prediction then, rather than simulating years.
+  constexpr double kMaxPredictedS = 31 * 86400.0;
+  const bool predict = offset_s + window_s <= kMaxPredictedS;
+  if (!predict) {
+    print_error(f.log + ": the replayed window spans " + std::to_string(window_s / 86400.0) +
+                " days; no twin prediction beyond 31 days (use --from/--to)");
+    checkpoints.clear();
+  }
+  const ShiftPrediction twin = predict_shift(model, predict ? offset_s + window_s : 0.0, offset_s,
+                                             predict ? f.reps : 0, seed, checkpoints);
   const std::vector<ComparisonRow> rows = compare_kpis(model, real, twin);
 
   if (!f.quiet) {
@@ -244,9 +253,10 @@ int run_replay(const ReplayFlags& f) {
     }
     size_t tb = 0;
     for (size_t i = 1; i < votes.size(); ++i) tb = votes[i] > votes[tb] ? i : tb;
+    if (twin.kpis.empty()) votes.clear();
     std::printf("bottleneck: real %s, twin %s (in %zu of %zu replications)\n",
                 rb >= 0 ? model.stations[static_cast<size_t>(rb)].name.c_str() : "-",
-                model.stations.empty() ? "-" : model.stations[tb].name.c_str(),
+                votes.empty() ? "-" : model.stations[tb].name.c_str(),
                 votes.empty() ? 0 : votes[tb], twin.kpis.size());
   }
 
@@ -296,13 +306,15 @@ int run_replay(const ReplayFlags& f) {
     j["kpis"] = jr;
     nlohmann::json js = nlohmann::json::array();
     for (size_t i = 0; i < series.size(); ++i) {
-      const Interval iv = summarize(twin.good_at[i]);
-      js.push_back({{"t_s", series[i].t_s},
-                    {"real_good_parts", series[i].real_good},
-                    {"twin_good_parts_mean", iv.mean},
-                    {"twin_good_parts_p05", quantile(twin.good_at[i], 0.05)},
-                    {"twin_good_parts_p95", quantile(twin.good_at[i], 0.95)},
-                    {"stale_tags", series[i].stale_tags}});
+      nlohmann::json point = {{"t_s", series[i].t_s},
+                              {"real_good_parts", series[i].real_good},
+                              {"stale_tags", series[i].stale_tags}};
+      if (i < twin.good_at.size() && !twin.good_at[i].empty()) {
+        point["twin_good_parts_mean"] = summarize(twin.good_at[i]).mean;
+        point["twin_good_parts_p05"] = quantile(twin.good_at[i], 0.05);
+        point["twin_good_parts_p95"] = quantile(twin.good_at[i], 0.95);
+      }
+      js.push_back(point);
     }
     j["series"] = js;
     nlohmann::json jm = nlohmann::json::array();
