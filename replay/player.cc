@@ -72,10 +72,14 @@ class Player::Sink final : public mcap::MessageSink {
                                                                ? std::vector<std::string>{}
                                                                : split_list(it->second));
       info.machine = info.binding.machine;
-      if (shift_start_ns == 0) shift_start_ns = parse_ns(channel.metadata, "shift_start_ns");
-      if (shift_end_ns == 0) shift_end_ns = parse_ns(channel.metadata, "shift_end_ns");
     } else if (info.kind == TopicKind::kMode || info.kind == TopicKind::kParts) {
       info.machine = player_.mirror_.find_machine(machine);
+    }
+    // The shift's times travel with each machine's samples channel, or its mode channel when
+    // the machine has no sample tags.
+    if (info.kind == TopicKind::kSamples || info.kind == TopicKind::kMode) {
+      if (shift_start_ns == 0) shift_start_ns = parse_ns(channel.metadata, "shift_start_ns");
+      if (shift_end_ns == 0) shift_end_ns = parse_ns(channel.metadata, "shift_end_ns");
     }
   }
 
@@ -304,7 +308,8 @@ namespace {
 class StartFinder final : public mcap::MessageSink {
  public:
   void on_channel(const mcap::Channel& channel, const mcap::Schema*) override {
-    if (start_ns == 0 && classify_topic(channel.topic) == TopicKind::kSamples)
+    const TopicKind kind = classify_topic(channel.topic);
+    if (start_ns == 0 && (kind == TopicKind::kSamples || kind == TopicKind::kMode))
       start_ns = parse_ns(channel.metadata, "shift_start_ns");
   }
   bool on_message(const mcap::MessageView& m) override {

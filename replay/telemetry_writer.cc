@@ -60,10 +60,16 @@ uint32_t TelemetryWriter::add_machine(std::string_view machine, const std::vecto
   meta["units"] = join_list(units);
   meta["rates_hz"] = join_list(rates);
   MachineChannels c;
-  c.samples = writer_.add_channel(schema_for(telemetry::SampleBatch::descriptor()),
-                                  samples_topic(machine), "protobuf", meta);
+  // A machine without sample tags gets no (forever empty) samples channel; its mode channel
+  // then carries the metadata.
+  if (!tags.empty()) {
+    c.samples = writer_.add_channel(schema_for(telemetry::SampleBatch::descriptor()),
+                                    samples_topic(machine), "protobuf", meta);
+  }
+  std::map<std::string, std::string> mode_meta{{"machine", std::string(machine)}};
+  if (tags.empty()) mode_meta = meta;
   c.mode = writer_.add_channel(schema_for(telemetry::ModeChange::descriptor()), mode_topic(machine),
-                               "protobuf", {{"machine", std::string(machine)}});
+                               "protobuf", mode_meta);
   c.parts =
       writer_.add_channel(schema_for(telemetry::PartEvent::descriptor()), parts_topic(machine),
                           "protobuf", {{"machine", std::string(machine)}});

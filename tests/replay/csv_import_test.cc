@@ -127,7 +127,25 @@ Decoded decode(const std::string& path) {
       EXPECT_EQ(channel.metadata.at("machine"), machine);
     } else if (kind == TopicKind::kMode) {
       mode_of[id] = machine;
+      // A machine with only a mode tag has no samples channel; its metadata is here.
+      if (channel.metadata.count("tags") != 0) {
+        d.machines.push_back(machine);
+        d.tags[machine] = {};
+        d.units[machine] = {};
+        d.metadata[machine] = channel.metadata;
+      }
     }
+  }
+  // Machines in channel id order (the order they were declared).
+  {
+    std::vector<std::pair<uint16_t, std::string>> order;
+    for (const auto& [id, machine] : samples_of) order.emplace_back(id, machine);
+    for (const auto& [id, machine] : mode_of) {
+      if (d.tags.count(machine) != 0 && d.tags[machine].empty()) order.emplace_back(id, machine);
+    }
+    std::sort(order.begin(), order.end());
+    d.machines.clear();
+    for (const auto& [id, machine] : order) d.machines.push_back(machine);
   }
   for (const mcap::Message& m : r.messages) {
     d.log_times.push_back(m.log_time);
