@@ -91,7 +91,7 @@ void Mirror::reset(int64_t origin_ns) {
   assign(s.value, nt, 0.0f);
   assign(s.time_ns, nt, int64_t{0});
   assign(s.newest_ns, nt, int64_t{0});
-  assign(s.recent_ns, nt, std::array<int64_t, 4>{});
+  assign(s.recent_ns, nt, std::array<int64_t, kRecentTimes>{});
   assign(s.recent_head, nt, uint8_t{0});
   assign(s.quality, nt, uint8_t{0});
   assign(s.count, nt, uint64_t{0});
@@ -195,14 +195,15 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
       ++c.bad_quality;
       continue;
     }
-    std::array<int64_t, 4>& recent = s.recent_ns[slot];
-    if (s.count[slot] > 0 &&
-        (recent[0] == t || recent[1] == t || recent[2] == t || recent[3] == t)) {
+    // Duplicate: the time of the current value, or (for an older sample, rare) of a recent one.
+    std::array<int64_t, kRecentTimes>& recent = s.recent_ns[slot];
+    if (s.count[slot] > 0 && t <= s.time_ns[slot] &&
+        (t == s.time_ns[slot] || std::find(recent.begin(), recent.end(), t) != recent.end())) {
       ++c.duplicates;
       continue;
     }
     recent[s.recent_head[slot]] = t;
-    s.recent_head[slot] = static_cast<uint8_t>((s.recent_head[slot] + 1) & 3);
+    s.recent_head[slot] = static_cast<uint8_t>((s.recent_head[slot] + 1) % kRecentTimes);
     if (t >= s.time_ns[slot] || s.count[slot] == 0) {
       if (s.stale[slot]) {
         s.stale[slot] = 0;

@@ -25,6 +25,9 @@
 namespace twin {
 
 inline constexpr int kTelemetryModes = 8;  // telemetry::Mode values 0..7
+// Sample times remembered per tag to tell a retransmitted (duplicate) sample from an
+// out-of-order one: 16 covers a 10 Hz tag resent with the next one-second batch.
+inline constexpr size_t kRecentTimes = 16;
 
 struct MirrorOptions {
   double reorder_window_s = 2.0;  // [s] events are held this long to put them in time order
@@ -88,7 +91,7 @@ struct MirrorState {
   std::vector<float> value;                       // last applied value
   std::vector<int64_t> time_ns;                   // [ns] device time of that value, 0 = none yet
   std::vector<int64_t> newest_ns;                 // [ns] newest sample time seen (applied or not)
-  std::vector<std::array<int64_t, 4>> recent_ns;  // [ns] last sample times (duplicates)
+  std::vector<std::array<int64_t, kRecentTimes>> recent_ns;  // [ns] last sample times
   std::vector<uint8_t> recent_head;               // next slot of recent_ns
   std::vector<uint8_t> quality;                   // telemetry::Quality of the value
   std::vector<uint64_t> count;                    // [samples] applied

@@ -7,7 +7,7 @@ namespace twin {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x544d5332;  // "TMS2": twin mirror state, version 2
+constexpr uint32_t kMagic = 0x544d5333;  // "TMS3": twin mirror state, version 3
 
 class Out {
  public:
@@ -128,7 +128,7 @@ bool deserialize_mirror_state(std::string_view bytes, const MirrorModel& model, 
     for (const PendingEvent& e : s.pending) in.ok = in.ok && e.machine < nm;
     for (const ActivePeriod& p : s.active_periods) in.ok = in.ok && p.machine < nm;
     for (uint8_t m : s.mode) in.ok = in.ok && m < kTelemetryModes;
-    for (uint8_t h : s.recent_head) in.ok = in.ok && h < 4;  // indexes recent_ns[slot][h]
+    for (uint8_t h : s.recent_head) in.ok = in.ok && h < kRecentTimes;  // indexes recent_ns
   }
   if (!in.ok || !in.at_end()) {
     if (error != nullptr) *error = "mirror state does not match this scene, or is damaged";
