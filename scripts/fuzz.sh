@@ -17,12 +17,17 @@ CC="${CC_FUZZ:-clang-14}" CXX="${CXX_FUZZ:-clang++-14}" \
   -DTWIN_BUILD_TESTS=OFF -DTWIN_BUILD_BENCH=OFF -DTWIN_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
   { cat "$BUILD/configure.log"; exit 1; }
 cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv \
-  fuzz_telemetry fuzz_telemetry_seed >/dev/null ||
+  fuzz_telemetry fuzz_telemetry_seed fuzz_sparkplug >/dev/null ||
   { cmake --build "$BUILD" -j 1 --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv \
-    fuzz_telemetry fuzz_telemetry_seed; exit 1; }
+    fuzz_telemetry fuzz_telemetry_seed fuzz_sparkplug; exit 1; }
 
 # Corpora live in the build directory and grow across runs; seeds are (re)added every time.
-mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap" "$BUILD/corpus/csv" "$BUILD/corpus/telemetry"
+mkdir -p "$BUILD/corpus/scene" "$BUILD/corpus/mcap" "$BUILD/corpus/csv" "$BUILD/corpus/telemetry" \
+  "$BUILD/corpus/sparkplug"
+# fuzz_sparkplug starts from an empty corpus plus any kept reproducers.
+if [ -d "$ROOT/fuzz/corpus/sparkplug" ]; then
+  find "$ROOT/fuzz/corpus/sparkplug" -type f -exec cp {} "$BUILD/corpus/sparkplug/" \;
+fi
 find "$ROOT/scenes" "$ROOT/fuzz/corpus/scene" -name '*.yaml' -exec cp {} "$BUILD/corpus/scene/" \; \
   2>/dev/null || true
 "$BUILD/fuzz/fuzz_mcap_seed" "$BUILD/corpus/mcap"
@@ -46,7 +51,7 @@ if [ -d "$ROOT/fuzz/corpus/telemetry" ]; then
 fi
 
 status=0
-for name in scene mcap csv telemetry; do
+for name in scene mcap csv telemetry sparkplug; do
   exe="$BUILD/fuzz/fuzz_$name"
   artifacts="$BUILD/artifacts/fuzz_$name"
   log="$BUILD/fuzz_$name.log"
