@@ -80,7 +80,7 @@ struct PendingEvent {
 static_assert(sizeof(PendingEvent) == 32);
 
 struct MirrorState {
-  int64_t origin_ns = 0;      // [ns] start of the KPI window (shift start)
+  int64_t origin_ns = 0;  // [ns] start of the KPI window (shift start)
   // [ns] end of the KPI window when known in advance (a recording's shift end, --to): events
   // after it are held back and time in mode is counted up to it only. INT64_MAX: open.
   int64_t window_end_ns = std::numeric_limits<int64_t>::max();
@@ -88,14 +88,14 @@ struct MirrorState {
   int64_t last_sweep_ns = 0;  // [ns] last stale/stuck sweep
 
   // Tags (n_t; machine m owns [tag_offset[m], tag_offset[m + 1]) of MirrorModel).
-  std::vector<float> value;                       // last applied value
-  std::vector<int64_t> time_ns;                   // [ns] device time of that value, 0 = none yet
-  std::vector<int64_t> newest_ns;                 // [ns] newest sample time seen (applied or not)
+  std::vector<float> value;        // last applied value
+  std::vector<int64_t> time_ns;    // [ns] device time of that value, 0 = none yet
+  std::vector<int64_t> newest_ns;  // [ns] newest sample time seen (applied or not)
   std::vector<std::array<int64_t, kRecentTimes>> recent_ns;  // [ns] last sample times
-  std::vector<uint8_t> recent_head;               // next slot of recent_ns
-  std::vector<uint8_t> quality;                   // telemetry::Quality of the value
-  std::vector<uint64_t> count;                    // [samples] applied
-  std::vector<uint8_t> stale;                     // 1 while stale
+  std::vector<uint8_t> recent_head;                          // next slot of recent_ns
+  std::vector<uint8_t> quality;                              // telemetry::Quality of the value
+  std::vector<uint64_t> count;                               // [samples] applied
+  std::vector<uint8_t> stale;                                // 1 while stale
   std::vector<int64_t> same_since_ns;  // [ns] arrival of the first of a run of equal values
   std::vector<uint8_t> stuck;          // 1 while stuck
   // Counter tags (part and scrap counts): increments inside the window, counter resets (a
@@ -166,6 +166,13 @@ class Mirror {
   void add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_ns,
                       telemetry::PartEvent::Kind kind, double cycle_time_s);
   void count_malformed() { ++state_.counters.malformed_messages; }
+  // The source says a tag's value is no longer known (a Sparkplug death): stale until it speaks.
+  void mark_stale(uint32_t slot) {
+    if (slot < state_.stale.size() && !state_.stale[slot]) {
+      state_.stale[slot] = 1;
+      ++state_.counters.stale_episodes;
+    }
+  }
   void count_unknown_topic() { ++state_.counters.unknown_topics; }
 
   // Moves the replay clock to `log_time_ns`: releases events older than the reorder window and
