@@ -36,16 +36,16 @@ struct PlayOptions {
 };
 
 struct PlayResult {
-  bool ok = false;               // false: the file could not be read at all
-  std::string error;             // why, when !ok
-  mcap::ReadResult read;         // damage, statistics, channels of the recording
-  int64_t shift_start_ns = 0;    // [ns] t = 0 of the recording
-  int64_t window_start_ns = 0;   // [ns] KPI window
-  int64_t window_end_ns = 0;     // [ns]
-  uint64_t messages = 0;         // messages streamed
+  bool ok = false;              // false: the file could not be read at all
+  std::string error;            // why, when !ok
+  mcap::ReadResult read;        // damage, statistics, channels of the recording
+  int64_t shift_start_ns = 0;   // [ns] t = 0 of the recording
+  int64_t window_start_ns = 0;  // [ns] KPI window
+  int64_t window_end_ns = 0;    // [ns]
+  uint64_t messages = 0;        // messages streamed
   uint64_t truth_messages_skipped = 0;
-  uint64_t keyframes_used = 0;   // 1 when the replay started from a keyframe
-  double wall_s = 0.0;           // [s] wall time of the replay
+  uint64_t keyframes_used = 0;  // 1 when the replay started from a keyframe
+  double wall_s = 0.0;          // [s] wall time of the replay
 };
 
 // A copy of the mirror's State at an instant of a recording.

@@ -1,7 +1,7 @@
 // Writes telemetry (core/proto/twin/telemetry.proto) to an MCAP file: one samples (when the
-// machine has sample tags), mode and parts channel per machine, with the tag names and units in the samples channel's metadata,
-// plus the alarms, ground-truth and snapshot channels when used. The protobuf schemas are
-// embedded as FileDescriptorSets, so any MCAP tool decodes the file.
+// machine has sample tags), mode and parts channel per machine, with the tag names and units in the
+// samples channel's metadata, plus the alarms, ground-truth and snapshot channels when used. The
+// protobuf schemas are embedded as FileDescriptorSets, so any MCAP tool decodes the file.
 #pragma once
 
 #include <cstdint>

@@ -139,7 +139,7 @@ class ProgressBar {
 void add_simulate_command(CLI::App& app, Context& ctx);
 void add_whatif_command(CLI::App& app, Context& ctx);
 void add_validate_command(CLI::App& app, Context& ctx);
-void add_import_command(CLI::App& app, Context& ctx);  // cmd_import.cc
+void add_import_command(CLI::App& app, Context& ctx);    // cmd_import.cc
 void add_generate_command(CLI::App& app, Context& ctx);  // cmd_generate.cc
 void add_replay_command(CLI::App& app, Context& ctx);    // cmd_replay.cc
 void add_record_command(CLI::App& app, Context& ctx);    // cmd_record.cc

@@ -27,7 +27,6 @@ StreamOptions options_for(bool use_summary, uint64_t start = 0,
   return o;
 }
 
-
 namespace fs = std::filesystem;
 
 std::string temp_path(const std::string& name) {

@@ -600,10 +600,10 @@ TEST(PlantSimulator, HeldBackSamplesOfTheLastWindowAreSent) {
   for (const Sample& s : samples) sent_twice += !seen.insert({s.machine, s.tag, s.t_ns}).second;
   if (missing_at_end > 0 || sent_twice != r.report.duplicated) {
     ADD_FAILURE() << "samples held back in the last window "
-                    "(out of order or duplicates) are never sent: "
-                 << missing_at_end << " samples missing at the end of the shift, "
-                 << r.report.duplicated << " duplicates counted but " << sent_twice
-                 << " in the stream";
+                     "(out of order or duplicates) are never sent: "
+                  << missing_at_end << " samples missing at the end of the shift, "
+                  << r.report.duplicated << " duplicates counted but " << sent_twice
+                  << " in the stream";
   }
 }
 
@@ -847,11 +847,11 @@ TEST(PlantSimulator, ToolWearAfterBreakageIsThatOfANewEdge) {
   // During the precursor wear should accelerate towards the limit.
   if (drops[1] > 1) {
     ADD_FAILURE() << "tool breakage precursor: (was) the speed factor 4 "
-                    "passed to condition::advance is Taylor's v/v_nom, so tool life becomes "
-                    "T_nom * 4^(-1/n) = T_nom / 256 (about 7 s of cutting): the edge reaches "
-                    "the wear limit and is replaced "
-                 << drops[1] << " times during the precursor (tool_wear saw-tooths 0-0.3 mm) "
-                 << "instead of wearing faster towards the limit";
+                     "passed to condition::advance is Taylor's v/v_nom, so tool life becomes "
+                     "T_nom * 4^(-1/n) = T_nom / 256 (about 7 s of cutting): the edge reaches "
+                     "the wear limit and is replaced "
+                  << drops[1] << " times during the precursor (tool_wear saw-tooths 0-0.3 mm) "
+                  << "instead of wearing faster towards the limit";
   }
 }
 
