@@ -4,6 +4,7 @@
 
 #include "core/telemetry/telemetry.h"
 #include "models/process/bottleneck.h"
+#include "models/process/line_model.h"
 
 #include <cmath>
 #include <utility>
@@ -16,23 +17,9 @@ double ratio(double a, double b, double if_zero) {
   return b > 0.0 ? a / b : if_zero;
 }
 
-// Telemetry mode -> model mode (unknown maps to off: not planned).
+// Telemetry mode -> model mode; unknown (no mode known yet) maps to off: not planned.
 Mode model_mode(int telemetry_mode) {
-  switch (telemetry_mode) {
-    case telemetry::MODE_RUNNING:
-      return Mode::kBusy;
-    case telemetry::MODE_IDLE:
-    case telemetry::MODE_STARVED:
-      return Mode::kStarved;
-    case telemetry::MODE_BLOCKED:
-      return Mode::kBlocked;
-    case telemetry::MODE_DOWN:
-      return Mode::kDown;
-    case telemetry::MODE_SETUP:
-      return Mode::kSetup;
-    default:
-      return Mode::kOff;
-  }
+  return from_telemetry(static_cast<telemetry::Mode>(telemetry_mode)).value_or(Mode::kOff);
 }
 
 bool feeds_sink(const Model& model, const Station& st) {
@@ -86,6 +73,7 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
   if (extras != nullptr) extras->unknown_s.assign(nm, 0.0);
 
   k.machines.resize(nm);
+  std::vector<double> working(nm, 0.0);  // [s] planned time per machine (window - off)
   double off_sum = 0.0;
   for (uint32_t m = 0; m < nm; ++m) {
     const Station& st = model.stations[model.machine_station[m]];
@@ -100,61 +88,12 @@ ReplicationKpis compute_real_kpis(const Model& model, const MirrorModel& names,
     mk.parts_scrapped = scrap;
     mk.parts_reworked = s.reworked[m];
     mk.parts_completed = good + scrap + s.reworked[m];
-    const auto& t = mk.time_in_mode;
-    const double off = t[static_cast<int>(Mode::kOff)];
+    const double off = mk.time_in_mode[static_cast<int>(Mode::kOff)];
     off_sum += off;
-    const double working = window - off;
-    const double down = t[static_cast<int>(Mode::kDown)];
-    const double setup = t[static_cast<int>(Mode::kSetup)];
-    const double operating = working - down - setup;
-    mk.utilization = ratio(t[static_cast<int>(Mode::kBusy)], working, 0.0);
-    mk.availability = ratio(operating, working, 0.0);
-    mk.performance =
-        ratio(st.ideal_cycle_time * static_cast<double>(mk.parts_completed), operating, 0.0);
-    mk.quality =
-        ratio(static_cast<double>(mk.parts_good), static_cast<double>(mk.parts_completed), 1.0);
-    mk.oee = mk.availability * mk.performance * mk.quality;
-    mk.bottleneck_sole = ratio(shares[m].sole, working, 0.0);
-    mk.bottleneck_shifting = ratio(shares[m].shifting, working, 0.0);
+    working[m] = window - off;
+    set_machine_ratios(st, working[m], shares[m].sole, shares[m].shifting, mk);
   }
-
-  k.stations.resize(model.stations.size());
-  double best_share = -1.0;
-  for (size_t i = 0; i < model.stations.size(); ++i) {
-    const Station& st = model.stations[i];
-    StationKpis& sk = k.stations[i];
-    double operating = 0.0;
-    for (uint32_t j = 0; j < st.machine_count; ++j) {
-      const MachineKpis& mk = k.machines[st.first_machine + j];
-      for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] += mk.time_in_mode[md];
-      sk.parts_completed += mk.parts_completed;
-      sk.parts_good += mk.parts_good;
-      sk.parts_scrapped += mk.parts_scrapped;
-      sk.parts_reworked += mk.parts_reworked;
-      sk.utilization += mk.utilization;
-      sk.availability += mk.availability;
-      sk.bottleneck_sole += mk.bottleneck_sole;
-      sk.bottleneck_shifting += mk.bottleneck_shifting;
-      operating += window - mk.time_in_mode[static_cast<int>(Mode::kOff)] -
-                   mk.time_in_mode[static_cast<int>(Mode::kDown)] -
-                   mk.time_in_mode[static_cast<int>(Mode::kSetup)];
-    }
-    const double c = static_cast<double>(st.machine_count);
-    for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] /= c;
-    sk.utilization /= c;
-    sk.availability /= c;
-    sk.performance =
-        ratio(st.ideal_cycle_time * static_cast<double>(sk.parts_completed), operating, 0.0);
-    sk.quality =
-        ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed), 1.0);
-    sk.oee = sk.availability * sk.performance * sk.quality;
-    sk.throughput_per_h = ratio(static_cast<double>(sk.parts_good), hours, 0.0);
-    const double share = sk.bottleneck_sole + sk.bottleneck_shifting;
-    if (share > best_share) {
-      best_share = share;
-      k.line.bottleneck_station = static_cast<int32_t>(i);
-    }
-  }
+  summarize_stations(model, working, hours, k);
   k.nodes.resize(model.nodes.size());
 
   LineKpis& line = k.line;

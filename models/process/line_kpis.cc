@@ -82,6 +82,64 @@ double ratio(double num, double den, double if_empty) {
 
 }  // namespace
 
+void set_machine_ratios(const Station& station, double working, double bottleneck_sole_s,
+                        double bottleneck_shifting_s, MachineKpis& mk) {
+  const auto& t = mk.time_in_mode;
+  const double operating =
+      working - t[static_cast<int>(Mode::kDown)] - t[static_cast<int>(Mode::kSetup)];
+  mk.utilization = ratio(t[static_cast<int>(Mode::kBusy)], working, 0.0);
+  mk.availability = ratio(operating, working, 0.0);
+  mk.performance =
+      ratio(station.ideal_cycle_time * static_cast<double>(mk.parts_completed), operating, 0.0);
+  mk.quality =
+      ratio(static_cast<double>(mk.parts_good), static_cast<double>(mk.parts_completed), 1.0);
+  mk.oee = mk.availability * mk.performance * mk.quality;
+  mk.bottleneck_sole = ratio(bottleneck_sole_s, working, 0.0);
+  mk.bottleneck_shifting = ratio(bottleneck_shifting_s, working, 0.0);
+}
+
+void summarize_stations(const Model& model, std::span<const double> working, double hours,
+                        ReplicationKpis& k) {
+  k.stations.assign(model.stations.size(), StationKpis{});
+  double best_share = -1.0;
+  for (size_t i = 0; i < model.stations.size(); ++i) {
+    const Station& st = model.stations[i];
+    StationKpis& sk = k.stations[i];
+    double operating = 0.0;
+    for (uint32_t j = 0; j < st.machine_count; ++j) {
+      const MachineKpis& mk = k.machines[st.first_machine + j];
+      for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] += mk.time_in_mode[md];
+      sk.parts_completed += mk.parts_completed;
+      sk.parts_good += mk.parts_good;
+      sk.parts_scrapped += mk.parts_scrapped;
+      sk.parts_reworked += mk.parts_reworked;
+      sk.failures += mk.failures;
+      sk.utilization += mk.utilization;
+      sk.availability += mk.availability;
+      sk.energy_kwh += mk.energy_kwh;
+      sk.bottleneck_sole += mk.bottleneck_sole;
+      sk.bottleneck_shifting += mk.bottleneck_shifting;
+      operating += working[st.first_machine + j] - mk.time_in_mode[static_cast<int>(Mode::kDown)] -
+                   mk.time_in_mode[static_cast<int>(Mode::kSetup)];
+    }
+    const double c = static_cast<double>(st.machine_count);
+    for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] /= c;
+    sk.utilization /= c;
+    sk.availability /= c;
+    sk.performance =
+        ratio(st.ideal_cycle_time * static_cast<double>(sk.parts_completed), operating, 0.0);
+    sk.quality =
+        ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed), 1.0);
+    sk.oee = sk.availability * sk.performance * sk.quality;
+    sk.throughput_per_h = ratio(static_cast<double>(sk.parts_good), hours, 0.0);
+    const double share = sk.bottleneck_sole + sk.bottleneck_shifting;
+    if (share > best_share) {
+      best_share = share;
+      k.line.bottleneck_station = static_cast<int32_t>(i);
+    }
+  }
+}
+
 ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
   ReplicationKpis k;
   const uint32_t nm = model.machine_count();
@@ -130,64 +188,18 @@ ReplicationKpis compute_kpis(const Model& model, const LineState& s) {
     mk.parts_scrapped = s.scrapped[m];
     mk.parts_reworked = s.reworked[m];
     mk.failures = s.failures[m];
+    set_machine_ratios(st, working, shares[m].sole, shares[m].shifting, mk);
     const auto& t = mk.time_in_mode;
     const double down = t[static_cast<int>(Mode::kDown)];
     const double setup = t[static_cast<int>(Mode::kSetup)];
     const double busy = t[static_cast<int>(Mode::kBusy)];
-    const double operating = working - down - setup;
-    mk.utilization = ratio(busy, working, 0.0);
-    mk.availability = ratio(operating, working, 0.0);
-    mk.performance =
-        ratio(st.ideal_cycle_time * static_cast<double>(mk.parts_completed), operating, 0.0);
-    mk.quality =
-        ratio(static_cast<double>(mk.parts_good), static_cast<double>(mk.parts_completed), 1.0);
-    mk.oee = mk.availability * mk.performance * mk.quality;
     const double idle = t[static_cast<int>(Mode::kStarved)] + t[static_cast<int>(Mode::kBlocked)];
     mk.energy_kwh = (st.power_busy * busy + st.power_idle * idle + st.power_setup * setup +
                      st.power_down * down + st.power_off * t[static_cast<int>(Mode::kOff)]) /
                     kSecondsPerHourKw;
-    mk.bottleneck_sole = ratio(shares[m].sole, working, 0.0);
-    mk.bottleneck_shifting = ratio(shares[m].shifting, working, 0.0);
   }
 
-  k.stations.resize(model.stations.size());
-  double best_share = -1.0;
-  for (size_t i = 0; i < model.stations.size(); ++i) {
-    const Station& st = model.stations[i];
-    StationKpis& sk = k.stations[i];
-    double operating = 0.0;
-    for (uint32_t j = 0; j < st.machine_count; ++j) {
-      const MachineKpis& mk = k.machines[st.first_machine + j];
-      for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] += mk.time_in_mode[md];
-      sk.parts_completed += mk.parts_completed;
-      sk.parts_good += mk.parts_good;
-      sk.parts_scrapped += mk.parts_scrapped;
-      sk.parts_reworked += mk.parts_reworked;
-      sk.failures += mk.failures;
-      sk.utilization += mk.utilization;
-      sk.availability += mk.availability;
-      sk.energy_kwh += mk.energy_kwh;
-      sk.bottleneck_sole += mk.bottleneck_sole;
-      sk.bottleneck_shifting += mk.bottleneck_shifting;
-      operating += working - mk.time_in_mode[static_cast<int>(Mode::kDown)] -
-                   mk.time_in_mode[static_cast<int>(Mode::kSetup)];
-    }
-    const double c = static_cast<double>(st.machine_count);
-    for (int md = 0; md < kModeCount; ++md) sk.time_in_mode[md] /= c;
-    sk.utilization /= c;
-    sk.availability /= c;
-    sk.performance =
-        ratio(st.ideal_cycle_time * static_cast<double>(sk.parts_completed), operating, 0.0);
-    sk.quality =
-        ratio(static_cast<double>(sk.parts_good), static_cast<double>(sk.parts_completed), 1.0);
-    sk.oee = sk.availability * sk.performance * sk.quality;
-    sk.throughput_per_h = ratio(static_cast<double>(sk.parts_good), hours, 0.0);
-    const double share = sk.bottleneck_sole + sk.bottleneck_shifting;
-    if (share > best_share) {
-      best_share = share;
-      k.line.bottleneck_station = static_cast<int32_t>(i);
-    }
-  }
+  summarize_stations(model, std::vector<double>(nm, working), hours, k);
 
   k.nodes.resize(model.nodes.size());
   double lead_sum = 0.0;

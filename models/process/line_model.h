@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/model/model.h"
@@ -38,6 +39,15 @@ void inject_failure(const Model& model, LineState& state, uint32_t machine, doub
                     double repair_s);
 void inject_jam(const Model& model, LineState& state, uint32_t conveyor, double at_calendar,
                 double duration_s);
+
+// The formulas compute_kpis uses, shared with KPIs computed from telemetry (the mirror):
+// a machine's utilization, availability, performance, quality, OEE and bottleneck shares from
+// its time in mode and part counts, over `working` [s] of planned time; and station KPIs from
+// their machines' (`working` per machine, n_m), which also sets line.bottleneck_station.
+void set_machine_ratios(const Station& station, double working, double bottleneck_sole_s,
+                        double bottleneck_shifting_s, MachineKpis& machine);
+void summarize_stations(const Model& model, std::span<const double> working, double hours,
+                        ReplicationKpis& kpis);
 
 // init_state + advance_to(horizon) + compute_kpis.
 ReplicationKpis run_replication(const Model& model, const RunOptions& options);
