@@ -49,6 +49,7 @@
 #include "core/scene/load.h"
 #include "core/telemetry/sample_decoder.h"
 #include "core/telemetry/telemetry.h"
+#include "fuzz/telemetry_scene.h"
 #include "models/process/line_model.h"
 #include "replay/player.h"
 #include "twin/telemetry.pb.h"
@@ -58,27 +59,8 @@ namespace {
 using twin::Mirror;
 using twin::MirrorState;
 
-// Keep in sync with fuzz/telemetry_seed.cc (seeds are recorded from the same scene).
-constexpr const char* kScene = R"yaml(
-name: fuzz telemetry
-sources:
-  - name: In
-stations:
-  - name: S1
-    input: [In]
-    output: Mid
-    cycle_time: 10
-  - name: S2
-    input: [Mid]
-    output: Out
-    machines: 2
-    cycle_time: 18
-buffers:
-  - name: Mid
-    capacity: 4
-sinks:
-  - name: Out
-)yaml";
+// Seeds are recorded from the fuzzer's own scene.
+constexpr const char* kScene = twin::fuzz::kTelemetryScene;
 
 // Tag list of the samples channel in mode 0: the default tags, with an unknown one at index 2.
 const std::vector<std::string> kTags = {"current",     "power",       "nope",

@@ -17,6 +17,7 @@
 #include "core/mirror/mirror_snapshot.h"
 #include "core/scene/load.h"
 #include "core/telemetry/telemetry.h"
+#include "fuzz/telemetry_scene.h"
 #include "models/plant/plant_simulator.h"
 #include "replay/player.h"
 #include "replay/telemetry_writer.h"
@@ -24,27 +25,8 @@
 
 namespace {
 
-// The scene of fuzz/telemetry_fuzzer.cc (keep in sync).
-constexpr const char* kScene = R"yaml(
-name: fuzz telemetry
-sources:
-  - name: In
-stations:
-  - name: S1
-    input: [In]
-    output: Mid
-    cycle_time: 10
-  - name: S2
-    input: [Mid]
-    output: Out
-    machines: 2
-    cycle_time: 18
-buffers:
-  - name: Mid
-    capacity: 4
-sinks:
-  - name: Out
-)yaml";
+// Seeds are recorded from the fuzzer's own scene.
+constexpr const char* kScene = twin::fuzz::kTelemetryScene;
 
 constexpr int64_t kMs = 1000000;
 

@@ -46,7 +46,6 @@ constexpr uint64_t kStreamFaults = 0x6661756c7473ull;         // "faults"
 
 // Trip limits the plant's own protection uses.
 constexpr double kVibrationTrip = condition::kIso10816Group2Rigid.cd;  // [mm/s]
-constexpr double kTemperatureTrip = 75.0;                              // [degC]
 
 // Fast standard normal: Marsaglia's polar method keeping both values of each pair.
 class Gaussian {
@@ -374,7 +373,6 @@ std::vector<FaultSpec> random_faults(const Model& model, uint32_t count, double 
   for (uint32_t n = 0; n < model.nodes.size(); ++n) {
     if (model.nodes[n].kind == NodeKind::kConveyor) conveyors.push_back(n);
   }
-  std::vector<FaultSpec> out;
   faults::FaultPlan plan;
   for (uint32_t i = 0; i < count; ++i) {
     faults::Fault* f = plan.add_faults();
