@@ -12,6 +12,8 @@ packages=(
   libzstd-dev liblz4-dev zlib1g-dev
   libcsv-dev libhowardhinnant-date-dev tzdata
   libstb-dev fonts-dejavu-core
+  mosquitto libmosquitto-dev libssl-dev libgrpc++-dev protobuf-compiler-grpc
+  libwebsocketpp-dev libasio-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth libgl1-mesa-dri
 )

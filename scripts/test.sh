@@ -11,11 +11,13 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-interop=tests/replay/interop
-if [ ! -f $interop/node_modules/.package-lock.json ] ||
-   [ $interop/package-lock.json -nt $interop/node_modules/.package-lock.json ]; then
-  npm ci --prefix $interop --no-audit --no-fund --loglevel=error >/dev/null
-fi
+# Live peers: an Eclipse Tahu Sparkplug B edge node, a Foxglove WebSocket client, grpc-js.
+for interop in tests/replay/interop tests/net/interop; do
+  if [ ! -f $interop/node_modules/.package-lock.json ] ||
+     [ $interop/package-lock.json -nt $interop/node_modules/.package-lock.json ]; then
+    npm ci --prefix $interop --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+done
 
 # Fuzz the parsers of outside data (scene YAML, MCAP) for a bounded time with libFuzzer
 # (a separate clang build in build-fuzz/); any crash, leak or undefined behaviour fails.
