@@ -10,9 +10,11 @@ namespace twin {
 
 namespace {
 
-// Sparkplug's own session metrics, not process data.
+// Sparkplug's own session metrics, and alarms (the live twin reads those from the host's
+// result itself): not tag samples.
 bool is_control_metric(std::string_view metric) {
   return metric == "bdSeq" || metric.starts_with("Node Control/") ||
+         metric.starts_with(kAlarmMetricPrefix) ||
          metric.starts_with("Device Control/") || metric.starts_with("Node Info/");
 }
 
@@ -71,6 +73,7 @@ const SparkplugHost::Result& SparkplugFeed::handle(std::string_view topic,
   const SparkplugHost::Result& r = host_.handle(topic, payload, receive_time_ns);
   mirror_.advance_to(receive_time_ns);
   for (DecodedBatch& b : batches_) b.clear();
+  touched_.clear();
   for (const SparkplugHost::Update& u : r.updates) {
     if (is_control_metric(u.metric)) continue;
     const Target& t = target_of(u);
@@ -82,7 +85,10 @@ const SparkplugHost::Result& SparkplugFeed::handle(std::string_view topic,
     if (u.stale) {
       if (t.tag >= 0) {
         const int32_t slot = bindings_[m].slot[static_cast<size_t>(t.tag)];
-        if (slot >= 0) mirror_.mark_stale(static_cast<uint32_t>(slot));
+        if (slot >= 0) {
+          mirror_.mark_stale(static_cast<uint32_t>(slot));
+          touched_.push_back(static_cast<uint32_t>(slot));
+        }
         ++counters_.stale_marks;
       }
       continue;
@@ -108,6 +114,8 @@ const SparkplugHost::Result& SparkplugFeed::handle(std::string_view topic,
       ++counters_.unmapped_metrics;  // text on a numeric tag
       continue;
     }
+    const int32_t slot = bindings_[m].slot[static_cast<size_t>(t.tag)];
+    if (slot >= 0) touched_.push_back(static_cast<uint32_t>(slot));
     DecodedBatch& b = batches_[m];
     if (b.size() == 0) b.base_time_ns = u.time_ns;
     b.tag.push_back(static_cast<uint32_t>(t.tag));

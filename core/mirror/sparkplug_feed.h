@@ -18,6 +18,10 @@
 
 namespace twin {
 
+// Metrics named "Alarms/<CODE>" (Boolean: raised/cleared) carry a machine's alarms; `twin edge`
+// publishes the plant's alarms this way.
+inline constexpr std::string_view kAlarmMetricPrefix = "Alarms/";
+
 class SparkplugFeed {
  public:
   struct Counters {
@@ -37,6 +41,8 @@ class SparkplugFeed {
                                       int64_t receive_time_ns);
 
   const SparkplugHost& host() const { return host_; }
+  // Mirror tag slots the last handle() gave a sample or marked stale (may repeat a slot).
+  const std::vector<uint32_t>& touched_slots() const { return touched_; }
   const Counters& counters() const { return counters_; }
 
  private:
@@ -56,6 +62,7 @@ class SparkplugFeed {
   std::vector<ChannelBinding> bindings_;                // (n_m) all of a machine's sample tags
   std::vector<DecodedBatch> batches_;                   // (n_m) reused per message
   std::string key_;                                     // reused lookup key
+  std::vector<uint32_t> touched_;                       // see touched_slots()
 };
 
 }  // namespace twin

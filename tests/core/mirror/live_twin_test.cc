@@ -1,0 +1,219 @@
+// The live twin without a network: the plant simulator publishes as a Sparkplug B edge node
+// (SparkplugEdgeSink), messages go straight into LiveTwin, and what the hub receives is checked
+// against what the plant did.
+#include "core/mirror/live_twin.h"
+
+#include <gtest/gtest.h>
+
+#include "core/live/sparkplug_edge_sink.h"
+#include "core/mirror/real_kpis.h"
+#include "core/telemetry/telemetry.h"
+#include "models/plant/plant_simulator.h"
+#include "tests/support/scenes.h"
+
+namespace twin {
+namespace {
+
+std::span<const uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::vector<StateChangePtr> drain(StateSubscription& sub) {
+  std::vector<StateChangePtr> out;
+  sub.pop(out, std::chrono::milliseconds(0));
+  return out;
+}
+
+class LiveTwinTest : public ::testing::Test {
+ protected:
+  void SetUp() override { scene_ = test::load_sample_or_fail("bottling.yaml"); }
+  SceneLoadResult scene_;
+};
+
+// A clean two-hour shift through Sparkplug: the live twin's KPIs at the end equal the plant's
+// own. Parts come from the 1 Hz part counters (Sparkplug carries no part events): a part
+// finished in the shift's last second shows only in a sample after the end, so counts may lag
+// the truth by one. Time in mode to the millisecond Sparkplug timestamps carry.
+TEST_F(LiveTwinTest, CleanShiftThroughSparkplugMirrorsWhatThePlantDid) {
+  const Model& model = scene_.model;
+  StateHub hub;
+  auto sub = hub.subscribe(1u << 20);
+  LiveTwin twin(model, hub);
+  PlantOptions options;
+  options.hours = 2.0;
+  options.seed = 3;
+  options.dirt = SensorDirt::clean();
+  twin.reset(options.start_ns);
+  SparkplugEdgeNode node("plant", "line1");
+  (void)node.next_death(options.start_ns / 1'000'000);
+  uint64_t rebirths = 0;
+  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
+    const auto& actions = twin.handle(m.topic, bytes(m.payload), static_cast<int64_t>(log_time_ns));
+    rebirths += actions.size();
+
+    return true;
+  });
+  const PlantReport plant = run_plant(model, options, sink);
+  ASSERT_FALSE(plant.write_failed);
+  EXPECT_EQ(rebirths, 0u);
+  EXPECT_EQ(sink.births_sent(), 1u);
+
+  const int64_t end_ns = options.start_ns + 2LL * 3600 * 1'000'000'000LL;
+  const live::Kpis kpis = twin.make_kpis(end_ns);
+  EXPECT_LE(kpis.line_good(), plant.truth.line.good_parts);
+  EXPECT_GE(kpis.line_good() + 1, plant.truth.line.good_parts);
+  EXPECT_GT(kpis.line_good(), 100u);
+  ASSERT_EQ(kpis.machines_size(), static_cast<int>(model.machine_count()));
+  Mirror closed = twin.mirror();
+  closed.finish(end_ns);
+  const ReplicationKpis real = compute_real_kpis(model, closed, end_ns);
+  for (size_t m = 0; m < real.machines.size(); ++m) {
+    const uint64_t good = kpis.machines(static_cast<int>(m)).good();
+    EXPECT_LE(good, plant.truth.machines[m].parts_good) << m;
+    EXPECT_GE(good + 1, plant.truth.machines[m].parts_good) << m;
+    for (int md = 0; md < kModeCount; ++md) {
+      // Sparkplug timestamps are milliseconds: at most 1 ms per mode change.
+      const double changes = static_cast<double>(plant.mode_changes) + 1.0;
+      EXPECT_NEAR(real.machines[m].time_in_mode[md], plant.truth.machines[m].time_in_mode[md],
+                  1e-3 * changes)
+          << "machine " << m << " mode " << mode_name(static_cast<Mode>(md));
+    }
+    EXPECT_NEAR(kpis.machines(static_cast<int>(m)).oee(), plant.truth.machines[m].oee, 1e-3) << m;
+  }
+  // Every sample the plant sent was applied (clean data, ms timestamps still distinct).
+  const MirrorCounters& c = twin.mirror().state().counters;
+  EXPECT_EQ(c.samples_in, plant.samples);
+  EXPECT_EQ(c.applied, plant.samples);
+  EXPECT_EQ(twin.feed().counters().unmapped_metrics, 0u);
+
+  // The hub saw one change per data message with the tags the message carried.
+  const std::vector<StateChangePtr> changes = drain(*sub);
+  ASSERT_FALSE(changes.empty());
+  uint64_t tag_values = 0, modes = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i]->seq(), i + 1);
+    tag_values += static_cast<uint64_t>(changes[i]->tags_size());
+    modes += static_cast<uint64_t>(changes[i]->modes_size());
+  }
+  EXPECT_GE(tag_values, plant.batches);  // at least one tag per batch
+  EXPECT_GT(modes, 0u);
+}
+
+TEST_F(LiveTwinTest, ValuesModesAndAlarmsReachTheHubAndTheSnapshot) {
+  const Model& model = scene_.model;
+  StateHub hub;
+  auto sub = hub.subscribe(1024);
+  LiveTwin twin(model, hub);
+  const int64_t t0 = 1'767'592'800'000'000'000;
+  twin.reset(t0);
+  SparkplugEdgeNode node("plant", "line1");
+  const std::string machine = twin.mirror().names().machine[0];
+  const std::vector<TagSpec> tags = sample_tags(model, 0);
+  node.add_device(machine, tags, {"OVERTEMP_TRIP"});
+  node.next_death(t0 / 1'000'000);
+  int64_t now = t0;
+  for (const SparkplugMessage& b : node.births(t0 / 1'000'000)) {
+    twin.handle(b.topic, bytes(b.payload), now);
+  }
+  drain(*sub);  // births carry nulls only
+
+  telemetry::SampleBatch batch;
+  batch.set_base_time_ns(t0 + 1'000'000'000);
+  batch.add_tag(2);  // temperature in the default tag list
+  batch.add_time_offset_ns(0);
+  batch.add_value(61.5f);
+  now = t0 + 1'010'000'000;
+  SparkplugMessage data = node.samples(0, batch);
+  twin.handle(data.topic, bytes(data.payload), now);
+  auto changes = drain(*sub);
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0]->tags_size(), 1);
+  EXPECT_EQ(changes[0]->tags(0).machine(), machine);
+  EXPECT_EQ(changes[0]->tags(0).tag(), tags[2].name);
+  EXPECT_EQ(changes[0]->tags(0).value(), 61.5);
+  EXPECT_EQ(changes[0]->tags(0).time_ns(), t0 + 1'000'000'000);
+  EXPECT_EQ(changes[0]->source_time_ns(), t0 + 1'000'000'000);
+
+  // A mode change leaves the reorder window at the next tick after it.
+  SparkplugMessage mode = node.mode(0, t0 + 2'000'000'000, telemetry::MODE_DOWN);
+  twin.handle(mode.topic, bytes(mode.payload), t0 + 2'001'000'000);
+  twin.tick(t0 + 3'000'000'000);
+  changes = drain(*sub);
+  bool saw_mode = false;
+  for (const auto& c : changes) {
+    for (const auto& md : c->modes()) {
+      saw_mode = saw_mode || (md.machine() == machine && md.mode() == telemetry::MODE_DOWN &&
+                              md.since_ns() == t0 + 2'000'000'000);
+    }
+  }
+  EXPECT_TRUE(saw_mode);
+
+  telemetry::Alarm alarm;
+  alarm.set_machine(machine);
+  alarm.set_code("OVERTEMP_TRIP");
+  alarm.set_active(true);
+  alarm.set_time_ns(t0 + 4'000'000'000);
+  for (const SparkplugMessage& m : node.alarm(0, alarm)) {
+    twin.handle(m.topic, bytes(m.payload), t0 + 4'001'000'000);
+  }
+  changes = drain(*sub);
+  ASSERT_EQ(changes.size(), 1u);
+  ASSERT_EQ(changes[0]->alarms_size(), 1);
+  EXPECT_EQ(changes[0]->alarms(0).code(), "OVERTEMP_TRIP");
+  EXPECT_TRUE(changes[0]->alarms(0).active());
+
+  twin.tick(t0 + 5'000'000'000);
+  const SnapshotPtr snap = hub.snapshot();
+  ASSERT_TRUE(snap != nullptr);
+  ASSERT_EQ(snap->active_alarms_size(), 1);
+  EXPECT_EQ(snap->modes(0).mode(), telemetry::MODE_DOWN);
+  bool found = false;
+  for (const auto& t : snap->tags()) {
+    if (t.machine() == machine && t.tag() == tags[2].name) found = t.value() == 61.5;
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(snap->ingest().messages(), twin.counters().messages);
+  EXPECT_EQ(snap->ingest().samples_applied(), 1u);
+  EXPECT_TRUE(snap->has_kpis());
+}
+
+TEST_F(LiveTwinTest, DeathMarksTagsStaleAndAGapAsksForARebirthTheEdgeUnderstands) {
+  const Model& model = scene_.model;
+  StateHub hub;
+  auto sub = hub.subscribe(1024);
+  LiveTwin twin(model, hub);
+  const int64_t t0 = 1'767'592'800'000'000'000;
+  twin.reset(t0);
+  SparkplugEdgeNode node("plant", "line1");
+  const std::string machine = twin.mirror().names().machine[0];
+  node.add_device(machine, sample_tags(model, 0), {});
+  const SparkplugMessage will = node.next_death(t0 / 1'000'000);
+  for (const SparkplugMessage& b : node.births(t0 / 1'000'000)) twin.handle(b.topic, bytes(b.payload), t0);
+  telemetry::SampleBatch batch;
+  batch.set_base_time_ns(t0 + 1'000'000'000);
+  batch.add_tag(0);
+  batch.add_time_offset_ns(0);
+  batch.add_value(3.0f);
+  SparkplugMessage d1 = node.samples(0, batch);
+  twin.handle(d1.topic, bytes(d1.payload), t0 + 1'000'000'000);
+  (void)node.samples(0, batch);  // lost on the way: a seq gap
+  SparkplugMessage d3 = node.samples(0, batch);
+  const auto actions = twin.handle(d3.topic, bytes(d3.payload), t0 + 2'000'000'000);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_TRUE(node.is_rebirth_request(actions[0].topic, bytes(actions[0].payload)));
+  EXPECT_FALSE(node.is_rebirth_request(d1.topic, bytes(d1.payload)));
+
+  drain(*sub);
+  twin.handle(will.topic, bytes(will.payload), t0 + 3'000'000'000);  // the broker sends the will
+  const auto changes = drain(*sub);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0]->tags_size(), static_cast<int>(sample_tags(model, 0).size()));
+  for (const auto& t : changes[0]->tags()) EXPECT_TRUE(t.stale()) << t.tag();
+  // After a reconnect, every node seen is asked for a rebirth.
+  const auto all = twin.rebirth_all(t0 + 4'000'000'000);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(node.is_rebirth_request(all[0].topic, bytes(all[0].payload)));
+}
+
+}  // namespace
+}  // namespace twin
