@@ -2,14 +2,12 @@
 // plant and records what its sensors would report, dirt and injected faults included, to MCAP.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "core/cli/cli_common.h"
-#include "core/scene/yaml_to_proto.h"
+#include "core/cli/plant_flags.h"
 #include "models/plant/plant_simulator.h"
 #include "replay/telemetry_writer.h"
 
@@ -20,11 +18,7 @@ namespace {
 struct GenerateFlags {
   std::string scene;
   std::string output;
-  double hours = 8.0;
-  uint64_t seed = 1;
-  std::string faults;
-  uint32_t random_faults = 0;
-  bool clean = false;
+  PlantFlags plant;
   std::string compression = "zstd";
   double uniform_rate_hz = 0.0;
   uint32_t extra_tags = 0;
@@ -32,43 +26,13 @@ struct GenerateFlags {
   bool quiet = false;
 };
 
-bool load_faults(const std::string& path, faults::FaultPlan& plan) {
-  std::ifstream in(path);
-  if (!in) {
-    print_error("cannot read fault file " + path);
-    return false;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<SceneError> errors;
-  if (!yaml_to_message(text.str(), path, plan, nullptr, errors)) {
-    print_errors(errors);
-    return false;
-  }
-  return true;
-}
-
 int run_generate(const GenerateFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
   PlantOptions options;
-  options.hours = f.hours;
-  options.seed = f.seed;
-  if (f.clean) options.dirt = SensorDirt::clean();
+  if (!plant_options_from_flags(scene.model, f.plant, options)) return kExitInvalidInput;
   options.uniform_rate_hz = f.uniform_rate_hz;
   options.extra_tags = f.extra_tags;
-  if (!f.faults.empty()) {
-    faults::FaultPlan plan;
-    if (!load_faults(f.faults, plan)) return kExitInvalidInput;
-    std::vector<std::string> errors;
-    options.faults = resolve_faults(scene.model, plan, f.hours, errors);
-    for (const std::string& e : errors) print_error(f.faults + ": " + e);
-    if (!errors.empty()) return kExitInvalidInput;
-  }
-  if (f.random_faults > 0) {
-    for (FaultSpec& s : random_faults(scene.model, f.random_faults, f.hours, f.seed))
-      options.faults.push_back(std::move(s));
-  }
 
   TelemetryWriterOptions wo;
   wo.compression = f.compression == "lz4"    ? mcap::Compression::Lz4
@@ -89,8 +53,8 @@ int run_generate(const GenerateFlags& f) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!f.quiet) {
-    std::printf("%s: %.1f h of %s, seed %llu, %u machines\n", f.output.c_str(), f.hours,
-                scene.model.name.c_str(), static_cast<unsigned long long>(f.seed),
+    std::printf("%s: %.1f h of %s, seed %llu, %u machines\n", f.output.c_str(), f.plant.hours,
+                scene.model.name.c_str(), static_cast<unsigned long long>(f.plant.seed),
                 scene.model.machine_count());
     std::printf(
         "  %llu samples in %llu batches, %llu mode changes, %llu part events, %llu alarms\n",
@@ -127,14 +91,7 @@ void add_generate_command(CLI::App& app, Context& ctx) {
   cmd->add_option("-o,--output", f->output, "MCAP file to write")
       ->required()
       ->type_name("FILE.mcap");
-  cmd->add_option("--hours", f->hours, "Shift length")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", f->seed, "Seed of the process and the sensors")->capture_default_str();
-  cmd->add_option("--faults", f->faults, "Faults to inject (YAML, see scenes/faults/)")
-      ->type_name("FILE");
-  cmd->add_option("--random-faults", f->random_faults, "Inject N random faults")->type_name("N");
-  cmd->add_flag("--clean", f->clean, "Exact sensor values: no noise, dropouts, skew or delays");
+  add_plant_flags(*cmd, f->plant);
   cmd->add_option("--compression", f->compression, "Chunk compression")
       ->check(CLI::IsMember({"zstd", "lz4", "none"}))
       ->capture_default_str();

@@ -17,7 +17,9 @@ constexpr uint64_t kAliasStride = 1u << 16;
 constexpr uint64_t kBdSeqAlias = 1;
 constexpr uint64_t kRebirthAlias = 2;
 
-uint64_t to_ms(int64_t ns) { return static_cast<uint64_t>(std::max<int64_t>(ns, 0) / 1'000'000); }
+uint64_t to_ms(int64_t ns) {
+  return static_cast<uint64_t>(std::max<int64_t>(ns, 0) / 1'000'000);
+}
 
 SparkplugMessage finish(std::string topic, const spb::Payload& payload) {
   SparkplugMessage m;
@@ -62,7 +64,7 @@ SparkplugMessage SparkplugEdgeNode::next_death(int64_t now_ms) {
   if (first_death_) {
     first_death_ = false;
   } else {
-    bd_seq_ = (bd_seq_ + 1) % 256;
+    bd_seq_.store((bd_seq_.load() + 1) % 256);
   }
   spb::Payload p;
   p.set_timestamp(static_cast<uint64_t>(now_ms));
@@ -70,7 +72,7 @@ SparkplugMessage SparkplugEdgeNode::next_death(int64_t now_ms) {
   m->set_name("bdSeq");
   m->set_timestamp(static_cast<uint64_t>(now_ms));
   m->set_datatype(spb::Int64);
-  m->set_long_value(bd_seq_);
+  m->set_long_value(bd_seq_.load());
   return finish(format_sparkplug_topic(SparkplugType::kNDeath, group_, node_), p);
 }
 
@@ -117,7 +119,7 @@ std::vector<SparkplugMessage> SparkplugEdgeNode::births(int64_t now_ms) {
   bd->set_alias(kBdSeqAlias);
   bd->set_timestamp(static_cast<uint64_t>(now_ms));
   bd->set_datatype(spb::Int64);
-  bd->set_long_value(bd_seq_);
+  bd->set_long_value(bd_seq_.load());
   spb::Payload_Metric* rebirth = p.add_metrics();
   rebirth->set_name("Node Control/Rebirth");
   rebirth->set_alias(kRebirthAlias);

@@ -6,9 +6,11 @@
 //
 // Sequence: NBIRTH has seq 0, every later message of the node or its devices the next value
 // mod 256. bdSeq goes up by one per MQTT connection: call next_death() before each connect and
-// register what it returns as the will, then publish births() once connected.
+// register what it returns as the will, then publish births() once connected. Apart from
+// next_death(), calls must come from one thread (the one that publishes, to keep seq order).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -52,7 +54,7 @@ class SparkplugEdgeNode {
   bool is_rebirth_request(std::string_view topic, std::span<const uint8_t> payload) const;
   std::string command_topic() const;  // spBv1.0/<group>/NCMD/<node>
 
-  uint64_t bd_seq() const { return bd_seq_; }
+  uint64_t bd_seq() const { return bd_seq_.load(); }
   size_t device_count() const { return devices_.size(); }
   const std::string& group() const { return group_; }
   const std::string& node() const { return node_; }
@@ -73,9 +75,11 @@ class SparkplugEdgeNode {
 
   std::string group_, node_;
   std::vector<Device> devices_;
-  uint64_t bd_seq_ = 0;          // of the current connection
-  bool first_death_ = true;      // bdSeq starts at 0
-  uint8_t seq_ = 0;              // last seq used
+  // bdSeq of the current connection. Atomic: next_death() runs on the MQTT thread before a
+  // connect while births() may run on the publishing thread.
+  std::atomic<uint64_t> bd_seq_{0};
+  bool first_death_ = true;  // bdSeq starts at 0
+  uint8_t seq_ = 0;          // last seq used
 };
 
 }  // namespace twin

@@ -55,8 +55,8 @@ void LiveTwin::collect_alarms(const SparkplugHost::Result& r, live::StateChange&
     if (!u.metric.starts_with(kAlarmMetricPrefix) || u.is_null || u.historical) continue;
     const std::string_view source = u.device.empty() ? u.node : u.device;
     const int32_t m = mirror_.find_machine(source);
-    const std::string machine = m >= 0 ? mirror_.names().machine[static_cast<size_t>(m)]
-                                       : std::string(source);
+    const std::string machine =
+        m >= 0 ? mirror_.names().machine[static_cast<size_t>(m)] : std::string(source);
     const std::string code(u.metric.substr(kAlarmMetricPrefix.size()));
     const bool active = !u.stale && !u.is_text && u.value != 0.0;
     auto key = std::make_pair(machine, code);
@@ -91,6 +91,9 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
   const uint64_t message = ++counters_.messages;
   const SparkplugHost::Result& r = feed_.handle(topic, payload, receive_time_ns);
   actions_ = r.actions;
+  for (const SparkplugHost::Update& u : r.updates) {
+    if (!u.stale) newest_source_ns_ = std::max(newest_source_ns_, u.time_ns);
+  }
   if (!r.updates.empty()) {
     const SparkplugHost::Update& first = r.updates.front();
     if (nodes_.size() < options_.sparkplug.max_nodes) {

@@ -42,9 +42,9 @@ struct LiveTwinOptions {
 class LiveTwin {
  public:
   struct Counters {
-    uint64_t messages = 0;        // handle() calls
-    uint64_t changes = 0;         // StateChanges published
-    uint64_t alarms = 0;          // alarm transitions seen
+    uint64_t messages = 0;  // handle() calls
+    uint64_t changes = 0;   // StateChanges published
+    uint64_t alarms = 0;    // alarm transitions seen
     uint64_t rebirths_on_reconnect = 0;
   };
 
@@ -57,8 +57,8 @@ class LiveTwin {
   // One MQTT message received at `receive_time_ns` [ns since the Unix epoch]. Returns the
   // rebirth requests the caller must publish (QoS 0 or 1, not retained).
   const std::vector<SparkplugHost::Action>& handle(std::string_view topic,
-                                                    std::span<const uint8_t> payload,
-                                                    int64_t receive_time_ns);
+                                                   std::span<const uint8_t> payload,
+                                                   int64_t receive_time_ns);
   // Periodic work at wall time `now_ns`.
   void tick(int64_t now_ns);
   // After a reconnect: a rebirth request for every node seen so far (what the broker did not
@@ -69,6 +69,9 @@ class LiveTwin {
   live::Snapshot make_snapshot(int64_t now_ns) const;
   live::Kpis make_kpis(int64_t now_ns) const;
 
+  // [ns] the newest source timestamp of any value accepted so far (the plant's clock, for a
+  // twin that follows a plant simulated faster than real time).
+  int64_t newest_source_ns() const { return newest_source_ns_; }
   const Mirror& mirror() const { return mirror_; }
   const SparkplugFeed& feed() const { return feed_; }
   const Counters& counters() const { return counters_; }
@@ -90,15 +93,17 @@ class LiveTwin {
   Counters counters_;
   uint64_t seq_ = 0;
   uint64_t connects_ = 0;
-  std::vector<SparkplugHost::Action> actions_;     // reused: last handle()'s actions
-  std::vector<uint64_t> emitted_in_message_;       // (n_t) message number a slot was last emitted in
-  std::vector<uint8_t> last_stale_, last_stuck_;   // (n_t) flags as last published
-  std::vector<uint8_t> last_mode_;                 // (n_m) telemetry::Mode as last published
-  std::map<std::pair<std::string, std::string>, telemetry::Alarm> active_alarms_;  // (machine, code)
+  std::vector<SparkplugHost::Action> actions_;    // reused: last handle()'s actions
+  std::vector<uint64_t> emitted_in_message_;      // (n_t) message number a slot was last emitted in
+  std::vector<uint8_t> last_stale_, last_stuck_;  // (n_t) flags as last published
+  std::vector<uint8_t> last_mode_;                // (n_m) telemetry::Mode as last published
+  std::map<std::pair<std::string, std::string>, telemetry::Alarm>
+      active_alarms_;                                    // (machine, code)
   std::set<std::pair<std::string, std::string>> nodes_;  // (group, node) seen
+  int64_t newest_source_ns_ = 0;
   int64_t last_kpi_ns_ = 0;
   int64_t last_snapshot_ns_ = 0;
-  std::shared_ptr<live::Kpis> kpis_;               // the latest KPIs
+  std::shared_ptr<live::Kpis> kpis_;  // the latest KPIs
 };
 
 }  // namespace twin

@@ -14,8 +14,8 @@ namespace {
 // result itself): not tag samples.
 bool is_control_metric(std::string_view metric) {
   return metric == "bdSeq" || metric.starts_with("Node Control/") ||
-         metric.starts_with(kAlarmMetricPrefix) ||
-         metric.starts_with("Device Control/") || metric.starts_with("Node Info/");
+         metric.starts_with(kAlarmMetricPrefix) || metric.starts_with("Device Control/") ||
+         metric.starts_with("Node Info/");
 }
 
 bool is_mode_name(std::string_view tag) {

@@ -20,7 +20,7 @@ bool Endpoint::loopback() const {
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view text, std::string_view default_host,
-                                       std::string* error) {
+                                       std::string* error, bool allow_port_zero) {
   auto fail = [&](std::string_view why) -> std::optional<Endpoint> {
     if (error) {
       error->assign("bad endpoint '");
@@ -47,11 +47,12 @@ std::optional<Endpoint> parse_endpoint(std::string_view text, std::string_view d
   }
   if (out.host.empty()) out.host = std::string(default_host);
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size()) {
     return fail("port is not a number");
   }
-  if (port == 0 || port > 65535) return fail("port outside 1..65535");
+  if ((port == 0 && !allow_port_zero) || port > 65535) return fail("port outside 1..65535");
   out.port = static_cast<uint16_t>(port);
   return out;
 }

@@ -16,9 +16,10 @@ struct Endpoint {
   bool loopback() const;          // localhost, 127.x.x.x or ::1
 };
 
-// Parses "host:port", "[v6addr]:port" or ":port" (host = default_host). On failure returns
-// nothing and says why in `error`.
+// Parses "host:port", "[v6addr]:port" or ":port" (host = default_host). Port 0 ("any free
+// port") only for servers (`allow_port_zero`). On failure returns nothing and says why in
+// `error`.
 std::optional<Endpoint> parse_endpoint(std::string_view text, std::string_view default_host,
-                                       std::string* error);
+                                       std::string* error, bool allow_port_zero = false);
 
 }  // namespace twin

@@ -53,11 +53,10 @@ MqttClient::MqttClient(MqttOptions options) : options_(std::move(options)) {
         client->counters_.bytes_in.fetch_add(static_cast<uint64_t>(msg->payloadlen),
                                              std::memory_order_relaxed);
         if (client->on_message_) {
-          client->on_message_(
-              msg->topic,
-              std::span<const uint8_t>(static_cast<const uint8_t*>(msg->payload),
-                                       static_cast<size_t>(msg->payloadlen)),
-              msg->retain);
+          client->on_message_(msg->topic,
+                              std::span<const uint8_t>(static_cast<const uint8_t*>(msg->payload),
+                                                       static_cast<size_t>(msg->payloadlen)),
+                              msg->retain);
         }
       });
 }
@@ -90,9 +89,9 @@ void MqttClient::subscribe(std::string topic_filter, int qos) {
 }
 
 void MqttClient::set_will(const MqttWill& will) {
-  const int rc = mosquitto_will_set_v5(mosq_, will.topic.c_str(),
-                                       static_cast<int>(will.payload.size()), will.payload.data(),
-                                       will.qos, will.retain, nullptr);
+  const int rc =
+      mosquitto_will_set_v5(mosq_, will.topic.c_str(), static_cast<int>(will.payload.size()),
+                            will.payload.data(), will.qos, will.retain, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("MQTT will refused: " + describe(rc));
 }
 
@@ -107,9 +106,9 @@ void MqttClient::start() {
     if (options_.tls.ca_file.empty() && options_.tls.ca_path.empty()) {
       throw std::runtime_error("TLS needs a CA file or directory to check the broker");
     }
-    int rc = mosquitto_tls_set(mosq_, or_null(options_.tls.ca_file), or_null(options_.tls.ca_path),
-                               or_null(options_.tls.cert_file), or_null(options_.tls.key_file),
-                               nullptr);
+    int rc =
+        mosquitto_tls_set(mosq_, or_null(options_.tls.ca_file), or_null(options_.tls.ca_path),
+                          or_null(options_.tls.cert_file), or_null(options_.tls.key_file), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("TLS settings refused: " + describe(rc));
     rc = mosquitto_tls_opts_set(mosq_, 1 /* SSL_VERIFY_PEER */, nullptr, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("TLS options refused: " + describe(rc));
@@ -124,7 +123,9 @@ void MqttClient::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void MqttClient::abort_connection() { abort_requested_.store(true); }
+void MqttClient::abort_connection() {
+  abort_requested_.store(true);
+}
 
 bool MqttClient::try_connect() {
   if (before_connect_) before_connect_();
@@ -134,9 +135,9 @@ bool MqttClient::try_connect() {
                                  options_.session_expiry_s);
   }
   connack_seen_ = false;
-  const int rc = mosquitto_connect_bind_v5(mosq_, options_.broker.host.c_str(),
-                                           options_.broker.port, options_.keepalive_s, nullptr,
-                                           props);
+  const int rc =
+      mosquitto_connect_bind_v5(mosq_, options_.broker.host.c_str(), options_.broker.port,
+                                options_.keepalive_s, nullptr, props);
   mosquitto_property_free_all(&props);
   if (rc != MOSQ_ERR_SUCCESS) {
     counters_.connect_failures.fetch_add(1);
@@ -167,8 +168,7 @@ void MqttClient::loop() {
     }
   };
   auto wait_backoff = [&] {
-    const auto until =
-        clock::now() + std::chrono::duration<double>(backoff_s * jitter(rng));
+    const auto until = clock::now() + std::chrono::duration<double>(backoff_s * jitter(rng));
     while (running_.load() && clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       run_tick();
@@ -185,8 +185,10 @@ void MqttClient::loop() {
         continue;
       }
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - clock::now());
-    const int rc = mosquitto_loop(mosq_, static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 50)), 1);
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - clock::now());
+    const int rc =
+        mosquitto_loop(mosq_, static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 50)), 1);
     run_tick();
     if (abort_requested_.exchange(false)) {
       // Close the socket under libmosquitto's feet: no DISCONNECT, so the broker sends the will.
@@ -210,9 +212,9 @@ void MqttClient::loop() {
 bool MqttClient::publish(std::string_view topic, std::span<const uint8_t> payload, int qos,
                          bool retain) {
   const std::string topic_z(topic);
-  const int rc = mosquitto_publish_v5(mosq_, nullptr, topic_z.c_str(),
-                                      static_cast<int>(payload.size()), payload.data(), qos,
-                                      retain, nullptr);
+  const int rc =
+      mosquitto_publish_v5(mosq_, nullptr, topic_z.c_str(), static_cast<int>(payload.size()),
+                           payload.data(), qos, retain, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
     counters_.publish_failures.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -222,10 +224,10 @@ bool MqttClient::publish(std::string_view topic, std::span<const uint8_t> payloa
 }
 
 bool MqttClient::publish(std::string_view topic, std::string_view payload, int qos, bool retain) {
-  return publish(topic,
-                 std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
-                                          payload.size()),
-                 qos, retain);
+  return publish(
+      topic,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()),
+      qos, retain);
 }
 
 bool MqttClient::wait_connected(std::chrono::milliseconds timeout) const {

@@ -39,14 +39,14 @@ struct MqttTls {
 
 struct MqttOptions {
   Endpoint broker{"127.0.0.1", 1883};
-  std::string client_id;        // must be unique per broker; the persistent session's key
+  std::string client_id;  // must be unique per broker; the persistent session's key
   std::string username, password;
-  int keepalive_s = 30;         // [s]
-  bool clean_start = false;     // false: resume the broker-side session (QoS 1 messages kept)
+  int keepalive_s = 30;              // [s]
+  bool clean_start = false;          // false: resume the broker-side session (QoS 1 messages kept)
   uint32_t session_expiry_s = 3600;  // [s] how long the broker keeps the session after a loss
   MqttTls tls;
-  double reconnect_min_s = 0.1;  // [s] first backoff after a lost or refused connection
-  double reconnect_max_s = 10.0; // [s] backoff cap
+  double reconnect_min_s = 0.1;   // [s] first backoff after a lost or refused connection
+  double reconnect_max_s = 10.0;  // [s] backoff cap
   std::chrono::milliseconds tick_period{100};  // how often the tick handler runs
 };
 
@@ -76,8 +76,8 @@ class MqttClient {
     std::atomic<uint64_t> connection_losses{0};  // an established connection broke
     std::atomic<uint64_t> messages_in{0};
     std::atomic<uint64_t> bytes_in{0};
-    std::atomic<uint64_t> publishes{0};          // accepted by the library
-    std::atomic<uint64_t> publish_failures{0};   // refused (not connected, too large, ...)
+    std::atomic<uint64_t> publishes{0};         // accepted by the library
+    std::atomic<uint64_t> publish_failures{0};  // refused (not connected, too large, ...)
   };
 
   explicit MqttClient(MqttOptions options);

@@ -21,6 +21,9 @@ TEST(Endpoint, ParsesHostPortForms) {
   EXPECT_EQ(c->host, "::1");
   EXPECT_EQ(c->to_string(), "[::1]:8765");
   EXPECT_TRUE(c->loopback());
+  auto any = parse_endpoint("127.0.0.1:0", "127.0.0.1", &error, /*allow_port_zero=*/true);
+  ASSERT_TRUE(any) << error;
+  EXPECT_EQ(any->port, 0);
 }
 
 TEST(Endpoint, RefusesBadInputWithAReason) {

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("twin_mqtt_" + name + "_" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::temp_directory_path() / ("twin_mqtt_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -56,10 +57,10 @@ struct Inbox {
   }
 };
 
-#define SKIP_WITHOUT_BROKER()                                      \
-  do {                                                             \
-    const std::string why = test::MosquittoBroker::unavailable();  \
-    if (!why.empty()) GTEST_SKIP() << why;                         \
+#define SKIP_WITHOUT_BROKER()                                     \
+  do {                                                            \
+    const std::string why = test::MosquittoBroker::unavailable(); \
+    if (!why.empty()) GTEST_SKIP() << why;                        \
   } while (0)
 
 TEST(MqttClient, PublishesAndReceivesQos1InOrder) {
@@ -78,7 +79,8 @@ TEST(MqttClient, PublishesAndReceivesQos1InOrder) {
   std::this_thread::sleep_for(100ms);  // the subscription is in place
   for (int i = 0; i < 500; ++i) ASSERT_TRUE(pub.publish("t/x", std::to_string(i)));
   ASSERT_TRUE(inbox.wait_for(500, 10s)) << inbox.size();
-  for (int i = 0; i < 500; ++i) EXPECT_EQ(inbox.payloads[static_cast<size_t>(i)], std::to_string(i));
+  for (int i = 0; i < 500; ++i)
+    EXPECT_EQ(inbox.payloads[static_cast<size_t>(i)], std::to_string(i));
   EXPECT_EQ(sub.counters().connects.load(), 1u);
   EXPECT_EQ(pub.counters().publishes.load(), 500u);
 }

@@ -32,7 +32,9 @@ MosquittoBroker::MosquittoBroker(std::string dir, bool persistence) : dir_(std::
        << "max_inflight_messages 0\n";
 }
 
-MosquittoBroker::~MosquittoBroker() { process_.stop(SIGKILL); }
+MosquittoBroker::~MosquittoBroker() {
+  process_.stop(SIGKILL);
+}
 
 bool MosquittoBroker::start() {
   if (!process_.start({mosquitto_binary(), "-c", dir_ + "/mosquitto.conf"}, dir_,
@@ -42,7 +44,9 @@ bool MosquittoBroker::start() {
   return wait_for_port(port_, std::chrono::seconds(10));
 }
 
-void MosquittoBroker::stop(int signal) { process_.stop(signal); }
+void MosquittoBroker::stop(int signal) {
+  process_.stop(signal);
+}
 
 std::string MosquittoBroker::log() const {
   return read_file(dir_ + "/mosquitto.log") + read_file(dir_ + "/stderr.txt");

@@ -15,7 +15,9 @@
 
 namespace twin::test {
 
-ChildProcess::~ChildProcess() { stop(SIGKILL, std::chrono::seconds(2)); }
+ChildProcess::~ChildProcess() {
+  stop(SIGKILL, std::chrono::seconds(2));
+}
 
 bool ChildProcess::start(const std::vector<std::string>& argv, const std::string& dir,
                          const std::string& stdout_path, const std::string& stderr_path) {
@@ -78,7 +80,8 @@ int free_loopback_port() {
   int port = -1;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
     socklen_t len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) port = ntohs(addr.sin_port);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      port = ntohs(addr.sin_port);
   }
   ::close(fd);
   return port;

@@ -56,9 +56,7 @@ TEST(StateHub, FullQueueDropsOldestAndCounts) {
 TEST(StateHub, ClosedAndForgottenSubscribersLeave) {
   StateHub hub;
   auto kept = hub.subscribe(8);
-  {
-    auto gone = hub.subscribe(8);
-  }
+  { auto gone = hub.subscribe(8); }
   auto closed = hub.subscribe(8);
   closed->close();
   hub.publish(change(1));

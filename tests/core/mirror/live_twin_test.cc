@@ -188,7 +188,8 @@ TEST_F(LiveTwinTest, DeathMarksTagsStaleAndAGapAsksForARebirthTheEdgeUnderstands
   const std::string machine = twin.mirror().names().machine[0];
   node.add_device(machine, sample_tags(model, 0), {});
   const SparkplugMessage will = node.next_death(t0 / 1'000'000);
-  for (const SparkplugMessage& b : node.births(t0 / 1'000'000)) twin.handle(b.topic, bytes(b.payload), t0);
+  for (const SparkplugMessage& b : node.births(t0 / 1'000'000))
+    twin.handle(b.topic, bytes(b.payload), t0);
   telemetry::SampleBatch batch;
   batch.set_base_time_ns(t0 + 1'000'000'000);
   batch.add_tag(0);

@@ -1,0 +1,28 @@
+// Flags of the plant simulator, shared by `twin generate` (to MCAP) and `twin edge` (to a
+// broker): shift length, seed, faults, clean data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/scene/load.h"
+#include "models/plant/plant_simulator.h"
+
+namespace twin::cli {
+
+struct PlantFlags {
+  double hours = 8.0;
+  uint64_t seed = 1;
+  std::string faults;  // fault plan (YAML)
+  uint32_t random_faults = 0;
+  bool clean = false;
+};
+
+void add_plant_flags(CLI::App& cmd, PlantFlags& f);
+// Fills `options` from the flags (faults loaded and checked). Prints the errors and returns
+// false on a bad fault plan.
+bool plant_options_from_flags(const Model& model, const PlantFlags& f, PlantOptions& options);
+
+}  // namespace twin::cli

@@ -1,0 +1,75 @@
+#include "core/net/live_session.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/live/sparkplug_topic.h"
+
+namespace twin {
+
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions options)
+    : options_(std::move(options)),
+      twin_(model, hub, options_.twin),
+      client_(options_.mqtt),
+      state_topic_(format_state_topic(options_.host_id)) {
+  if (!options_.ignore_group.empty()) own_prefix_ = "spBv1.0/" + options_.ignore_group + "/";
+  clock_ns_ = wall_ns();
+  twin_.reset(clock_ns_);
+  client_.on_before_connect([this] {
+    state_ms_ = wall_ns() / 1'000'000;
+    client_.set_will(MqttWill{state_topic_, format_state_payload(false, state_ms_), 1, true});
+  });
+  client_.subscribe(options_.subscribe, 1);
+  client_.on_connect([this](bool) {
+    client_.publish(state_topic_, format_state_payload(true, state_ms_), 1, true);
+    const uint64_t connects = client_.counters().connects.load();
+    twin_.set_connects(connects);
+    if (connects > 1) {
+      // Back after a loss: ask every node for its full state again.
+      for (const auto& a : twin_.rebirth_all(now_ns())) {
+        client_.publish(a.topic, a.payload, 1, false);
+      }
+    }
+  });
+  client_.on_message([this](std::string_view topic, std::span<const uint8_t> payload, bool) {
+    if (!own_prefix_.empty() && topic.starts_with(own_prefix_)) return;  // our own echo
+    if (topic.starts_with("spBv1.0/STATE/")) return;  // host applications, ours included
+    for (const auto& a : twin_.handle(topic, payload, now_ns())) {
+      client_.publish(a.topic, a.payload, 1, false);
+    }
+  });
+  client_.on_tick([this] { twin_.tick(now_ns()); });
+}
+
+LiveSession::~LiveSession() {
+  stop();
+}
+
+int64_t LiveSession::now_ns() {
+  clock_ns_ = std::max(clock_ns_, options_.source_clock ? twin_.newest_source_ns() : wall_ns());
+  return clock_ns_;
+}
+
+void LiveSession::start() {
+  client_.start();
+}
+
+void LiveSession::stop() {
+  client_.stop();
+}
+
+live::Snapshot LiveSession::final_snapshot() const {
+  return twin_.make_snapshot(clock_ns_);
+}
+
+}  // namespace twin

@@ -1,0 +1,50 @@
+// `twin live` without the command line: a Sparkplug B host application on an MQTT client
+// feeding a LiveTwin. STATE online (retained) after each connect and offline as the will,
+// rebirth requests published, every node asked for a rebirth after a reconnect. All twin work
+// runs on the client's network thread; read the state through the hub.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/live/state_hub.h"
+#include "core/mirror/live_twin.h"
+#include "core/net/mqtt_client.h"
+
+namespace twin {
+
+struct LiveSessionOptions {
+  MqttOptions mqtt;
+  std::string host_id = "twin";         // STATE topic spBv1.0/STATE/<host_id>
+  std::string subscribe = "spBv1.0/#";  // the plant's messages
+  bool source_clock = false;            // true: the twin's clock follows the newest timestamps
+  std::string ignore_group;             // a group not to mirror (the twin's own republishing)
+  LiveTwinOptions twin;
+};
+
+class LiveSession {
+ public:
+  LiveSession(const Model& model, StateHub& hub, LiveSessionOptions options);
+  ~LiveSession();
+
+  void start();
+  // Stops the network thread; the twin keeps its state (final_snapshot()).
+  void stop();
+  // The full state; call after stop() (the twin is then no longer running).
+  live::Snapshot final_snapshot() const;
+
+  const MqttClient& client() const { return client_; }
+  MqttClient& client() { return client_; }
+
+ private:
+  int64_t now_ns();
+
+  LiveSessionOptions options_;
+  LiveTwin twin_;
+  MqttClient client_;
+  std::string state_topic_, own_prefix_;
+  int64_t state_ms_ = 0;  // STATE timestamp of the current connection
+  int64_t clock_ns_ = 0;  // the twin's clock (network thread)
+};
+
+}  // namespace twin
