@@ -24,6 +24,22 @@ bool is_mode_name(std::string_view tag) {
 
 }  // namespace
 
+TagResolver make_tag_resolver(const Model& model) {
+  TagResolver resolver(model.sparkplug_routes_only ? TagResolver::DefaultRule::kNone
+                                                   : TagResolver::DefaultRule::kDeviceIsMachine);
+  for (const SparkplugRouteSpec& r : model.sparkplug_routes) {
+    TagRoute route;
+    route.group = r.group;
+    route.node = r.node;
+    route.device = r.device;
+    route.metric = r.metric;
+    route.machine = r.machine;
+    route.tag = r.tag;
+    resolver.add(std::move(route));
+  }
+  return resolver;
+}
+
 SparkplugFeed::SparkplugFeed(const Model& model, Mirror& mirror, TagResolver resolver,
                              SparkplugHost::Options options)
     : model_(model), mirror_(mirror), resolver_(std::move(resolver)), host_(options) {

@@ -22,6 +22,10 @@ namespace twin {
 // publishes the plant's alarms this way.
 inline constexpr std::string_view kAlarmMetricPrefix = "Alarms/";
 
+// The scene's routes (`sparkplug.routes`), then device id = machine and metric = tag unless
+// the scene says `routes_only`.
+TagResolver make_tag_resolver(const Model& model);
+
 class SparkplugFeed {
  public:
   struct Counters {

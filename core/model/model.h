@@ -88,6 +88,12 @@ struct Station {
   uint64_t name_key = 0;  // hash_name(name)
 };
 
+// A Sparkplug B metric routed to a machine tag (scene `sparkplug.routes`), checked at load.
+struct SparkplugRouteSpec {
+  std::string group, node, device, metric;  // Sparkplug side; device empty: a node metric
+  std::string machine, tag;                 // scene side; tag "mode" (or a MODE tag): the mode
+};
+
 struct Model {
   std::string name;
   std::string source_file;            // where the scene came from, for messages
@@ -99,6 +105,8 @@ struct Model {
   std::vector<uint32_t> sources;          // node indices of sources
   std::vector<uint32_t> sinks;            // node indices of sinks
   Calendar calendar;
+  std::vector<SparkplugRouteSpec> sparkplug_routes;  // scene order
+  bool sparkplug_routes_only = false;  // false: device id = machine, metric = tag otherwise
 
   uint32_t machine_count() const { return static_cast<uint32_t>(machine_station.size()); }
   // Index of a node or station by name, or -1.

@@ -15,10 +15,15 @@ int64_t wall_ns() {
       .count();
 }
 
+LiveSessionOptions with_scene_routes(const Model& model, LiveSessionOptions options) {
+  options.twin.resolver = make_tag_resolver(model);
+  return options;
+}
+
 }  // namespace
 
 LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions options)
-    : options_(std::move(options)),
+    : options_(with_scene_routes(model, std::move(options))),
       twin_(model, hub, options_.twin),
       client_(options_.mqtt),
       state_topic_(format_state_topic(options_.host_id)) {

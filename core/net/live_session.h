@@ -19,7 +19,7 @@ struct LiveSessionOptions {
   std::string subscribe = "spBv1.0/#";  // the plant's messages
   bool source_clock = false;            // true: the twin's clock follows the newest timestamps
   std::string ignore_group;             // a group not to mirror (the twin's own republishing)
-  LiveTwinOptions twin;
+  LiveTwinOptions twin;  // its resolver is replaced by the scene's (make_tag_resolver)
 };
 
 class LiveSession {

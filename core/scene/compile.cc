@@ -1,5 +1,7 @@
 #include "core/scene/compile.h"
 
+#include "core/telemetry/telemetry.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -85,6 +87,7 @@ class Compiler {
     compile_calendar();
     check_counts();
     if (references_ok_) check_flow();
+    if (references_ok_) compile_sparkplug();
   }
 
  private:
@@ -101,6 +104,56 @@ class Compiler {
     e.path = path;
     e.message = std::move(message);
     errors_.push_back(std::move(e));
+  }
+
+  // --- Sparkplug routes ------------------------------------------------------------------------
+
+  void compile_sparkplug() {
+    const scene::Sparkplug& sp = scene_.sparkplug();
+    m_.sparkplug_routes_only = sp.routes_only();
+    for (int i = 0; i < sp.routes_size(); ++i) {
+      const scene::Sparkplug::Route& r = sp.routes(i);
+      const std::string path = at("sparkplug.routes", i);
+      bool ok = true;
+      auto require = [&](const std::string& value, const char* field) {
+        if (value.empty()) {
+          error(path + "." + field, std::string(field) + " is required");
+          ok = false;
+        }
+      };
+      require(r.group(), "group");
+      require(r.node(), "node");
+      require(r.metric(), "metric");
+      require(r.machine(), "machine");
+      require(r.tag(), "tag");
+      if (!ok) continue;
+      int32_t machine = -1;
+      for (uint32_t m = 0; m < m_.machine_count(); ++m) {
+        if (machine_name(m_, m) == r.machine()) machine = static_cast<int32_t>(m);
+      }
+      if (machine < 0) {
+        error(path + ".machine", "unknown machine '" + r.machine() + "'");
+        continue;
+      }
+      const auto m = static_cast<uint32_t>(machine);
+      bool tag_known = r.tag() == "mode";
+      for (const TagSpec& t : sample_tags(m_, m)) tag_known = tag_known || t.name == r.tag();
+      for (const TagSpec& t : m_.stations[m_.machine_station[m]].tags) {
+        tag_known = tag_known || t.name == r.tag();
+      }
+      if (!tag_known) {
+        error(path + ".tag", "machine '" + r.machine() + "' has no tag '" + r.tag() + "'");
+        continue;
+      }
+      SparkplugRouteSpec spec;
+      spec.group = r.group();
+      spec.node = r.node();
+      spec.device = r.device();
+      spec.metric = r.metric();
+      spec.machine = r.machine();
+      spec.tag = r.tag();
+      m_.sparkplug_routes.push_back(std::move(spec));
+    }
   }
 
   // --- products and names ----------------------------------------------------------------------

@@ -25,6 +25,9 @@ std::string bytes(const Payload& p) {
 std::span<const uint8_t> span_of(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+uint64_t ms_of(int64_t ns) {
+  return static_cast<uint64_t>(ns / 1000000);
+}
 
 class SparkplugFeedTest : public ::testing::Test {
  protected:
@@ -139,6 +142,83 @@ TEST_F(SparkplugFeedTest, DeathMakesTheTagsStaleAndBadModesAreCounted) {
   EXPECT_EQ(mirror_->state().counters.applied, before);
   EXPECT_GE(
       feed_->host().counters().malformed_payloads + feed_->host().counters().data_before_birth, 1u);
+}
+
+}  // namespace
+}  // namespace twin
+
+namespace twin {
+namespace {
+
+// The scene's sparkplug.routes send a metric with any name to a machine tag; with routes_only
+// nothing else maps.
+TEST(SparkplugRoutes, SceneRoutesMapMetricsAndRoutesOnlyDropsTheRest) {
+  const std::string yaml = std::string(test::kSmallLine) + R"yaml(
+sparkplug:
+  routes_only: true
+  routes:
+    - {group: line, node: edge1, device: PLC7, metric: "Motor/Temp", machine: S1, tag: temperature}
+    - {group: line, node: edge1, device: PLC7, metric: "Status", machine: S1, tag: mode}
+)yaml";
+  const SceneLoadResult scene = test::load_scene_or_fail(yaml.c_str());
+  ASSERT_EQ(scene.model.sparkplug_routes.size(), 2u);
+  Mirror mirror(scene.model);
+  mirror.reset(kT0);
+  SparkplugFeed feed(scene.model, mirror, make_tag_resolver(scene.model));
+  Payload nb;
+  nb.set_timestamp(ms_of(kT0));
+  nb.set_seq(0);
+  auto* bd = nb.add_metrics();
+  bd->set_name("bdSeq");
+  bd->set_datatype(kUInt64);
+  bd->set_long_value(0);
+  const std::string nb_bytes = bytes(nb);
+  feed.handle("spBv1.0/line/NBIRTH/edge1", span_of(nb_bytes), kT0);
+  Payload db;
+  db.set_timestamp(ms_of(kT0));
+  db.set_seq(1);
+  auto add = [&](const char* name, uint32_t type) {
+    auto* m = db.add_metrics();
+    m->set_name(name);
+    m->set_datatype(type);
+    m->set_timestamp(ms_of(kT0 + kS));
+    return m;
+  };
+  add("Motor/Temp", kDouble)->set_double_value(71.5);
+  add("Status", kString)->set_string_value("down");
+  add("temperature", kDouble)->set_double_value(1.0);  // would map by name; routes_only: not
+  const std::string b = bytes(db);
+  feed.handle("spBv1.0/line/DBIRTH/edge1/PLC7", span_of(b), kT0 + kS);
+  mirror.advance_to(kT0 + 10 * kS);
+  const MirrorModel& n = mirror.names();
+  int32_t temp = -1;
+  for (uint32_t t = n.tag_offset[0]; t < n.tag_offset[1]; ++t) {
+    if (n.tag_name[t] == "temperature") temp = static_cast<int32_t>(t);
+  }
+  ASSERT_GE(temp, 0);
+  EXPECT_FLOAT_EQ(mirror.state().value[static_cast<size_t>(temp)], 71.5f);
+  EXPECT_EQ(mirror.state().mode[0], telemetry::MODE_DOWN);
+  EXPECT_EQ(feed.counters().unmapped_metrics, 1u);
+}
+
+TEST(SparkplugRoutes, BadRoutesAreSceneErrorsWithLines) {
+  const std::string yaml = std::string(test::kSmallLine) + R"yaml(
+sparkplug:
+  routes:
+    - {group: line, node: edge1, metric: a, machine: Nowhere, tag: temperature}
+    - {group: line, node: edge1, metric: b, machine: S1, tag: no_such_tag}
+    - {group: line, metric: c, machine: S1, tag: temperature}
+)yaml";
+  const SceneLoadResult r = load_scene_text(yaml, "routes.yaml");
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_NE(r.errors[0].to_string().find("sparkplug.routes[0].machine: unknown machine 'Nowhere'"),
+            std::string::npos)
+      << r.errors[0].to_string();
+  EXPECT_GT(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[1].to_string().find("has no tag 'no_such_tag'"), std::string::npos);
+  EXPECT_NE(r.errors[2].to_string().find("sparkplug.routes[2].node: node is required"),
+            std::string::npos)
+      << r.errors[2].to_string();
 }
 
 }  // namespace
