@@ -43,6 +43,7 @@ struct LiveFlags {
   double duration_s = 0.0;
   double status_every_s = 0.0;
   std::string json;
+  std::string record;
   bool quiet = false;
 };
 
@@ -78,6 +79,13 @@ int run_live(const LiveFlags& f) {
   so.source_clock = f.clock == "source";
   so.ignore_group = f.republish_group;
   LiveSession session(model, hub, so);
+  if (!f.record.empty()) {
+    std::string error;
+    if (!session.record_to(f.record, &error)) {
+      print_error("cannot write " + f.record + ": " + error);
+      return kExitFailure;
+    }
+  }
 
   // Servers first: a port in use is reported before anything connects.
   std::unique_ptr<GrpcServer> grpc;
@@ -160,7 +168,8 @@ int run_live(const LiveFlags& f) {
       if (const SnapshotPtr s = hub.snapshot(); s && !f.quiet) print_status(*s, session.client());
     }
   }
-  session.stop();  // the network thread (and with it the twin) stops here
+  // The network thread (and with it the twin) stops here; the recording is closed.
+  const bool recorded = session.stop();
   const live::Snapshot final_state = session.final_snapshot();
   if (republisher) republisher->stop();
   if (bridge) bridge->stop();
@@ -168,6 +177,10 @@ int run_live(const LiveFlags& f) {
   if (grpc) grpc->stop();
   hub.close_all();
   if (!f.quiet) print_status(final_state, session.client());
+  if (!recorded) {
+    print_error("writing " + f.record + " failed: " + session.record_error());
+    return kExitFailure;
+  }
   if (!f.json.empty()) {
     std::string text;
     google::protobuf::util::JsonPrintOptions jo;
@@ -222,6 +235,9 @@ void add_live_command(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--json", f->json, "Write the final snapshot (JSON) here at exit")
       ->type_name("FILE");
+  cmd->add_option("--record", f->record,
+                  "Record what the twin receives (MCAP; play it back with twin replay)")
+      ->type_name("FILE.mcap");
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing");
   cmd->callback([f, &ctx] { ctx.exit_code = run_live(*f); });
 }

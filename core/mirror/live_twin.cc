@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/mirror/real_kpis.h"
+#include "core/telemetry/telemetry.h"
 
 namespace twin {
 
@@ -113,11 +114,49 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
   }
   collect_mode_changes(*change);
   collect_alarms(r, *change);
+  if (recorder_) record(*change, receive_time_ns);
   if (change->tags_size() + change->modes_size() + change->alarms_size() > 0) {
     change->set_source_time_ns(newest);
     publish(std::move(change), receive_time_ns);
   }
   return actions_;
+}
+
+void LiveTwin::record_to(TelemetrySink* sink) {
+  recorder_ = sink;
+  recorder_machine_.clear();
+  if (!sink) return;
+  std::map<std::string, std::string> metadata;
+  metadata["shift_start_ns"] = std::to_string(mirror_.state().origin_ns);
+  metadata["source"] = "twin live (Sparkplug B)";
+  for (uint32_t m = 0; m < model_.machine_count(); ++m) {
+    recorder_machine_.push_back(
+        sink->add_machine(mirror_.names().machine[m], sample_tags(model_, m), metadata));
+  }
+}
+
+void LiveTwin::record(const live::StateChange& change, int64_t receive_time_ns) {
+  const auto log_time = static_cast<uint64_t>(receive_time_ns);
+  const std::vector<DecodedBatch>& batches = feed_.last_batches();
+  for (size_t m = 0; m < batches.size(); ++m) {
+    const DecodedBatch& b = batches[m];
+    if (b.size() == 0) continue;
+    record_batch_.Clear();
+    record_batch_.set_base_time_ns(b.base_time_ns);
+    for (size_t i = 0; i < b.size(); ++i) {
+      record_batch_.add_tag(b.tag[i]);
+      record_batch_.add_time_offset_ns(b.offset_ns[i]);
+      record_batch_.add_value(b.value[i]);
+    }
+    recorder_->write_samples(recorder_machine_[m], log_time, record_batch_, log_time);
+  }
+  for (const SparkplugFeed::ModeUpdate& u : feed_.last_modes()) {
+    telemetry::ModeChange mc;
+    mc.set_time_ns(u.time_ns);
+    mc.set_mode(u.mode);
+    recorder_->write_mode(recorder_machine_[u.machine], log_time, mc);
+  }
+  for (const telemetry::Alarm& a : change.alarms()) recorder_->write_alarm(log_time, a);
 }
 
 void LiveTwin::tick(int64_t now_ns) {

@@ -20,23 +20,19 @@
 
 #include "core/live/state_hub.h"
 #include "core/mirror/sparkplug_feed.h"
+#include "core/telemetry/telemetry_sink.h"
 
 namespace twin {
 
 struct LiveTwinOptions {
-  MirrorOptions mirror = live_mirror_options();
+  // The same defaults as replay: a 2 s reorder window, so mode changes delayed by the network
+  // (or a gateway's held-up batch) still land in order and live and replayed KPIs agree. Mode
+  // changes reach the outside that much later; tag values go out at once.
+  MirrorOptions mirror;
   SparkplugHost::Options sparkplug;
   TagResolver resolver{TagResolver::DefaultRule::kDeviceIsMachine};
   double kpi_period_s = 1.0;       // [s] KPIs in the stream and the snapshot
   double snapshot_period_s = 0.2;  // [s] hub snapshot refresh (also on every KPI update)
-
-  // Live data from one broker keeps its order per node: a short reorder window keeps mode
-  // changes prompt.
-  static MirrorOptions live_mirror_options() {
-    MirrorOptions o;
-    o.reorder_window_s = 0.25;
-    return o;
-  }
 };
 
 class LiveTwin {
@@ -59,6 +55,11 @@ class LiveTwin {
   const std::vector<SparkplugHost::Action>& handle(std::string_view topic,
                                                    std::span<const uint8_t> payload,
                                                    int64_t receive_time_ns);
+  // Also writes what the mirror receives to `sink` (an MCAP TelemetryWriter for `twin live
+  // --record`): per message one SampleBatch per machine with samples, mode changes and alarms,
+  // log time = receive time, so `twin replay` plays the live session back. nullptr: stop.
+  void record_to(TelemetrySink* sink);
+
   // Periodic work at wall time `now_ns`.
   void tick(int64_t now_ns);
   // After a reconnect: a rebirth request for every node seen so far (what the broker did not
@@ -83,6 +84,7 @@ class LiveTwin {
   void collect_alarms(const SparkplugHost::Result& r, live::StateChange& change);
   void collect_mode_changes(live::StateChange& change);
   void publish(std::shared_ptr<live::StateChange> change, int64_t now_ns);
+  void record(const live::StateChange& change, int64_t receive_time_ns);
   void refresh_snapshot(int64_t now_ns);
 
   const Model& model_;
@@ -103,7 +105,10 @@ class LiveTwin {
   int64_t newest_source_ns_ = 0;
   int64_t last_kpi_ns_ = 0;
   int64_t last_snapshot_ns_ = 0;
-  std::shared_ptr<live::Kpis> kpis_;  // the latest KPIs
+  std::shared_ptr<live::Kpis> kpis_;        // the latest KPIs
+  TelemetrySink* recorder_ = nullptr;       // see record_to()
+  std::vector<uint32_t> recorder_machine_;  // (n_m) handles in the recorder
+  telemetry::SampleBatch record_batch_;     // reused
 };
 
 }  // namespace twin

@@ -90,6 +90,7 @@ const SparkplugHost::Result& SparkplugFeed::handle(std::string_view topic,
   mirror_.advance_to(receive_time_ns);
   for (DecodedBatch& b : batches_) b.clear();
   touched_.clear();
+  modes_.clear();
   for (const SparkplugHost::Update& u : r.updates) {
     if (is_control_metric(u.metric)) continue;
     const Target& t = target_of(u);
@@ -123,6 +124,7 @@ const SparkplugHost::Result& SparkplugFeed::handle(std::string_view topic,
         continue;
       }
       mirror_.add_mode_change(t.machine, receive_time_ns, u.time_ns, *mode);
+      modes_.push_back(ModeUpdate{m, u.time_ns, *mode});
       ++counters_.mode_changes;
       continue;
     }

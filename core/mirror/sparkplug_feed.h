@@ -47,6 +47,15 @@ class SparkplugFeed {
   const SparkplugHost& host() const { return host_; }
   // Mirror tag slots the last handle() gave a sample or marked stale (may repeat a slot).
   const std::vector<uint32_t>& touched_slots() const { return touched_; }
+  // What the last handle() handed the mirror (a recorder writes the same): per machine the
+  // samples (tag = index in sample_tags), and the mode changes in message order.
+  struct ModeUpdate {
+    uint32_t machine = 0;
+    int64_t time_ns = 0;  // [ns] source time
+    telemetry::Mode mode = telemetry::MODE_UNKNOWN;
+  };
+  const std::vector<DecodedBatch>& last_batches() const { return batches_; }
+  const std::vector<ModeUpdate>& last_modes() const { return modes_; }
   const Counters& counters() const { return counters_; }
 
  private:
@@ -67,6 +76,7 @@ class SparkplugFeed {
   std::vector<DecodedBatch> batches_;                   // (n_m) reused per message
   std::string key_;                                     // reused lookup key
   std::vector<uint32_t> touched_;                       // see touched_slots()
+  std::vector<ModeUpdate> modes_;                       // see last_modes()
 };
 
 }  // namespace twin

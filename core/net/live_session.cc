@@ -65,12 +65,29 @@ int64_t LiveSession::now_ns() {
   return clock_ns_;
 }
 
+bool LiveSession::record_to(const std::string& path, std::string* error) {
+  auto writer = std::make_unique<TelemetryWriter>();
+  if (!writer->open(path)) {
+    if (error) *error = writer->error();
+    return false;
+  }
+  recorder_ = std::move(writer);
+  twin_.record_to(recorder_.get());
+  return true;
+}
+
 void LiveSession::start() {
   client_.start();
 }
 
-void LiveSession::stop() {
+bool LiveSession::stop() {
   client_.stop();
+  if (!recorder_) return true;
+  twin_.record_to(nullptr);
+  const bool ok = recorder_->close();
+  if (!ok) record_error_ = recorder_->error();
+  recorder_.reset();
+  return ok;
 }
 
 live::Snapshot LiveSession::final_snapshot() const {

@@ -10,6 +10,7 @@
 #include "core/live/state_hub.h"
 #include "core/mirror/live_twin.h"
 #include "core/net/mqtt_client.h"
+#include "replay/telemetry_writer.h"
 
 namespace twin {
 
@@ -27,9 +28,15 @@ class LiveSession {
   LiveSession(const Model& model, StateHub& hub, LiveSessionOptions options);
   ~LiveSession();
 
+  // Records what the twin receives to an MCAP file (`twin replay` plays it back). Call before
+  // start(); false (with the writer's error) if the file cannot be written.
+  bool record_to(const std::string& path, std::string* error);
+
   void start();
-  // Stops the network thread; the twin keeps its state (final_snapshot()).
-  void stop();
+  // Stops the network thread (the twin keeps its state: final_snapshot()) and closes the
+  // recording. False if closing the recording failed (see record_error()).
+  bool stop();
+  const std::string& record_error() const { return record_error_; }
   // The full state; call after stop() (the twin is then no longer running).
   live::Snapshot final_snapshot() const;
 
@@ -40,6 +47,8 @@ class LiveSession {
   int64_t now_ns();
 
   LiveSessionOptions options_;
+  std::unique_ptr<TelemetryWriter> recorder_;  // --record
+  std::string record_error_;
   LiveTwin twin_;
   MqttClient client_;
   std::string state_topic_, own_prefix_;

@@ -115,6 +115,7 @@ class SparkplugInterop : public ::testing::Test {
     o.mqtt.reconnect_min_s = 0.05;
     o.mqtt.reconnect_max_s = 0.4;
     o.mqtt.tick_period = 20ms;
+    o.twin.mirror.reorder_window_s = 0.25;  // modes settle quickly (the node keeps its order)
     return o;
   }
   void check_values(const live::Snapshot& s, const EdgeLog& log) {

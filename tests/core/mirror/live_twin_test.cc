@@ -4,11 +4,17 @@
 #include "core/mirror/live_twin.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include "core/live/sparkplug_edge_sink.h"
 #include "core/mirror/real_kpis.h"
 #include "core/telemetry/telemetry.h"
 #include "models/plant/plant_simulator.h"
+#include "replay/player.h"
+#include "replay/telemetry_writer.h"
 #include "tests/support/scenes.h"
 
 namespace twin {
@@ -99,6 +105,58 @@ TEST_F(LiveTwinTest, CleanShiftThroughSparkplugMirrorsWhatThePlantDid) {
   EXPECT_GT(modes, 0u);
 }
 
+// `twin live --record`: what the live twin received, recorded as telemetry MCAP, replays to the
+// same part counts and time in mode.
+TEST_F(LiveTwinTest, RecordedLiveSessionReplaysToTheSameKpis) {
+  const Model& model = scene_.model;
+  StateHub hub;
+  LiveTwin twin(model, hub);
+  PlantOptions options;
+  options.hours = 1.0;
+  options.seed = 5;
+  twin.reset(options.start_ns);
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("twin_live_record_" + std::to_string(::getpid()) + ".mcap"))
+                               .string();
+  TelemetryWriter writer;
+  ASSERT_TRUE(writer.open(path));
+  twin.record_to(&writer);
+  SparkplugEdgeNode node("plant", "line1");
+  (void)node.next_death(options.start_ns / 1'000'000);
+  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
+    twin.handle(m.topic, bytes(m.payload), static_cast<int64_t>(log_time_ns));
+    return true;
+  });
+  const PlantReport plant = run_plant(model, options, sink);
+  ASSERT_FALSE(plant.write_failed);
+  ASSERT_TRUE(writer.close()) << writer.error();
+  EXPECT_GT(writer.samples_written(), 1000u);
+
+  // The player closes the window at the last arrival; the live mirror is closed there too.
+  Player player(model);
+  const PlayResult r = player.play(path, PlayOptions());
+  ASSERT_TRUE(r.ok) << r.error;
+  const int64_t end_ns = r.window_end_ns;
+  EXPECT_GE(end_ns, options.start_ns + 3600LL * 1'000'000'000LL);
+  Mirror live = twin.mirror();
+  live.finish(end_ns);
+  const ReplicationKpis live_kpis = compute_real_kpis(model, live, end_ns);
+  const ReplicationKpis replay_kpis = compute_real_kpis(model, player.mirror(), end_ns);
+  EXPECT_EQ(replay_kpis.line.good_parts, live_kpis.line.good_parts);
+  EXPECT_GT(live_kpis.line.good_parts, 100u);
+  for (size_t m = 0; m < live_kpis.machines.size(); ++m) {
+    EXPECT_EQ(replay_kpis.machines[m].parts_good, live_kpis.machines[m].parts_good) << m;
+    for (int md = 0; md < kModeCount; ++md) {
+      EXPECT_NEAR(replay_kpis.machines[m].time_in_mode[md], live_kpis.machines[m].time_in_mode[md],
+                  1e-6)
+          << m << " " << md;
+    }
+  }
+  EXPECT_EQ(player.mirror().state().counters.applied, twin.mirror().state().counters.applied);
+  EXPECT_EQ(twin.mirror().state().counters.events_late, 0u);
+  std::remove(path.c_str());
+}
+
 TEST_F(LiveTwinTest, ValuesModesAndAlarmsReachTheHubAndTheSnapshot) {
   const Model& model = scene_.model;
   StateHub hub;
@@ -134,10 +192,10 @@ TEST_F(LiveTwinTest, ValuesModesAndAlarmsReachTheHubAndTheSnapshot) {
   EXPECT_EQ(changes[0]->tags(0).time_ns(), t0 + 1'000'000'000);
   EXPECT_EQ(changes[0]->source_time_ns(), t0 + 1'000'000'000);
 
-  // A mode change leaves the reorder window at the next tick after it.
+  // A mode change leaves the reorder window (2 s) at the next tick after it.
   SparkplugMessage mode = node.mode(0, t0 + 2'000'000'000, telemetry::MODE_DOWN);
   twin.handle(mode.topic, bytes(mode.payload), t0 + 2'001'000'000);
-  twin.tick(t0 + 3'000'000'000);
+  twin.tick(t0 + 4'500'000'000);
   changes = drain(*sub);
   bool saw_mode = false;
   for (const auto& c : changes) {
