@@ -14,7 +14,7 @@ mkdir -p "$BUILD"
 
 CC="${CC_FUZZ:-clang-14}" CXX="${CXX_FUZZ:-clang++-14}" \
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWIN_BUILD_VIEWER=OFF \
-  -DTWIN_BUILD_TESTS=OFF -DTWIN_BUILD_BENCH=OFF -DTWIN_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
+  -DTWIN_BUILD_TESTS=OFF -DTWIN_BUILD_BENCH=OFF -DTWIN_BUILD_NETWORK=OFF -DTWIN_FUZZ=ON >"$BUILD/configure.log" 2>&1 ||
   { cat "$BUILD/configure.log"; exit 1; }
 cmake --build "$BUILD" -j "$JOBS" --target fuzz_scene fuzz_mcap fuzz_mcap_seed fuzz_csv \
   fuzz_telemetry fuzz_telemetry_seed fuzz_sparkplug >/dev/null ||
