@@ -96,7 +96,17 @@ int run_edge(const EdgeFlags& f) {
   client.start();
   if (!client.wait_connected(
           std::chrono::milliseconds(static_cast<int64_t>(f.connect_timeout_s * 1000)))) {
-    print_error("cannot reach the broker: " + client.last_error());
+    // A connection that broke before the CONNACK (a failed TLS handshake, say) may leave no
+    // error behind: say at least where and for how long.
+    std::string error("cannot reach the broker: ");
+    if (const std::string why = client.last_error(); !why.empty()) {
+      error.append(why);
+    } else {
+      char text[64];
+      std::snprintf(text, sizeof text, " within %g s", f.connect_timeout_s);
+      error.append("no connection to ").append(mo.broker.to_string()).append(text);
+    }
+    print_error(error);
     return kExitFailure;
   }
   if (!f.quiet) {

@@ -40,6 +40,7 @@ struct LiveFlags {
   std::string grpc_tls_cert, grpc_tls_key;
   std::string foxglove = "127.0.0.1:8765";
   std::string republish_group;
+  bool allow_remote = false;
   double duration_s = 0.0;
   double status_every_s = 0.0;
   std::string json;
@@ -101,6 +102,7 @@ int run_live(const LiveFlags& f) {
     go.token = f.grpc_token;
     go.tls.cert_chain_path = f.grpc_tls_cert;
     go.tls.private_key_path = f.grpc_tls_key;
+    go.allow_insecure_remote = f.allow_remote;
     grpc = std::make_unique<GrpcServer>(hub, go);
     try {
       grpc->start();
@@ -116,6 +118,16 @@ int run_live(const LiveFlags& f) {
     const auto ep = parse_endpoint(f.foxglove, "127.0.0.1", &error, /*allow_port_zero=*/true);
     if (!ep) {
       print_error("--foxglove: " + error);
+      return kExitUsage;
+    }
+    if (!ep->loopback() && !f.allow_remote) {
+      // The Foxglove protocol has no authentication of its own.
+      std::string message("--foxglove: refusing to serve on non-loopback address ");
+      message.append(ep->to_string());
+      message.append(
+          ": anyone on the network could read the plant's state (the protocol has no "
+          "authentication); use --allow-remote to accept that, or put it behind a proxy");
+      print_error(message);
       return kExitUsage;
     }
     FoxgloveServer::Options fo;
@@ -226,6 +238,8 @@ void add_live_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--foxglove", f->foxglove, "Foxglove WebSocket address, or off")
       ->type_name("HOST:PORT")
       ->capture_default_str();
+  cmd->add_flag("--allow-remote", f->allow_remote,
+                "Serve gRPC without token or TLS, and Foxglove, on a non-loopback address");
   cmd->add_option("--republish", f->republish_group,
                   "Republish the twin's state as a Sparkplug B edge node in this group")
       ->type_name("GROUP");

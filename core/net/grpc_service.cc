@@ -382,7 +382,7 @@ uint16_t GrpcServer::start() {
     message.append(address);
     message.append(
         " without a token or TLS: anyone on the network could read the plant's state. Set a "
-        "token and/or TLS, or allow_insecure_remote to accept that");
+        "token and/or TLS, or allow_insecure_remote (twin live --allow-remote) to accept that");
     throw std::runtime_error(message);
   }
 

@@ -46,6 +46,12 @@ MqttClient::MqttClient(MqttOptions options) : options_(std::move(options)) {
       mosq_, [](mosquitto* m, void* self, int rc, int flags, const mosquitto_property*) {
         handle_connect(m, self, rc, flags);
       });
+  // libmosquitto says why a TLS handshake failed ("certificate verify failed") only in its log.
+  mosquitto_log_callback_set(mosq_, [](mosquitto*, void* self, int level, const char* text) {
+    if (level == MOSQ_LOG_ERR && text != nullptr) {
+      static_cast<MqttClient*>(self)->last_log_error_.assign(text);
+    }
+  });
   mosquitto_message_v5_callback_set(
       mosq_, [](mosquitto*, void* self, const mosquitto_message* msg, const mosquitto_property*) {
         auto* client = static_cast<MqttClient*>(self);
@@ -145,13 +151,34 @@ bool MqttClient::try_connect() {
     error.append(options_.broker.to_string());
     error.append(": ");
     error.append(describe(rc));
+    if (!last_log_error_.empty()) {
+      error.append(" (");
+      error.append(last_log_error_);
+      error.append(")");
+    }
     set_error(std::move(error));
     return false;
   }
-  // Wait for the CONNACK (the callback sets connected_ or records the refusal).
+  // Wait for the CONNACK (the callback sets connected_ or records the refusal). The TLS
+  // handshake happens in here too, so a bad certificate shows up as a loop error.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int loop_rc = MOSQ_ERR_SUCCESS;
   while (running_.load() && !connack_seen_ && std::chrono::steady_clock::now() < deadline) {
-    if (mosquitto_loop(mosq_, 50, 1) != MOSQ_ERR_SUCCESS) break;
+    loop_rc = mosquitto_loop(mosq_, 50, 1);
+    if (loop_rc != MOSQ_ERR_SUCCESS) break;
+  }
+  if (!connack_seen_ && running_.load()) {
+    counters_.connect_failures.fetch_add(1);
+    std::string error("no CONNACK from ");
+    error.append(options_.broker.to_string());
+    error.append(": ");
+    error.append(loop_rc != MOSQ_ERR_SUCCESS ? describe(loop_rc) : std::string("timed out"));
+    if (!last_log_error_.empty()) {
+      error.append(" (");
+      error.append(last_log_error_);
+      error.append(")");
+    }
+    set_error(std::move(error));
   }
   return connected_.load();
 }

@@ -137,7 +137,8 @@ class MqttClient {
   std::atomic<bool> running_{false};
   std::atomic<bool> connected_{false};
   std::atomic<bool> abort_requested_{false};
-  bool connack_seen_ = false;  // network thread only
+  bool connack_seen_ = false;   // network thread only
+  std::string last_log_error_;  // network thread only: libmosquitto's last error log line
   Counters counters_;
   mutable std::mutex error_mutex_;
   std::string last_error_;
