@@ -14,4 +14,13 @@ mkdir -p "$out"
   --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
 ./build/twin_bench --benchmark_filter='Plant250' \
   --benchmark_out="$out/replay.json" --benchmark_out_format=json "$@"
-echo "results: $out/line_model.json $out/replay.json" >&2
+# The live twin (needs the network parts and mosquitto, or a broker in TWIN_BENCH_MQTT=host:port):
+# ingest through the broker, latency from an edge publish to the gRPC stream at 1,000 and
+# 10,000 messages/s, and the twin's periodic snapshot and KPI work. About a minute.
+if ./build/twin_bench --benchmark_list_tests=true | grep '^Live' >/dev/null; then
+  ./build/twin_bench --benchmark_filter='Live' \
+    --benchmark_out="$out/live.json" --benchmark_out_format=json "$@"
+  echo "results: $out/line_model.json $out/replay.json $out/live.json" >&2
+else
+  echo "results: $out/line_model.json $out/replay.json (no live benchmarks in this build)" >&2
+fi
