@@ -36,9 +36,9 @@ SparkplugEdgeNode::SparkplugEdgeNode(std::string group, std::string node)
 uint32_t SparkplugEdgeNode::add_device(std::string id, std::vector<TagSpec> tags,
                                        std::vector<std::string> alarm_codes) {
   Device d;
-  d.data_topic = format_sparkplug_topic(SparkplugType::kDData, group_, node_, id);
-  d.birth_topic = format_sparkplug_topic(SparkplugType::kDBirth, group_, node_, id);
-  d.id = std::move(id);
+  d.id = sparkplug_id(id);
+  d.data_topic = format_sparkplug_topic(SparkplugType::kDData, group_, node_, d.id);
+  d.birth_topic = format_sparkplug_topic(SparkplugType::kDBirth, group_, node_, d.id);
   d.tags = std::move(tags);
   d.alarm_codes = std::move(alarm_codes);
   devices_.push_back(std::move(d));

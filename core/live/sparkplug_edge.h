@@ -34,7 +34,8 @@ class SparkplugEdgeNode {
   SparkplugEdgeNode(std::string group, std::string node);
 
   // A device (machine) with its sample tags. `alarm_codes` are declared in its DBIRTH; an
-  // alarm with a code not declared there triggers a new DBIRTH of the device first.
+  // alarm with a code not declared there triggers a new DBIRTH of the device first. The id
+  // goes through sparkplug_id() (a machine "Grind#1" is device "Grind_1").
   uint32_t add_device(std::string id, std::vector<TagSpec> tags,
                       std::vector<std::string> alarm_codes);
 

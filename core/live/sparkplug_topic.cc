@@ -129,4 +129,12 @@ std::string format_state_payload(bool online, int64_t timestamp_ms) {
   return p;
 }
 
+std::string sparkplug_id(std::string_view name) {
+  std::string id(name);
+  for (char& c : id) {
+    if (c == '+' || c == '#' || c == '/') c = '_';
+  }
+  return id;
+}
+
 }  // namespace twin

@@ -49,6 +49,10 @@ bool parse_sparkplug_topic(std::string_view topic, SparkplugTopic& out,
 // Formats a node (device empty) or device topic; the ids are not validated here.
 std::string format_sparkplug_topic(SparkplugType type, std::string_view group,
                                    std::string_view node, std::string_view device = {});
+// A name made usable as a Sparkplug id (group, node or device): the MQTT wildcards '+' and '#'
+// and the level separator '/' become '_' ("Grind#1" -> "Grind_1").
+std::string sparkplug_id(std::string_view name);
+
 // spBv1.0/STATE/<host_id>.
 std::string format_state_topic(std::string_view host_id);
 // The 3.0 STATE payload (JSON, spec 7.3): {"online":true,"timestamp":<ms>}. The host publishes

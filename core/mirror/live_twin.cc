@@ -3,6 +3,7 @@
 #include <google/protobuf/arena.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/mirror/real_kpis.h"
 #include "core/telemetry/telemetry.h"
@@ -111,7 +112,7 @@ void LiveTwin::collect_alarms(const SparkplugHost::Result& r, live::StateChange&
   for (const SparkplugHost::Update& u : r.updates) {
     if (!u.metric.starts_with(kAlarmMetricPrefix) || u.is_null || u.historical) continue;
     const std::string_view source = u.device.empty() ? u.node : u.device;
-    const int32_t m = mirror_.find_machine(source);
+    const int32_t m = feed_.machine_of(source);
     const std::string machine =
         m >= 0 ? mirror_.names().machine[static_cast<size_t>(m)] : std::string(source);
     const std::string code(u.metric.substr(kAlarmMetricPrefix.size()));
@@ -148,9 +149,6 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
   const uint64_t message = ++counters_.messages;
   const SparkplugHost::Result& r = feed_.handle(topic, payload, receive_time_ns);
   actions_ = r.actions;
-  for (const SparkplugHost::Update& u : r.updates) {
-    if (!u.stale) newest_source_ns_ = std::max(newest_source_ns_, u.time_ns);
-  }
   if (!r.updates.empty()) {
     const SparkplugHost::Update& first = r.updates.front();
     if (nodes_.size() < options_.sparkplug.max_nodes) {
@@ -168,6 +166,7 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
     fill_tag(slot, *change->add_tags());
     newest = std::max(newest, s.time_ns[slot]);
   }
+  newest_source_ns_ = std::max(newest_source_ns_, newest);
   collect_mode_changes(*change);
   collect_alarms(r, *change);
   if (recorder_) record(*change, receive_time_ns);
@@ -239,6 +238,16 @@ void LiveTwin::tick(int64_t now_ns) {
       now_ns - last_snapshot_ns_ >= static_cast<int64_t>(options_.snapshot_period_s * 1e9)) {
     refresh_snapshot(now_ns);
   }
+}
+
+void LiveTwin::flush(int64_t now_ns) {
+  mirror_.flush_events(std::numeric_limits<int64_t>::max());
+  auto change = std::make_shared<live::StateChange>();
+  collect_mode_changes(*change);
+  kpis_ = std::make_shared<live::Kpis>(make_kpis(now_ns));
+  *change->mutable_kpis() = *kpis_;
+  publish(std::move(change), now_ns);
+  refresh_snapshot(now_ns);
 }
 
 std::vector<SparkplugHost::Action> LiveTwin::rebirth_all(int64_t now_ns) {

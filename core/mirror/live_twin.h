@@ -62,6 +62,9 @@ class LiveTwin {
 
   // Periodic work at wall time `now_ns`.
   void tick(int64_t now_ns);
+  // The source has stopped (the session ends): events still held in the reorder window are
+  // applied and the KPIs brought up to `now_ns`, so the final snapshot has everything.
+  void flush(int64_t now_ns);
   // After a reconnect: a rebirth request for every node seen so far (what the broker did not
   // keep for us is then resent by the nodes).
   std::vector<SparkplugHost::Action> rebirth_all(int64_t now_ns);
@@ -70,8 +73,9 @@ class LiveTwin {
   live::Snapshot make_snapshot(int64_t now_ns) const;
   live::Kpis make_kpis(int64_t now_ns) const;
 
-  // [ns] the newest source timestamp of any value accepted so far (the plant's clock, for a
-  // twin that follows a plant simulated faster than real time).
+  // [ns] the newest source timestamp of a value the mirror applied (the plant's clock, for a
+  // twin that follows a plant simulated faster than real time). Values the mirror rejects (too
+  // far ahead of the twin's clock, say) never move it.
   int64_t newest_source_ns() const { return newest_source_ns_; }
   const Mirror& mirror() const { return mirror_; }
   const SparkplugFeed& feed() const { return feed_; }

@@ -180,6 +180,9 @@ class Mirror {
   void advance_to(int64_t log_time_ns);
   // Releases every pending event and closes the window at `end_ns` (time in mode up to it).
   void finish(int64_t end_ns);
+  // Applies the pending events stamped up to `until_ns` now, without waiting for the reorder
+  // window and without closing the window (a live source that has stopped sending).
+  void flush_events(int64_t until_ns) { release(until_ns); }
 
  private:
   void release(int64_t until_ns);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/live/sparkplug_topic.h"
 #include "core/telemetry/telemetry.h"
 
 namespace twin {
@@ -50,7 +51,17 @@ SparkplugFeed::SparkplugFeed(const Model& model, Mirror& mirror, TagResolver res
     std::vector<std::string> names;
     for (const TagSpec& t : sample_tags(model, m)) names.push_back(t.name);
     bindings_[m] = mirror.bind_samples(mirror.names().machine[m], names);
+    const std::string& name = mirror.names().machine[m];
+    if (std::string id = sparkplug_id(name); id != name)
+      by_id_.emplace(std::move(id), static_cast<int32_t>(m));
   }
+}
+
+int32_t SparkplugFeed::machine_of(std::string_view id) const {
+  const int32_t m = mirror_.find_machine(id);
+  if (m >= 0) return m;
+  const auto it = by_id_.find(id);
+  return it == by_id_.end() ? -1 : it->second;
 }
 
 const SparkplugFeed::Target& SparkplugFeed::target_of(const SparkplugHost::Update& u) {
@@ -66,7 +77,7 @@ const SparkplugFeed::Target& SparkplugFeed::target_of(const SparkplugHost::Updat
   Target t;
   std::string_view machine, tag;
   if (resolver_.resolve(u.group, u.node, u.device, u.metric, machine, tag)) {
-    t.machine = mirror_.find_machine(machine);
+    t.machine = machine_of(machine);
     if (t.machine >= 0) {
       const uint32_t m = static_cast<uint32_t>(t.machine);
       const std::vector<TagSpec> tags = sample_tags(model_, m);

@@ -45,6 +45,9 @@ class SparkplugFeed {
                                       int64_t receive_time_ns);
 
   const SparkplugHost& host() const { return host_; }
+  // The machine a Sparkplug id names: the machine of that name, else the machine whose name
+  // becomes that id through sparkplug_id() ("Grind_1" for "Grind#1"); -1 if none.
+  int32_t machine_of(std::string_view id) const;
   // Mirror tag slots the last handle() gave a sample or marked stale (may repeat a slot).
   const std::vector<uint32_t>& touched_slots() const { return touched_; }
   // What the last handle() handed the mirror (a recorder writes the same): per machine the
@@ -77,6 +80,8 @@ class SparkplugFeed {
   std::string key_;                                     // reused lookup key
   std::vector<uint32_t> touched_;                       // see touched_slots()
   std::vector<ModeUpdate> modes_;                       // see last_modes()
+  std::map<std::string, int32_t, std::less<>> by_id_;   // sparkplug_id(name) -> machine, where
+                                                        // it differs from the name
 };
 
 }  // namespace twin

@@ -29,6 +29,7 @@ LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions o
       state_topic_(format_state_topic(options_.host_id)) {
   if (!options_.ignore_group.empty()) own_prefix_ = "spBv1.0/" + options_.ignore_group + "/";
   clock_ns_ = wall_ns();
+  clock_wall_ns_ = clock_ns_;
   twin_.reset(clock_ns_);
   client_.on_before_connect([this] {
     state_ms_ = wall_ns() / 1'000'000;
@@ -61,7 +62,18 @@ LiveSession::~LiveSession() {
 }
 
 int64_t LiveSession::now_ns() {
-  clock_ns_ = std::max(clock_ns_, options_.source_clock ? twin_.newest_source_ns() : wall_ns());
+  const int64_t wall = wall_ns();
+  if (!options_.source_clock) {
+    clock_ns_ = std::max(clock_ns_, wall);
+    return clock_ns_;
+  }
+  // Follow the plant's newest applied timestamp, but no faster than max_source_speed times the
+  // wall clock (plus a second of slack for a batch of late-stamped values).
+  const double elapsed = static_cast<double>(std::max<int64_t>(wall - clock_wall_ns_, 0));
+  const auto cap = clock_ns_ + static_cast<int64_t>(elapsed * options_.max_source_speed) +
+                   int64_t{1'000'000'000};
+  clock_wall_ns_ = wall;
+  clock_ns_ = std::max(clock_ns_, std::min(twin_.newest_source_ns(), cap));
   return clock_ns_;
 }
 
@@ -81,7 +93,10 @@ void LiveSession::start() {
 }
 
 bool LiveSession::stop() {
-  client_.stop();
+  if (client_.running()) {
+    client_.stop();
+    twin_.flush(clock_ns_);
+  }
   if (!recorder_) return true;
   twin_.record_to(nullptr);
   const bool ok = recorder_->close();

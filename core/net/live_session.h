@@ -19,8 +19,11 @@ struct LiveSessionOptions {
   std::string host_id = "twin";         // STATE topic spBv1.0/STATE/<host_id>
   std::string subscribe = "spBv1.0/#";  // the plant's messages
   bool source_clock = false;            // true: the twin's clock follows the newest timestamps
-  std::string ignore_group;             // a group not to mirror (the twin's own republishing)
-  LiveTwinOptions twin;  // its resolver is replaced by the scene's (make_tag_resolver)
+  // With source_clock: the twin's clock runs at most this many times faster than the wall
+  // clock, so one bad timestamp cannot throw it hours ahead.
+  double max_source_speed = 10000.0;
+  std::string ignore_group;  // a group not to mirror (the twin's own republishing)
+  LiveTwinOptions twin;      // its resolver is replaced by the scene's (make_tag_resolver)
 };
 
 class LiveSession {
@@ -52,8 +55,9 @@ class LiveSession {
   LiveTwin twin_;
   MqttClient client_;
   std::string state_topic_, own_prefix_;
-  int64_t state_ms_ = 0;  // STATE timestamp of the current connection
-  int64_t clock_ns_ = 0;  // the twin's clock (network thread)
+  int64_t state_ms_ = 0;       // STATE timestamp of the current connection
+  int64_t clock_ns_ = 0;       // the twin's clock (network thread)
+  int64_t clock_wall_ns_ = 0;  // wall time of the last clock update (source clock)
 };
 
 }  // namespace twin

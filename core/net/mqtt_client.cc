@@ -49,7 +49,9 @@ MqttClient::MqttClient(MqttOptions options) : options_(std::move(options)) {
   // libmosquitto says why a TLS handshake failed ("certificate verify failed") only in its log.
   mosquitto_log_callback_set(mosq_, [](mosquitto*, void* self, int level, const char* text) {
     if (level == MOSQ_LOG_ERR && text != nullptr) {
-      static_cast<MqttClient*>(self)->last_log_error_.assign(text);
+      auto* client = static_cast<MqttClient*>(self);
+      std::lock_guard lock(client->error_mutex_);
+      client->last_log_error_.assign(text);
     }
   });
   mosquitto_message_v5_callback_set(
@@ -151,11 +153,7 @@ bool MqttClient::try_connect() {
     error.append(options_.broker.to_string());
     error.append(": ");
     error.append(describe(rc));
-    if (!last_log_error_.empty()) {
-      error.append(" (");
-      error.append(last_log_error_);
-      error.append(")");
-    }
+    append_log_error(error);
     set_error(std::move(error));
     return false;
   }
@@ -173,11 +171,7 @@ bool MqttClient::try_connect() {
     error.append(options_.broker.to_string());
     error.append(": ");
     error.append(loop_rc != MOSQ_ERR_SUCCESS ? describe(loop_rc) : std::string("timed out"));
-    if (!last_log_error_.empty()) {
-      error.append(" (");
-      error.append(last_log_error_);
-      error.append(")");
-    }
+    append_log_error(error);
     set_error(std::move(error));
   }
   return connected_.load();
@@ -269,6 +263,14 @@ bool MqttClient::wait_connected(std::chrono::milliseconds timeout) const {
 std::string MqttClient::last_error() const {
   std::lock_guard lock(error_mutex_);
   return last_error_;
+}
+
+void MqttClient::append_log_error(std::string& error) const {
+  std::lock_guard lock(error_mutex_);
+  if (last_log_error_.empty()) return;
+  error.append(" (");
+  error.append(last_log_error_);
+  error.append(")");
 }
 
 void MqttClient::set_error(std::string error) {

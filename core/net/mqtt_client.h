@@ -112,6 +112,7 @@ class MqttClient {
   bool publish(std::string_view topic, std::string_view payload, int qos = 1, bool retain = false);
 
   bool connected() const { return connected_.load(); }
+  bool running() const { return running_.load(); }
   // Waits until connected or the timeout passes.
   bool wait_connected(std::chrono::milliseconds timeout) const;
   const Counters& counters() const { return counters_; }
@@ -124,6 +125,7 @@ class MqttClient {
   void loop();
   bool try_connect();
   void set_error(std::string error);
+  void append_log_error(std::string& error) const;
 
   MqttOptions options_;
   mosquitto* mosq_ = nullptr;
@@ -138,7 +140,7 @@ class MqttClient {
   std::atomic<bool> connected_{false};
   std::atomic<bool> abort_requested_{false};
   bool connack_seen_ = false;   // network thread only
-  std::string last_log_error_;  // network thread only: libmosquitto's last error log line
+  std::string last_log_error_;  // libmosquitto's last error log line (under error_mutex_)
   Counters counters_;
   mutable std::mutex error_mutex_;
   std::string last_error_;

@@ -106,5 +106,14 @@ TEST(SparkplugTopic, FormatsAndRoundTrips) {
   EXPECT_EQ(sparkplug_type_name(SparkplugType::kDBirth), "DBIRTH");
 }
 
+TEST(SparkplugTopic, IdsLoseWildcardsAndSeparators) {
+  EXPECT_EQ(sparkplug_id("Grind#1"), "Grind_1");
+  EXPECT_EQ(sparkplug_id("a+b/c"), "a_b_c");
+  EXPECT_EQ(sparkplug_id("Filler"), "Filler");
+  SparkplugTopic t;
+  EXPECT_TRUE(parse_sparkplug_topic(
+      format_sparkplug_topic(SparkplugType::kDData, "g", "n", sparkplug_id("Grind#1")), t));
+}
+
 }  // namespace
 }  // namespace twin

@@ -157,6 +157,43 @@ TEST_F(LiveTwinTest, RecordedLiveSessionReplaysToTheSameKpis) {
   std::remove(path.c_str());
 }
 
+// Machine names that are no valid Sparkplug ids ("Grind#1": '#' is an MQTT wildcard) travel
+// as "Grind_1" and come back to their machine.
+TEST(LiveTwinIds, MachinesWithWildcardsInTheirNamesAreMirrored) {
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Model& model = scene.model;
+  bool has_hash = false;
+  for (uint32_t m = 0; m < model.machine_count(); ++m) {
+    has_hash = has_hash || machine_name(model, m).find('#') != std::string::npos;
+  }
+  ASSERT_TRUE(has_hash) << "the sample no longer has a machine name with '#'";
+  StateHub hub;
+  LiveTwin twin(model, hub);
+  PlantOptions options;
+  options.hours = 0.1;
+  options.dirt = SensorDirt::clean();
+  twin.reset(options.start_ns);
+  SparkplugEdgeNode node("plant", "line1");
+  (void)node.next_death(options.start_ns / 1'000'000);
+  std::vector<std::string> topics;
+  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
+    EXPECT_EQ(m.topic.find_first_of("#+"), std::string::npos) << m.topic;
+    twin.handle(m.topic, bytes(m.payload), static_cast<int64_t>(log_time_ns));
+    return true;
+  });
+  const PlantReport plant = run_plant(model, options, sink);
+  EXPECT_EQ(twin.mirror().state().counters.applied, plant.samples);
+  EXPECT_EQ(twin.feed().counters().unmapped_metrics, 0u);
+  const MirrorState& s = twin.mirror().state();
+  for (uint32_t m = 0; m < model.machine_count(); ++m) {
+    if (machine_name(model, m).find('#') == std::string::npos) continue;
+    uint64_t applied = 0;
+    const MirrorModel& n = twin.mirror().names();
+    for (uint32_t t = n.tag_offset[m]; t < n.tag_offset[m + 1]; ++t) applied += s.count[t];
+    EXPECT_GT(applied, 0u) << machine_name(model, m);
+  }
+}
+
 TEST_F(LiveTwinTest, ValuesModesAndAlarmsReachTheHubAndTheSnapshot) {
   const Model& model = scene_.model;
   StateHub hub;
@@ -268,6 +305,19 @@ TEST_F(LiveTwinTest, DeathMarksTagsStaleAndAGapAsksForARebirthTheEdgeUnderstands
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0]->tags_size(), static_cast<int>(sample_tags(model, 0).size()));
   for (const auto& t : changes[0]->tags()) EXPECT_TRUE(t.stale()) << t.tag();
+  // A value stamped two hours ahead passes the Sparkplug session (within its clock skew) but
+  // the mirror refuses it (too far in the future), and it does not move the source clock.
+  const int64_t before = twin.newest_source_ns();
+  EXPECT_EQ(before, t0 + 1'000'000'000);
+  for (SparkplugMessage& b : node.births(t0 / 1'000'000)) {
+    twin.handle(b.topic, bytes(b.payload), t0 + 3'500'000'000);
+  }
+  batch.set_base_time_ns(t0 + 7'200'000'000'000);
+  const uint64_t future_before = twin.mirror().state().counters.future;
+  SparkplugMessage far = node.samples(0, batch);
+  twin.handle(far.topic, bytes(far.payload), t0 + 3'600'000'000);
+  EXPECT_EQ(twin.mirror().state().counters.future, future_before + 1);
+  EXPECT_EQ(twin.newest_source_ns(), before);
   // After a reconnect, every node seen is asked for a rebirth.
   const auto all = twin.rebirth_all(t0 + 4'000'000'000);
   ASSERT_EQ(all.size(), 1u);
