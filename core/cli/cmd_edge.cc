@@ -153,9 +153,9 @@ void add_edge_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--connect-timeout", f->connect_timeout_s,
-                  "Give up if the broker is not "
-                  "reachable within this many seconds")
-      ->capture_default_str();
+                  "Give up if the broker is not reachable within this many seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing");
   cmd->callback([f, &ctx] { ctx.exit_code = run_edge(*f); });
 }

@@ -41,6 +41,7 @@ struct LiveFlags {
   std::string foxglove = "127.0.0.1:8765";
   std::string republish_group;
   bool allow_remote = false;
+  uint32_t max_node_rate = 10'000;
   double duration_s = 0.0;
   double status_every_s = 0.0;
   std::string json;
@@ -79,6 +80,8 @@ int run_live(const LiveFlags& f) {
   so.subscribe = f.subscribe;
   so.source_clock = f.clock == "source";
   so.ignore_group = f.republish_group;
+  so.ignore_node = f.host_id;
+  so.twin.sparkplug.max_messages_per_second = f.max_node_rate;
   LiveSession session(model, hub, so);
   if (!f.record.empty()) {
     std::string error;
@@ -237,6 +240,10 @@ void add_live_command(CLI::App& app, Context& ctx) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--foxglove", f->foxglove, "Foxglove WebSocket address, or off")
       ->type_name("HOST:PORT")
+      ->capture_default_str();
+  cmd->add_option("--max-node-rate", f->max_node_rate,
+                  "Messages per second one edge node may send before the rest are dropped and "
+                  "counted (0: no limit)")
       ->capture_default_str();
   cmd->add_flag("--allow-remote", f->allow_remote,
                 "Serve gRPC without token or TLS, and Foxglove, on a non-loopback address");

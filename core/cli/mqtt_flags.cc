@@ -12,17 +12,11 @@ void add_mqtt_flags(CLI::App& cmd, MqttFlags& f) {
       ->envname("TWIN_MQTT_PASSWORD");
   cmd.add_flag("--tls", f.tls, "Connect with TLS (the broker's certificate is checked)");
   cmd.add_option("--tls-ca", f.tls_ca, "CA certificates (PEM) that may sign the broker's")
-      ->check(CLI::ExistingFile)
-      ->type_name("FILE");
+      ->check(CLI::ExistingFile);
   cmd.add_option("--tls-capath", f.tls_capath, "Directory of CA certificates")
-      ->check(CLI::ExistingDirectory)
-      ->type_name("DIR");
-  cmd.add_option("--tls-cert", f.tls_cert, "Client certificate (PEM)")
-      ->check(CLI::ExistingFile)
-      ->type_name("FILE");
-  cmd.add_option("--tls-key", f.tls_key, "Client private key (PEM)")
-      ->check(CLI::ExistingFile)
-      ->type_name("FILE");
+      ->check(CLI::ExistingDirectory);
+  cmd.add_option("--tls-cert", f.tls_cert, "Client certificate (PEM)")->check(CLI::ExistingFile);
+  cmd.add_option("--tls-key", f.tls_key, "Client private key (PEM)")->check(CLI::ExistingFile);
   cmd.add_flag("--tls-insecure-hostname", f.tls_insecure_hostname,
                "Accept a broker certificate issued for another host name (tests only)");
 }

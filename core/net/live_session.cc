@@ -27,7 +27,6 @@ LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions o
       twin_(model, hub, options_.twin),
       client_(options_.mqtt),
       state_topic_(format_state_topic(options_.host_id)) {
-  if (!options_.ignore_group.empty()) own_prefix_ = "spBv1.0/" + options_.ignore_group + "/";
   clock_ns_ = wall_ns();
   clock_wall_ns_ = clock_ns_;
   twin_.reset(clock_ns_);
@@ -48,7 +47,13 @@ LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions o
     }
   });
   client_.on_message([this](std::string_view topic, std::span<const uint8_t> payload, bool) {
-    if (!own_prefix_.empty() && topic.starts_with(own_prefix_)) return;  // our own echo
+    if (!options_.ignore_group.empty()) {
+      SparkplugTopic t;
+      if (parse_sparkplug_topic(topic, t) && t.group == options_.ignore_group &&
+          t.node == options_.ignore_node) {
+        return;  // our own echo
+      }
+    }
     if (topic.starts_with("spBv1.0/STATE/")) return;  // host applications, ours included
     for (const auto& a : twin_.handle(topic, payload, now_ns())) {
       client_.publish(a.topic, a.payload, 1, false);

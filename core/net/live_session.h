@@ -22,8 +22,10 @@ struct LiveSessionOptions {
   // With source_clock: the twin's clock runs at most this many times faster than the wall
   // clock, so one bad timestamp cannot throw it hours ahead.
   double max_source_speed = 10000.0;
-  std::string ignore_group;  // a group not to mirror (the twin's own republishing)
-  LiveTwinOptions twin;      // its resolver is replaced by the scene's (make_tag_resolver)
+  // An edge node not to mirror: the twin's own republishing (group/node), so it does not read
+  // its echo. Other nodes of that group are mirrored.
+  std::string ignore_group, ignore_node;
+  LiveTwinOptions twin;  // its resolver is replaced by the scene's (make_tag_resolver)
 };
 
 class LiveSession {
@@ -54,7 +56,7 @@ class LiveSession {
   std::string record_error_;
   LiveTwin twin_;
   MqttClient client_;
-  std::string state_topic_, own_prefix_;
+  std::string state_topic_;
   int64_t state_ms_ = 0;       // STATE timestamp of the current connection
   int64_t clock_ns_ = 0;       // the twin's clock (network thread)
   int64_t clock_wall_ns_ = 0;  // wall time of the last clock update (source clock)
