@@ -373,7 +373,10 @@ bool Player::seek(const std::string& path, double t_s, PlayResult* result) {
       }
     }
   }
-  // 2. Replay from there to the target.
+  // 2. Replay from there to the target. Without a keyframe it starts from an empty mirror (even
+  // when no message comes before the target: seeking back to the start must not keep the state
+  // of an earlier seek).
+  if (!restored) mirror_.reset(shift_start_ns_);
   PlayOptions options;
   options.to_s = t_s;
   Sink sink(*this, options, restored);
