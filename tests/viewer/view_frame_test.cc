@@ -1,0 +1,66 @@
+// The viewer's frame: the twin side as the line model has it, the real side as the mirror has
+// it, each with the KPIs of its own definitions.
+#include "viewer/view_frame.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "core/telemetry/telemetry.h"
+#include "models/process/line_model.h"
+#include "tests/support/scenes.h"
+
+namespace twin::viewer {
+namespace {
+
+TEST(ViewFrame, TwinSideMirrorsTheLineState) {
+  const SceneLoadResult scene = test::load_sample_or_fail("bottling.yaml");
+  const Model& model = scene.model;
+  RunOptions options;
+  options.horizon_s = 3600.0;
+  options.seed = 3;
+  LineState state;
+  init_state(model, options, state);
+  advance_to(model, state, 1800.0);
+  const ReplicationKpis kpis = compute_kpis(model, state);
+  ViewFrame frame;
+  fill_twin_side(model, state, 1800.0, kpis, frame);
+  ASSERT_TRUE(frame.twin.present);
+  EXPECT_FALSE(frame.real.present);
+  ASSERT_EQ(frame.twin.mode.size(), model.machine_count());
+  for (uint32_t m = 0; m < model.machine_count(); ++m) {
+    EXPECT_EQ(frame.twin.mode[m], to_telemetry(state.mode[m])) << m;
+  }
+  ASSERT_EQ(frame.node_level.size(), model.nodes.size());
+  double held = 0.0;
+  for (size_t n = 0; n < model.nodes.size(); ++n) held += frame.node_level[n];
+  EXPECT_GT(held, 0.0);  // half an hour in, buffers and conveyors hold parts
+  EXPECT_EQ(frame.twin.good_parts, kpis.line.good_parts);
+  EXPECT_GT(frame.twin.good_parts, 0u);
+}
+
+TEST(ViewFrame, RealSideComesFromTheMirrorAndLeavesItRunning) {
+  const SceneLoadResult scene = test::load_scene_or_fail(test::kSmallLine);
+  const Model& model = scene.model;
+  const int64_t t0 = 1'767'592'800'000'000'000;
+  const int64_t s = 1'000'000'000;
+  Mirror mirror(model);
+  mirror.reset(t0);
+  mirror.add_mode_change(0, t0 + 1 * s, t0 + 1 * s, telemetry::MODE_RUNNING);
+  mirror.add_mode_change(0, t0 + 61 * s, t0 + 61 * s, telemetry::MODE_DOWN);
+  mirror.advance_to(t0 + 100 * s);
+  const size_t pending = mirror.state().pending.size();
+  ViewFrame frame;
+  fill_real_side(model, mirror, t0 + 100 * s, frame);
+  ASSERT_TRUE(frame.real.present);
+  EXPECT_EQ(frame.real.mode[0], telemetry::MODE_DOWN);
+  EXPECT_EQ(frame.real.mode_since_ns[0], t0 + 61 * s);
+  EXPECT_NEAR(frame.real.kpis.machines[0].time_in_mode[static_cast<int>(Mode::kBusy)], 60.0, 1e-9);
+  EXPECT_NEAR(frame.real.kpis.machines[0].time_in_mode[static_cast<int>(Mode::kDown)], 39.0, 1e-9);
+  // The mirror itself was not finished: it goes on taking data.
+  EXPECT_EQ(mirror.state().window_end_ns, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(mirror.state().pending.size(), pending);
+}
+
+}  // namespace
+}  // namespace twin::viewer

@@ -1,0 +1,41 @@
+// What the viewer draws in one frame, real beside twin: the "State snapshot" the UI reads (it
+// never owns a simulation or a mirror). Sources fill it: the twin side from the viewer's run of
+// the line model (Playback), the real side from a mirror (a recording's RecordingSource, later a
+// live session's hub). A side that has no source is marked absent and drawn as such.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/mirror/mirror.h"
+#include "models/process/kpi.h"
+#include "models/process/line_state.h"
+#include "twin/telemetry.pb.h"
+
+namespace twin::viewer {
+
+// One side (real or twin) of the frame.
+struct SideFrame {
+  bool present = false;                // this side has a source
+  std::vector<telemetry::Mode> mode;   // (n_m) MODE_UNKNOWN where not known (real, before data)
+  std::vector<int64_t> mode_since_ns;  // (n_m) [ns since epoch] real; [ns from t0] twin
+  ReplicationKpis kpis;                // over the window up to the frame's clock
+  uint64_t good_parts = 0;             // [parts] that left the line
+};
+
+struct ViewFrame {
+  double clock_s = 0.0;     // [s] from the shift start
+  double duration_s = 0.0;  // [s] of the shift (recordings) or the run (simulation)
+  bool can_seek = false;    // scrubbing is possible (not for live sources)
+  SideFrame real, twin;
+  std::vector<double> node_level;  // (n_nodes) [parts] the twin's buffers and conveyors
+};
+
+// The twin side from the line model's state at calendar time `clock_s` (breaks shown as off).
+void fill_twin_side(const Model& model, const LineState& state, double clock_s,
+                    const ReplicationKpis& kpis, ViewFrame& frame);
+// The real side from a mirror whose clock is at `now_ns` (KPIs over its window up to now,
+// computed on a copy so the mirror itself keeps going).
+void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame);
+
+}  // namespace twin::viewer
