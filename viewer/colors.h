@@ -40,6 +40,7 @@ constexpr Rgba mode_text_color(Mode mode) {
 
 // Plan palette.
 inline constexpr Rgba kPlanBackground{24, 28, 34, 255};
+inline constexpr Rgba kUnknownMode{70, 76, 86, 255};  // a real machine with no mode known yet
 inline constexpr Rgba kGridMinor{36, 41, 49, 255};
 inline constexpr Rgba kGridMajor{50, 57, 67, 255};
 inline constexpr Rgba kStationFrame{150, 160, 175, 255};

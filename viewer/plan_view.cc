@@ -3,9 +3,11 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/telemetry/telemetry.h"
 #include "viewer/ui.h"
 
 namespace twin::viewer {
@@ -266,15 +268,29 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
       const uint32_t m = st.first_machine + k;
       const Mode mode = shown_mode(model, state, playback.clock(), m);
       const Rect r = t.to_screen(shape.machines[k]);
-      dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x1, r.y1), to_imu32(mode_color(mode)), 3.0f * s);
-      // The mode in words when it fits.
-      const char* name = mode_name(mode);
+      // With a recording: the real mode fills the upper part, the twin's the lower part.
+      const bool with_real = ui.real != nullptr && ui.real->present && m < ui.real->mode.size();
+      const std::optional<Mode> real_mode =
+          with_real ? from_telemetry(ui.real->mode[m]) : std::optional<Mode>{};
+      const Rgba real_color = real_mode ? mode_color(*real_mode) : kUnknownMode;
+      const double split = with_real ? r.y0 + r.height() * 0.6 : r.y0;
+      if (with_real) {
+        dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x1, split), to_imu32(real_color), 3.0f * s,
+                          ImDrawFlags_RoundCornersTop);
+      }
+      dl->AddRectFilled(v2(r.x0, split), v2(r.x1, r.y1), to_imu32(mode_color(mode)), 3.0f * s,
+                        with_real ? ImDrawFlags_RoundCornersBottom : ImDrawFlags_None);
+      // The mode in words when it fits (the real one when shown).
+      const char* name =
+          with_real ? (real_mode ? mode_name(*real_mode) : "no data") : mode_name(mode);
+      const Rgba text_color = with_real ? (real_mode ? mode_text_color(*real_mode) : kStationLabel)
+                                        : mode_text_color(mode);
       ImFont* font = ui.fonts.small;
       const ImVec2 ts = text_size(font, name);
-      if (ts.x + 6.0f * s < r.width() && ts.y + 2.0f * s < r.height()) {
-        const Vec2 c = r.center();
-        draw_text(dl, font, v2(c.x - ts.x / 2.0, c.y - ts.y / 2.0), to_imu32(mode_text_color(mode)),
-                  name);
+      const double top = r.y0, bottom = with_real ? split : r.y1;
+      if (ts.x + 6.0f * s < r.width() && ts.y + 2.0f * s < bottom - top) {
+        const double cx = r.center().x, cy = (top + bottom) / 2.0;
+        draw_text(dl, font, v2(cx - ts.x / 2.0, cy - ts.y / 2.0), to_imu32(text_color), name);
       }
     }
     const ImU32 outline = is_bottleneck ? to_imu32(kBottleneck)
@@ -468,6 +484,13 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   draw_legend(dl, canvas, ui);
   draw_scale_bar(dl, canvas, t, ui);
   draw_hint(dl, canvas, ui, ui.plan.automatic);
+  if (ui.real != nullptr && ui.real->present) {
+    // What the split machines mean, top left of the plan, below the hint line.
+    const char* key = "each machine: recorded (real) mode above, the twin's below";
+    const float pad = 12.0f * ui.scale;
+    const float y = px(canvas.y0) + pad + ui.fonts.small->FontSize + 6.0f * ui.scale;
+    draw_text(dl, ui.fonts.small, {px(canvas.x0) + pad, y}, to_imu32(kStationLabel), key);
+  }
   dl->PopClipRect();
   if (mouse_in_canvas && !ImGui::IsItemActive()) draw_tooltip(model, playback, kpis, hovered);
   ImGui::End();

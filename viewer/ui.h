@@ -9,6 +9,7 @@
 #include "viewer/colors.h"
 #include "viewer/layout.h"
 #include "viewer/playback.h"
+#include "viewer/view_frame.h"
 
 namespace twin::viewer {
 
@@ -27,6 +28,8 @@ struct UiState {
   Fonts fonts;
   int32_t hovered_station = -1;  // station hovered in the plan or table last frame, or -1
   int32_t hover_next = -1;       // station hovered this frame (becomes hovered_station)
+  // The real side when a recording is shown (machines drawn real above twin), else null.
+  const SideFrame* real = nullptr;
 };
 
 inline ImU32 to_imu32(Rgba c, float alpha = 1.0f) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include <GLFW/glfw3.h>
@@ -14,8 +15,10 @@
 
 #include "viewer/layout.h"
 #include "viewer/playback.h"
+#include "viewer/recording_source.h"
 #include "viewer/screenshot.h"
 #include "viewer/ui.h"
+#include "viewer/view_frame.h"
 
 namespace twin {
 
@@ -104,12 +107,35 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
   ui.fonts = load_fonts(scale);
   apply_style(scale);
 
-  Playback playback(model, options.hours * 3600.0, options.seed);
+  // A recording: its real side is shown beside the twin's run, on the twin's clock.
+  std::unique_ptr<viewer::RecordingSource> recording;
+  viewer::ViewFrame view_frame;
+  double horizon_s = options.hours * 3600.0;
+  if (!options.recording.empty()) {
+    recording = std::make_unique<viewer::RecordingSource>(model);
+    std::string error;
+    if (!recording->open(options.recording, viewer::RecordingOptions(), &error)) {
+      std::fprintf(stderr, "twin view: cannot read %s: %s\n", options.recording.c_str(),
+                   error.c_str());
+      return kViewerExitFailure;
+    }
+    horizon_s = recording->duration_s();
+  }
+  auto sync_real = [&](double clock_s) {
+    if (!recording) return;
+    recording->seek(clock_s);
+    viewer::fill_real_side(model, recording->mirror(), recording->mirror().state().now_ns,
+                           view_frame);
+    ui.real = &view_frame.real;
+  };
+
+  Playback playback(model, horizon_s, options.seed);
   playback.set_speed(options.speed);
   const viewer::Rgba bg = viewer::kPlanBackground;
 
   if (headless) {
     playback.seek(options.screenshot_at_s);
+    sync_real(playback.clock());
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     viewer::OffscreenTarget target;
@@ -149,6 +175,7 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
     const double now = glfwGetTime();
     playback.tick(now - last);
     last = now;
+    sync_real(playback.clock());
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();

@@ -17,6 +17,9 @@ struct ViewerOptions {
   std::string screenshot_png;      // when set: render headless, write this PNG and return
   double screenshot_at_s = 0.0;    // [s] calendar time of the screenshot
   int width = 1280, height = 800;  // [px] window (and screenshot) size
+  // A recorded shift (MCAP) shown beside the twin: each machine's real mode (from the mirror)
+  // above the twin's (the line model's run of the same scene), on one clock.
+  std::string recording;
 };
 
 // Exit codes of run_viewer (beside 0 = ok and 1 = runtime failure, as for the CLI).

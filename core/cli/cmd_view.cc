@@ -16,6 +16,7 @@ namespace {
 
 struct ViewFlags {
   std::string scene;
+  std::string recording;
   double hours = 8.0;
   uint64_t seed = 0;
   CLI::Option* seed_option = nullptr;
@@ -50,6 +51,7 @@ int run_view(const ViewFlags& flags) {
   options.speed = flags.speed;
   options.screenshot_png = flags.screenshot;
   options.screenshot_at_s = flags.at;
+  options.recording = flags.recording;
   return run_viewer(scene.model, options);
 }
 
@@ -58,8 +60,14 @@ int run_view(const ViewFlags& flags) {
 void add_view_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<ViewFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "view", "Show a run of a scene in a window: plan coloured by machine mode, KPIs");
+      "view",
+      "Show a run of a scene in a window: plan coloured by machine mode, KPIs; with a "
+      "recording, the real modes beside the twin's");
   cmd->add_option("scene", flags->scene, "Scene file (YAML)")->required();
+  cmd->add_option("recording", flags->recording,
+                  "A recorded shift (MCAP) to show beside the twin: real mode above the twin's")
+      ->check(CLI::ExistingFile)
+      ->type_name("SHIFT.mcap");
   cmd->add_option("--hours", flags->hours, "Hours of the run")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -185,6 +185,39 @@ TEST(Viewer, ScreenshotShowsBusyMachineInGreen) {
   EXPECT_GE(share_inside(image, machine, greenish), 0.6);
 }
 
+// With a recording, each machine shows the recorded mode above the twin's: the press's
+// bearing failed in the recording (down from 180 s for 30 min), the twin's press has no
+// failures and stays busy.
+TEST(Viewer, ScreenshotWithRecordingShowsRealDownAboveTwinBusy) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  const std::string scene = write_file("viewer_rec.yaml", kBusyScene);
+  const std::string faults = write_file("viewer_rec_faults.yaml",
+                                        "faults:\n  - {machine: press, kind: bearing_wear, at: "
+                                        "180s, precursor: 60s, repair: 30min}\n");
+  const std::string mcap = testing::TempDir() + "viewer_rec.mcap";
+  const std::string png = testing::TempDir() + "viewer_rec.png";
+  std::remove(png.c_str());
+  ASSERT_EQ(
+      run(kTwin + " generate " + scene + " --faults " + faults + " --hours 0.2 -q -o " + mcap), 0);
+  const std::string command = kTwin + " view " + scene + " " + mcap + " --screenshot " + png +
+                              " --at 400 --size " + std::to_string(kWidth) + "x" +
+                              std::to_string(kHeight);
+  ASSERT_EQ(run(command), 0) << command;
+  Image image;
+  std::string error;
+  ASSERT_TRUE(load_png(png, image, error)) << error;
+  SceneLoadResult loaded = load_scene_text(kBusyScene, "viewer_rec.yaml");
+  ASSERT_TRUE(loaded.ok());
+  const Rect machine = machine_screen_rect(loaded.model, 0, 0, kWidth, kHeight);
+  Rect real = machine, twin = machine;
+  real.y1 = machine.y0 + machine.height() * 0.6;
+  twin.y0 = real.y1;
+  EXPECT_GE(share_inside(image, real, reddish), 0.6) << "the recorded press is down";
+  EXPECT_GE(share_inside(image, twin, greenish), 0.6) << "the twin's press is busy";
+  EXPECT_LE(share_inside(image, twin, reddish), 0.01);
+}
+
 TEST(Viewer, NoDisplayIsExitCode4) {
   if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
   const std::string scene = write_file("viewer_nodisplay.yaml", kBusyScene);
