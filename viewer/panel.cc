@@ -91,7 +91,7 @@ void draw_controls(UiState& ui, Playback& pb) {
   if (pb.max_speed()) ImGui::EndDisabled();
 }
 
-void draw_clock(const UiState& ui, const Playback& pb) {
+void draw_clock(const UiState& ui, Playback& pb) {
   ImGui::PushFont(ui.fonts.large);
   ImGui::TextUnformatted(format_clock(pb.clock()).c_str());
   ImGui::PopFont();
@@ -105,8 +105,12 @@ void draw_clock(const UiState& ui, const Playback& pb) {
     ImGui::SameLine();
     ImGui::TextColored(to_vec4(mode_color(Mode::kOff)), " BREAK");
   }
-  const double progress = pb.horizon() > 0.0 ? pb.clock() / pb.horizon() : 1.0;
-  ImGui::ProgressBar(static_cast<float>(progress), {-1.0f, 6.0f * ui.scale}, "");
+  // The timeline: drag to scrub (back and forth).
+  float t = static_cast<float>(pb.clock());
+  ImGui::SetNextItemWidth(-1.0f);
+  if (ImGui::SliderFloat("##timeline", &t, 0.0f, static_cast<float>(pb.horizon()), "")) {
+    pb.jump(static_cast<double>(t));
+  }
   ImGui::TextDisabled("%s   %" PRIu64 " events   seed %" PRIu64,
                       pb.finished()  ? "finished"
                       : pb.playing() ? "running"

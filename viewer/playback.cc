@@ -29,6 +29,13 @@ void Playback::seek(double t) {
   if (finished()) playing_ = false;
 }
 
+void Playback::jump(double t) {
+  const bool was_playing = playing_;
+  if (t < clock_) restart();
+  seek(std::max(t, 0.0));
+  playing_ = was_playing && !finished();
+}
+
 void Playback::set_speed(double speed) {
   speed_ = std::clamp(speed, kMinSpeed, kMaxSpeed);
 }

@@ -24,6 +24,9 @@ class Playback {
   void restart();
   // Moves the run forward to calendar time `t` (clamped to the horizon; never backwards).
   void seek(double t);
+  // Shows calendar time `t`, backwards too (scrubbing): going back re-runs from time 0 with the
+  // same seed, which gives the same state (the model is deterministic). Keeps playing.
+  void jump(double t);
   // Advances by `wall_dt` seconds of wall-clock time at the current speed when playing. At max
   // speed it runs as much simulated time as fits in about `budget_s` of wall time.
   void tick(double wall_dt, double budget_s = 0.012);
