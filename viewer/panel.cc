@@ -137,12 +137,20 @@ void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis
     return;
   ImGui::TableSetupColumn("kpi", ImGuiTableColumnFlags_WidthStretch, 1.0f);
   ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.2f);
-  row("Throughput", "%.1f parts/h", l.throughput_per_h);
-  row("Good parts", "%" PRIu64, l.good_parts);
+  const bool with_real = ui.real != nullptr && ui.real->present;
+  if (with_real) {
+    // A recording is shown: the real figures first, the twin's below them.
+    const LineKpis& r = ui.real->kpis.line;
+    row("Good parts (real)", "%" PRIu64, ui.real->good_parts);
+    row("Throughput (real)", "%.1f parts/h", r.throughput_per_h);
+    row("OEE (real)", "%.1f %%", r.oee * 100.0);
+  }
+  row(with_real ? "Throughput (twin)" : "Throughput", "%.1f parts/h", l.throughput_per_h);
+  row(with_real ? "Good parts (twin)" : "Good parts", "%" PRIu64, l.good_parts);
   if (l.scrapped_parts > 0) row("Scrapped", "%" PRIu64, l.scrapped_parts);
   row("WIP now / mean", "%" PRId64 " / %.1f parts", pb.state().wip, l.wip_mean);
   row("Lead time (mean)", "%.1f min", l.lead_time_mean_s / 60.0);
-  row("OEE", "%.1f %%", l.oee * 100.0);
+  row(with_real ? "OEE (twin)" : "OEE", "%.1f %%", l.oee * 100.0);
   if (l.energy_kwh > 0.0) row("Energy", "%.1f kWh", l.energy_kwh);
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
