@@ -55,6 +55,7 @@
 
 #include "core/live/sparkplug_edge.h"
 #include "core/live/state_hub.h"
+#include "core/live/wall_clock.h"
 #include "core/mirror/live_twin.h"
 #include "core/net/endpoint.h"
 #include "core/net/grpc_service.h"
@@ -76,12 +77,6 @@ constexpr double kIngestWarmupS = 1.0;    // [s]
 constexpr double kIngestMeasureS = 4.0;   // [s]
 constexpr double kLatencyWarmupS = 1.0;   // [s] probes sent before this are not counted
 constexpr double kLatencyMeasureS = 5.0;  // [s]
-
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
@@ -351,7 +346,7 @@ class BenchEdge {
       devices_.push_back(std::move(d));
     }
     client_.on_before_connect([this] {
-      const SparkplugMessage death = node_.next_death(wall_ns() / 1'000'000);
+      const SparkplugMessage death = node_.next_death(wall_clock_ms());
       client_.set_will(MqttWill{death.topic, death.payload, 1, false});
     });
     client_.subscribe(node_.command_topic(), 1);
@@ -371,7 +366,7 @@ class BenchEdge {
   // NBIRTH + DBIRTHs; again whenever the twin asks for a rebirth (call between messages).
   size_t publish_births() {
     rebirth_.store(false);
-    const std::vector<SparkplugMessage> births = node_.births(wall_ns() / 1'000'000);
+    const std::vector<SparkplugMessage> births = node_.births(wall_clock_ms());
     for (const SparkplugMessage& b : births) client_.publish(b.topic, b.payload, 1, false);
     return births.size();
   }
@@ -385,7 +380,7 @@ class BenchEdge {
   const SparkplugMessage& ddata(uint32_t device, float probe_value) {
     Device& d = devices_[device];
     const size_t n = d.last_ms.size();
-    const int64_t now_ms = wall_ns() / 1'000'000;
+    const int64_t now_ms = wall_clock_ms();
     batch_.Clear();
     batch_.set_base_time_ns(now_ms * 1'000'000);
     auto add = [&](size_t tag, float value) {
@@ -556,7 +551,7 @@ std::unique_ptr<LiveTwin> populated_twin(const Model& model, StateHub& hub, int6
 void BM_LiveTwinSnapshot(benchmark::State& state) {
   const Model& model = scene_model("plant250.yaml");
   StateHub hub;
-  const int64_t start = wall_ns();
+  const int64_t start = wall_clock_ns();
   const std::unique_ptr<LiveTwin> twin = populated_twin(model, hub, start);
   int64_t now = start;
   for (auto _ : state) {
@@ -571,7 +566,7 @@ BENCHMARK(BM_LiveTwinSnapshot)->Name("LiveTwinSnapshot")->Unit(benchmark::kMicro
 void BM_LiveTwinKpis(benchmark::State& state) {
   const Model& model = scene_model("plant250.yaml");
   StateHub hub;
-  const int64_t now = wall_ns();
+  const int64_t now = wall_clock_ns();
   const std::unique_ptr<LiveTwin> twin = populated_twin(model, hub, now);
   for (auto _ : state) benchmark::DoNotOptimize(twin->make_kpis(now));
   state.counters["machines"] = static_cast<double>(model.machine_count());
@@ -701,7 +696,7 @@ class ProbeLog {
     wall_minus_steady_ns_ = std::numeric_limits<int64_t>::max();
     for (int i = 0; i < 100; ++i) {
       const int64_t s0 = steady_ns();
-      const int64_t w = wall_ns();
+      const int64_t w = wall_clock_ns();
       wall_minus_steady_ns_ = std::min(wall_minus_steady_ns_, w - s0);
     }
   }

@@ -16,6 +16,7 @@
 #include "core/cli/mqtt_flags.h"
 #include "core/cli/plant_flags.h"
 #include "core/live/sparkplug_edge_sink.h"
+#include "core/live/wall_clock.h"
 #include "core/net/mqtt_client.h"
 
 namespace twin::cli {
@@ -35,12 +36,6 @@ struct EdgeFlags {
 
 std::atomic<bool> g_stop{false};
 
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int run_edge(const EdgeFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
@@ -51,7 +46,7 @@ int run_edge(const EdgeFlags& f) {
     return kExitUsage;
   }
   // The plant starts now (whole seconds), so its timestamps are current ones.
-  const int64_t start_wall_ns = wall_ns();
+  const int64_t start_wall_ns = wall_clock_ns();
   options.start_ns = start_wall_ns / 1'000'000'000 * 1'000'000'000;
 
   SparkplugEdgeNode node(f.group, f.node);
@@ -59,7 +54,7 @@ int run_edge(const EdgeFlags& f) {
   std::atomic<uint64_t> dropped_offline{0}, rebirths{0};
   SparkplugEdgeSink* sink_ptr = nullptr;
   client.on_before_connect([&] {
-    const SparkplugMessage death = node.next_death(wall_ns() / 1'000'000);
+    const SparkplugMessage death = node.next_death(wall_clock_ms());
     client.set_will(MqttWill{death.topic, death.payload, 1, false});
   });
   client.on_connect([&](bool) {

@@ -18,6 +18,8 @@
 #include <websocketpp/config/asio_no_tls.hpp>
 #include <websocketpp/server.hpp>
 
+#include "core/live/wall_clock.h"
+
 namespace twin {
 namespace {
 
@@ -139,9 +141,7 @@ void FoxgloveServer::Impl::init() {
   server.set_message_handler(
       [this](Hdl hdl, WsServer::message_ptr message) { on_message(hdl, message); });
 
-  const auto session = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  const int64_t session = wall_clock_ns();
   server_info = json{{"op", "serverInfo"},
                      {"name", options.name},
                      {"capabilities", json::array()},

@@ -4,16 +4,11 @@
 #include <chrono>
 
 #include "core/live/sparkplug_topic.h"
+#include "core/live/wall_clock.h"
 
 namespace twin {
 
 namespace {
-
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 LiveSessionOptions with_scene_routes(const Model& model, LiveSessionOptions options) {
   options.twin.resolver = make_tag_resolver(model);
@@ -27,11 +22,11 @@ LiveSession::LiveSession(const Model& model, StateHub& hub, LiveSessionOptions o
       twin_(model, hub, options_.twin),
       client_(options_.mqtt),
       state_topic_(format_state_topic(options_.host_id)) {
-  clock_ns_ = wall_ns();
+  clock_ns_ = wall_clock_ns();
   clock_wall_ns_ = clock_ns_;
   twin_.reset(clock_ns_);
   client_.on_before_connect([this] {
-    state_ms_ = wall_ns() / 1'000'000;
+    state_ms_ = wall_clock_ms();
     client_.set_will(MqttWill{state_topic_, format_state_payload(false, state_ms_), 1, true});
   });
   client_.subscribe(options_.subscribe, 1);
@@ -67,7 +62,7 @@ LiveSession::~LiveSession() {
 }
 
 int64_t LiveSession::now_ns() {
-  const int64_t wall = wall_ns();
+  const int64_t wall = wall_clock_ns();
   if (!options_.source_clock) {
     clock_ns_ = std::max(clock_ns_, wall);
     return clock_ns_;

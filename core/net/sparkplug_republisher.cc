@@ -3,19 +3,10 @@
 #include <chrono>
 
 #include "core/live/sparkplug_edge_sink.h"
+#include "core/live/wall_clock.h"
 #include "core/telemetry/telemetry.h"
 
 namespace twin {
-
-namespace {
-
-int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 SparkplugRepublisher::SparkplugRepublisher(const Model& model, StateHub& hub, MqttOptions mqtt,
                                            std::string group, std::string node,
@@ -35,7 +26,7 @@ SparkplugRepublisher::SparkplugRepublisher(const Model& model, StateHub& hub, Mq
                                         SparkplugEdgeSink::plant_alarm_codes()));
   }
   client_.on_before_connect([this] {
-    const SparkplugMessage death = node_.next_death(wall_ms());
+    const SparkplugMessage death = node_.next_death(wall_clock_ms());
     client_.set_will(MqttWill{death.topic, death.payload, 1, false});
   });
   client_.on_connect([this](bool) { need_births_.store(true); });
@@ -64,7 +55,7 @@ void SparkplugRepublisher::stop() {
 
 void SparkplugRepublisher::publish_births() {
   if (!client_.connected() || !need_births_.exchange(false)) return;
-  for (const SparkplugMessage& m : node_.births(wall_ms())) {
+  for (const SparkplugMessage& m : node_.births(wall_clock_ms())) {
     if (client_.publish(m.topic, m.payload, 1, false)) ++counters_.messages;
   }
   ++counters_.births;
