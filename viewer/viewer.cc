@@ -121,8 +121,12 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
     }
     horizon_s = recording->duration_s();
   }
+  // The real side is refilled (a seek, a mirror copy for the KPIs) only when the clock moved:
+  // a paused view costs nothing per frame.
+  double real_clock_s = -1.0;
   auto sync_real = [&](double clock_s) {
-    if (!recording) return;
+    if (!recording || clock_s == real_clock_s) return;
+    real_clock_s = clock_s;
     recording->seek(clock_s);
     viewer::fill_real_side(model, recording->mirror(), recording->mirror().state().now_ns,
                            view_frame);

@@ -92,10 +92,6 @@ void LiveTwin::reset(int64_t origin_ns) {
   last_snapshot_ns_ = 0;
 }
 
-void LiveTwin::fill_tag(uint32_t slot, live::TagValue& out) const {
-  fill_tag_value(mirror_, slot, out);
-}
-
 void LiveTwin::collect_mode_changes(live::StateChange& change) {
   const MirrorState& s = mirror_.state();
   for (size_t m = 0; m < last_mode_.size(); ++m) {
@@ -163,7 +159,7 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
     emitted_in_message_[slot] = message;
     last_stale_[slot] = s.stale[slot];
     last_stuck_[slot] = s.stuck[slot];
-    fill_tag(slot, *change->add_tags());
+    fill_tag_value(mirror_, slot, *change->add_tags());
     newest = std::max(newest, s.time_ns[slot]);
   }
   newest_source_ns_ = std::max(newest_source_ns_, newest);
@@ -223,7 +219,7 @@ void LiveTwin::tick(int64_t now_ns) {
     if (s.stale[slot] == last_stale_[slot] && s.stuck[slot] == last_stuck_[slot]) continue;
     last_stale_[slot] = s.stale[slot];
     last_stuck_[slot] = s.stuck[slot];
-    fill_tag(slot, *change->add_tags());
+    fill_tag_value(mirror_, slot, *change->add_tags());
   }
   const bool kpi_due = now_ns - last_kpi_ns_ >= static_cast<int64_t>(options_.kpi_period_s * 1e9);
   if (kpi_due) {

@@ -84,7 +84,6 @@ class LiveTwin {
   void set_connects(uint64_t connects) { connects_ = connects; }
 
  private:
-  void fill_tag(uint32_t slot, live::TagValue& out) const;
   void collect_alarms(const SparkplugHost::Result& r, live::StateChange& change);
   void collect_mode_changes(live::StateChange& change);
   void publish(std::shared_ptr<live::StateChange> change, int64_t now_ns);
