@@ -39,6 +39,7 @@
 #include "core/live/state_hub.h"
 #include "core/net/foxglove_bridge.h"
 #include "replay/telemetry_writer.h"
+#include "tests/support/interop.h"
 #include "twin/live.pb.h"
 #include "twin/telemetry.pb.h"
 
@@ -792,61 +793,14 @@ TEST(FoxgloveBridge, SplitsChangesIntoTheTwinChannels) {
 
 const fs::path kInteropDir = fs::path(TWIN_SOURCE_DIR) / "tests" / "net" / "interop";
 
-// "" or what is missing for running foxglove_client.mjs.
-std::string missing_node() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0) return "node is not on PATH";
-  for (const char* package : {"@foxglove/ws-protocol", "ws", "protobufjs"}) {
-    if (!fs::exists(kInteropDir / "node_modules" / package / "package.json")) {
-      return std::string("npm package ") + package + " missing in " +
-             (kInteropDir / "node_modules").string() +
-             "; run: npm ci --prefix tests/net/interop --no-audit --no-fund";
-    }
-  }
-  return "";
-}
-
-struct NodeRun {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q.append(c == '\'' ? std::string("'\\''") : std::string(1, c));
-  q.push_back('\'');
-  return q;
-}
-
-NodeRun run_node(const std::string& args) {
-  const fs::path err_path =
-      fs::temp_directory_path() / ("foxglove_client_" + std::to_string(::getpid()) + ".err");
-  std::string cmd = "cd ";
-  cmd.append(quote(TWIN_SOURCE_DIR))
-      .append(" && node tests/net/interop/foxglove_client.mjs ")
-      .append(args)
-      .append(" 2>")
-      .append(quote(err_path.string()));
-  NodeRun r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  fs::remove(err_path);
-  return r;
-}
-
 // int64 fields come as decimal strings (toObject longs: String); absent means 0.
 int64_t long_field(const json& object, const char* key) {
   return object.contains(key) ? std::stoll(object.at(key).get<std::string>()) : 0;
 }
 
 TEST(FoxgloveInterop, NodeClientDecodesTheTwinChannelsFromTheAdvertisedSchemas) {
-  const std::string missing = missing_node();
+  const std::string missing =
+      test::missing_node_packages(kInteropDir, {"@foxglove/ws-protocol", "ws", "protobufjs"});
   if (!missing.empty()) GTEST_SKIP() << missing;
 
   StateHub hub;
@@ -863,9 +817,12 @@ TEST(FoxgloveInterop, NodeClientDecodesTheTwinChannelsFromTheAdvertisedSchemas) 
                                              bridge.alarms_channel(), bridge.machine_channel(0)},
                                             kChanges, milliseconds(4000));
   const std::string url = "ws://127.0.0.1:" + std::to_string(server.port());
-  const NodeRun node =
-      run_node(quote(url) + " /twin/state,/twin/kpis,/twin/alarms,/twin/machines/M1 " +
-               std::to_string(kExpected) + " 4000");
+  std::string command("node tests/net/interop/foxglove_client.mjs ");
+  command.append(test::shell_quote(url));
+  command.append(" /twin/state,/twin/kpis,/twin/alarms,/twin/machines/M1 ");
+  command.append(std::to_string(kExpected));
+  command.append(" 4000");
+  const test::CommandResult node = test::run_in_source_dir(command);
   feeder.join();
   ASSERT_EQ(node.code, 0) << "foxglove_client.mjs failed:\n"
                           << node.err << "\nstdout:\n"

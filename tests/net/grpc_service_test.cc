@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "core/live/state_hub.h"
+#include "tests/support/interop.h"
 #include "twin/live.grpc.pb.h"
 
 namespace twin {
@@ -871,58 +872,6 @@ TEST(GrpcServerLifecycle, StopCancelsAStalledStreamAfterTheGrace) {
 
 const fs::path kInteropDir = fs::path(TWIN_SOURCE_DIR) / "tests" / "net" / "interop";
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q.append("'\\''");
-    } else {
-      q.push_back(c);
-    }
-  }
-  q.push_back('\'');
-  return q;
-}
-
-// "" or why grpc_client.mjs cannot run here.
-std::string missing_node() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0) return "node is not on PATH";
-  for (const char* package : {"@grpc/grpc-js", "@grpc/proto-loader"}) {
-    if (!fs::exists(kInteropDir / "node_modules" / package / "package.json")) {
-      std::string why("npm package ");
-      why.append(package);
-      why.append(" missing; run: npm ci --prefix tests/net/interop");
-      return why;
-    }
-  }
-  return "";
-}
-
-struct CommandResult {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-// Runs a shell command from the source root.
-CommandResult run(const std::string& command, const fs::path& err_path) {
-  std::string cmd("cd ");
-  cmd.append(quote(TWIN_SOURCE_DIR));
-  cmd.append(" && ");
-  cmd.append(command);
-  cmd.append(" 2>");
-  cmd.append(quote(err_path.string()));
-  CommandResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  return r;
-}
-
 template <typename Message>
 Message from_json(const nlohmann::json& j) {
   Message message;
@@ -932,7 +881,11 @@ Message from_json(const nlohmann::json& j) {
 }
 
 TEST(GrpcInterop, GrpcJsClientDecodesWhatWasPublished) {
-  if (const std::string missing = missing_node(); !missing.empty()) GTEST_SKIP() << missing;
+  if (const std::string missing =
+          test::missing_node_packages(kInteropDir, {"@grpc/grpc-js", "@grpc/proto-loader"});
+      !missing.empty()) {
+    GTEST_SKIP() << missing;
+  }
   const TempDir dir("twin_grpc_interop");
 
   StateHub hub;
@@ -962,7 +915,7 @@ TEST(GrpcInterop, GrpcJsClientDecodesWhatWasPublished) {
   command.append(std::to_string(port));
   command.append(" --token interop-token --machines Filler,Labeler --tags temperature --count ");
   command.append(std::to_string(expected.size()));
-  const CommandResult node = run(command, dir.path / "stderr");
+  const test::CommandResult node = test::run_in_source_dir(command);
   client_done = true;
   twin.join();
   ASSERT_EQ(node.code, 0) << "grpc_client.mjs failed:\n" << node.err;

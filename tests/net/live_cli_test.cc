@@ -56,11 +56,7 @@ std::string port_text(int port) {
 }
 
 fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() /
-                 cat(std::string("twin_livecli_"), name, "_", std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_temp_dir("livecli_" + name);
 }
 
 // Removes a test's directory unless the test failed (then it is kept for a look).

@@ -18,11 +18,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 fs::path temp_dir(const std::string& name) {
-  fs::path dir =
-      fs::temp_directory_path() / ("twin_mqtt_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_temp_dir("mqtt_" + name);
 }
 
 MqttOptions options_for(const test::MosquittoBroker& broker, const std::string& id) {

@@ -33,11 +33,7 @@ std::string unavailable() {
 }
 
 fs::path temp_dir(const std::string& name) {
-  fs::path dir =
-      fs::temp_directory_path() / ("twin_spb_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_temp_dir("spb_" + name);
 }
 
 // What the Tahu node printed: the last value of each (device, metric), and its events.

@@ -20,6 +20,7 @@
 
 #include "replay/mcap_reader.h"
 #include "replay/mcap_writer.h"
+#include "tests/support/interop.h"
 
 namespace twin::mcap {
 namespace {
@@ -35,61 +36,25 @@ std::string temp_path(const std::string& name) {
       .string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Checks that node and the npm packages are there; returns "" or what is missing.
-std::string missing_prerequisites() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0) {
-    return "node is not installed (or not on PATH); the MCAP interop tests need Node.js";
-  }
-  if (!fs::exists(kInteropDir / "node_modules" / "@mcap" / "core" / "package.json") ||
-      !fs::exists(kInteropDir / "node_modules" / "@mcap" / "nodejs" / "package.json")) {
-    return "npm packages missing in " + (kInteropDir / "node_modules").string() +
-           "; run: npm ci --prefix tests/replay/interop --no-audit --no-fund "
-           "(scripts/bootstrap.sh does)";
-  }
-  return "";
-}
-
 // Runs `node tests/replay/interop/<script> <file>` from the source root; returns its stdout
 // parsed as JSON. Fails the current test (and returns null) on any error.
 json run_node(const std::string& script, const std::string& file) {
-  const std::string missing = missing_prerequisites();
+  const std::string missing =
+      test::missing_node_packages(kInteropDir, {"@mcap/core", "@mcap/nodejs"});
   if (!missing.empty()) {
     ADD_FAILURE() << missing;
     return nullptr;
   }
-  const std::string err_path = temp_path(script + "_stderr").append(".txt");
-  const std::string cmd = "cd " + quote(TWIN_SOURCE_DIR) + " && node " +
-                          quote("tests/replay/interop/" + script) + " " + quote(file) + " 2>" +
-                          quote(err_path);
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << cmd;
+  const test::CommandResult r =
+      test::run_in_source_dir("node " + test::shell_quote("tests/replay/interop/" + script) + " " +
+                              test::shell_quote(file));
+  if (r.code != 0) {
+    ADD_FAILURE() << script << " failed (exit " << r.code << ") on " << file << ":\n" << r.err;
     return nullptr;
   }
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  const std::string err = slurp(err_path);
-  fs::remove(err_path);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    ADD_FAILURE() << script << " failed (status " << status << ") on " << file << ":\n" << err;
-    return nullptr;
-  }
-  json j = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  json j = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
-    ADD_FAILURE() << script << " printed no valid JSON:\n" << out << "\nstderr:\n" << err;
+    ADD_FAILURE() << script << " printed no valid JSON:\n" << r.out << "\nstderr:\n" << r.err;
     return nullptr;
   }
   return j;

@@ -28,6 +28,7 @@
 #include "core/scene/load.h"
 #include "core/telemetry/telemetry.h"
 #include "replay/mcap_reader.h"
+#include "tests/support/interop.h"
 #include "twin/telemetry.pb.h"
 
 namespace twin {
@@ -38,54 +39,7 @@ using nlohmann::json;
 
 const fs::path kInteropDir = fs::path(TWIN_SOURCE_DIR) / "tests" / "replay" / "interop";
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct Run {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-// Runs a shell command from the source root, stdout and stderr captured separately.
-Run run(const std::string& command, const fs::path& err_path) {
-  const std::string cmd =
-      "cd " + quote(TWIN_SOURCE_DIR) + " && " + command + " 2>" + quote(err_path.string());
-  Run r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  fs::remove(err_path);
-  return r;
-}
-
-// "" or what is missing for running decode_telemetry.mjs.
-std::string missing_prerequisites() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0) {
-    return "node is not installed (or not on PATH); the telemetry interop tests need Node.js";
-  }
-  for (const char* package : {"@mcap/core", "@mcap/nodejs", "protobufjs"}) {
-    if (!fs::exists(kInteropDir / "node_modules" / package / "package.json")) {
-      return std::string("npm package ") + package + " missing in " +
-             (kInteropDir / "node_modules").string() +
-             "; run: npm ci --prefix tests/replay/interop --no-audit --no-fund "
-             "(scripts/test.sh does)";
-    }
-  }
-  return "";
-}
+using test::shell_quote;
 
 // The figures both decoders compute, per topic.
 struct TopicFigures {
@@ -252,7 +206,8 @@ struct Case {
 };
 
 void check_interop(const Case& c, const std::string& name) {
-  const std::string missing = missing_prerequisites();
+  const std::string missing =
+      test::missing_node_packages(kInteropDir, {"@mcap/core", "@mcap/nodejs", "protobufjs"});
   ASSERT_TRUE(missing.empty()) << missing;
 
   const fs::path dir =
@@ -266,21 +221,19 @@ void check_interop(const Case& c, const std::string& name) {
     }
   } cleanup{dir};
   const fs::path file = dir / (name + ".mcap");
-  const fs::path err = dir / (name + ".stderr");
   std::ostringstream hours;
   hours << c.hours;
 
   // 1. Generate.
-  const Run gen =
-      run(quote(std::string(TWIN_BINARY_DIR) + "/twin") + " generate " +
-              quote("scenes/" + c.scene) + " --hours " + hours.str() + " --random-faults " +
-              std::to_string(c.random_faults) + " " + c.extra + " -o " + quote(file.string()),
-          err);
+  const test::CommandResult gen = test::run_in_source_dir(
+      shell_quote(std::string(TWIN_BINARY_DIR) + "/twin") + " generate " +
+      shell_quote("scenes/" + c.scene) + " --hours " + hours.str() + " --random-faults " +
+      std::to_string(c.random_faults) + " " + c.extra + " -o " + shell_quote(file.string()));
   ASSERT_EQ(gen.code, 0) << gen.err;
 
   // 2. The outside decoder.
-  const Run node =
-      run("node tests/replay/interop/decode_telemetry.mjs " + quote(file.string()), err);
+  const test::CommandResult node = test::run_in_source_dir(
+      "node tests/replay/interop/decode_telemetry.mjs " + shell_quote(file.string()));
   // 3. Ours.
   const mcap::ReadResult read = mcap::read_mcap(file.string());
   ASSERT_EQ(node.code, 0) << "decode_telemetry.mjs failed:\n" << node.err;

@@ -38,6 +38,8 @@ int free_loopback_port();
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);
 std::string read_file(const std::string& path);
+// An empty directory for one test, unique per process: <tmp>/twin_<name>_<pid>.
+std::string fresh_temp_dir(const std::string& name);
 // True if `program` is on PATH.
 bool have_program(const std::string& program);
 
