@@ -141,8 +141,8 @@ void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis
   if (with_real) {
     // A recording is shown: the real figures first, the twin's below them.
     const LineKpis& r = ui.real->kpis.line;
-    row("Good parts (real)", "%" PRIu64, ui.real->good_parts);
     row("Throughput (real)", "%.1f parts/h", r.throughput_per_h);
+    row("Good parts (real)", "%" PRIu64, ui.real->good_parts);
     row("OEE (real)", "%.1f %%", r.oee * 100.0);
   }
   row(with_real ? "Throughput (twin)" : "Throughput", "%.1f parts/h", l.throughput_per_h);
