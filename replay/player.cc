@@ -136,6 +136,13 @@ class Player::Sink final : public mcap::MessageSink {
         break;
       case TopicKind::kAlarms:
         ++alarms;
+        if (options_.on_alarm) {
+          if (alarm_.ParseFromArray(m.data.data(), static_cast<int>(m.data.size()))) {
+            options_.on_alarm(alarm_);
+          } else {
+            mirror.count_malformed();
+          }
+        }
         break;
       case TopicKind::kSnapshot:
         break;  // keyframes: used by seek()
@@ -227,6 +234,7 @@ class Player::Sink final : public mcap::MessageSink {
   DecodedBatch batch_;
   telemetry::ModeChange mode_;
   telemetry::PartEvent part_;
+  telemetry::Alarm alarm_;
 };
 
 Player::Player(const Model& model, MirrorOptions options) : mirror_(model, options) {}

@@ -13,6 +13,7 @@
 
 #include "core/mirror/mirror.h"
 #include "replay/mcap_reader.h"
+#include "twin/telemetry.pb.h"
 
 namespace twin {
 
@@ -33,6 +34,9 @@ struct PlayOptions {
   // message that crosses it: the mirror has applied every message that arrived earlier.
   std::function<void(int64_t log_time_ns, const Mirror& mirror)> on_keyframe;
   bool keep_keyframes = true;  // store keyframes in memory for seek()
+  // Sees every alarm of the recording (/plant/alarms), in arrival order. The mirror keeps no
+  // alarms; the viewer marks them on its time axis.
+  std::function<void(const telemetry::Alarm& alarm)> on_alarm;
 };
 
 struct PlayResult {

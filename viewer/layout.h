@@ -289,13 +289,31 @@ inline constexpr double kPanelWidth = 440.0;
 
 // The window's panes [px, y down]: control panel on the left, the plan canvas filling the rest.
 struct Panes {
-  Rect panel;
-  Rect plan;
+  Rect panel;   // controls and KPI tables, left, full height
+  Rect plan;    // the line, right, top
+  Rect strips;  // mode strips, right, bottom left (empty when the window is too small)
+  Rect plots;   // tag plots of the selected machine, right, bottom right (or empty)
 };
+
+// Height of the bottom row (strips and plots) [px at UI scale 1]: a share of the window, kept
+// readable but never more than the plan.
+inline constexpr double kBottomShare = 0.40, kBottomMin = 220.0, kBottomMax = 460.0;
 
 inline Panes pane_layout(double width, double height, double ui_scale = 1.0) {
   const double panel_w = std::min(kPanelWidth * ui_scale, std::floor(width * 0.5));
-  return {Rect{0.0, 0.0, panel_w, height}, Rect{panel_w, 0.0, width, height}};
+  Panes p;
+  p.panel = Rect{0.0, 0.0, panel_w, height};
+  const double bottom =
+      std::floor(std::clamp(height * kBottomShare, kBottomMin * ui_scale, kBottomMax * ui_scale));
+  if (height - bottom < bottom) {  // too small for both: the plan only
+    p.plan = Rect{panel_w, 0.0, width, height};
+    return p;
+  }
+  const double split = std::floor(panel_w + (width - panel_w) * 0.5);
+  p.plan = Rect{panel_w, 0.0, width, height - bottom};
+  p.strips = Rect{panel_w, height - bottom, split, height};
+  p.plots = Rect{split, height - bottom, width, height};
+  return p;
 }
 
 // Plan metres -> screen pixels: screen = origin + (x, -y) * scale.

@@ -49,6 +49,20 @@ bool toggle_button(const char* label, bool active) {
 
 void draw_controls(UiState& ui, Playback& pb) {
   const float s = ui.scale;
+  if (ui.live) {
+    // A live source sets the clock: nothing to play, pause or scrub.
+    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.75f, 0.15f, 0.15f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(0.75f, 0.15f, 0.15f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(0.75f, 0.15f, 0.15f, 1.0f));
+    ImGui::Button("LIVE");
+    ImGui::PopStyleColor(3);
+    ImGui::SameLine();
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextDisabled("%s", ui.live_label.empty() ? "live source" : ui.live_label.c_str());
+    ImGui::SameLine();
+    if (ImGui::Button("Fit")) ui.view = ViewState{};
+    return;
+  }
   const ImVec2 big{96.0f * s, 0.0f};
   if (pb.finished()) {
     ImGui::BeginDisabled();
@@ -91,7 +105,7 @@ void draw_controls(UiState& ui, Playback& pb) {
   if (pb.max_speed()) ImGui::EndDisabled();
 }
 
-void draw_clock(const UiState& ui, Playback& pb) {
+void draw_clock(UiState& ui, Playback& pb) {
   ImGui::PushFont(ui.fonts.large);
   ImGui::TextUnformatted(format_clock(pb.clock()).c_str());
   ImGui::PopFont();
@@ -108,13 +122,16 @@ void draw_clock(const UiState& ui, Playback& pb) {
   // The timeline: drag to scrub (back and forth).
   float t = static_cast<float>(pb.clock());
   ImGui::SetNextItemWidth(-1.0f);
+  if (ui.live) ImGui::BeginDisabled();
   if (ImGui::SliderFloat("##timeline", &t, 0.0f, static_cast<float>(pb.horizon()), "")) {
-    pb.jump(static_cast<double>(t));
+    ui.jump_to_s = static_cast<double>(t);
   }
+  if (ui.live) ImGui::EndDisabled();
   ImGui::TextDisabled("%s   %" PRIu64 " events   seed %" PRIu64,
-                      pb.finished()  ? "finished"
-                      : pb.playing() ? "running"
-                                     : "paused",
+                      ui.live         ? "following the live clock"
+                      : pb.finished() ? "finished"
+                      : pb.playing()  ? "running"
+                                      : "paused",
                       pb.state().events_processed, pb.state().seed);
 }
 

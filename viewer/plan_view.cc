@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/telemetry/telemetry.h"
+#include "viewer/line_view_3d_pane.h"
 #include "viewer/ui.h"
 
 namespace twin::viewer {
@@ -246,7 +247,8 @@ void draw_nodes(ImDrawList* dl, const Model& model, const PlanLayout& plan, cons
 // Returns the station under the mouse, or -1.
 int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan,
                       const Playback& playback, const ReplicationKpis& kpis, const ViewTransform& t,
-                      UiState& ui, LabelPlacer& labels, ImVec2 mouse, bool mouse_in_canvas) {
+                      UiState& ui, LabelPlacer& labels, ImVec2 mouse, bool mouse_in_canvas,
+                      int32_t& hovered_machine) {
   const float s = ui.scale;
   const LineState& state = playback.state();
   const int32_t bottleneck = kpis.line.bottleneck_station;
@@ -268,6 +270,10 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
       const uint32_t m = st.first_machine + k;
       const Mode mode = shown_mode(model, state, playback.clock(), m);
       const Rect r = t.to_screen(shape.machines[k]);
+      if (mouse_in_canvas && mouse.x >= r.x0 && mouse.x <= r.x1 && mouse.y >= r.y0 &&
+          mouse.y <= r.y1) {
+        hovered_machine = static_cast<int32_t>(m);
+      }
       // With a recording: the real mode fills the upper part, the twin's the lower part.
       const bool with_real = ui.real != nullptr && ui.real->present && m < ui.real->mode.size();
       const std::optional<Mode> real_mode =
@@ -291,6 +297,10 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
       if (ts.x + 6.0f * s < r.width() && ts.y + 2.0f * s < bottom - top) {
         const double cx = r.center().x, cy = (top + bottom) / 2.0;
         draw_text(dl, font, v2(cx - ts.x / 2.0, cy - ts.y / 2.0), to_imu32(text_color), name);
+      }
+      if (static_cast<int32_t>(m) == ui.selected_machine) {
+        dl->AddRect(v2(r.x0 - 2.0 * s, r.y0 - 2.0 * s), v2(r.x1 + 2.0 * s, r.y1 + 2.0 * s),
+                    IM_COL32(120, 180, 255, 255), 4.0f * s, 0, 2.5f * s);
       }
     }
     const ImU32 outline = is_bottleneck ? to_imu32(kBottleneck)
@@ -443,6 +453,48 @@ void draw_tooltip(const Model& model, const Playback& playback, const Replicatio
   ImGui::EndTooltip();
 }
 
+// "Plan | 3D" buttons at the top right of the line pane, over the canvas.
+void draw_view_switch(const Rect& canvas, UiState& ui) {
+  if (ui.line_view_3d == nullptr) return;
+  const float s = ui.scale;
+  const float w = 44.0f * s;
+  ImGui::SetCursorScreenPos(v2(canvas.x1 - 2.0f * w - 16.0f * s, canvas.y0 + 30.0f * s));
+  ImGui::PushID("view_switch");
+  for (int i = 0; i < 2; ++i) {
+    if (i > 0) ImGui::SameLine(0.0f, 2.0f * s);
+    const bool active = (i == 1) == ui.view_3d;
+    if (active)
+      ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    if (ImGui::Button(i == 0 ? "Plan" : "3D", {w, 0.0f})) ui.view_3d = i == 1;
+    if (active) ImGui::PopStyleColor();
+  }
+  ImGui::PopID();
+}
+
+// The 3D view in the line pane; a click on a station selects its first machine.
+void draw_line_3d(const Rect& canvas, UiState& ui, Playback& playback) {
+  const Model& model = playback.model();
+  const ReplicationKpis& kpis = playback.kpis();
+  LineScene3D scene;
+  scene.model = &model;
+  scene.plan = &ui.plan;
+  scene.frame = ui.frame;
+  scene.selected_station = station_of_machine(model, ui.selected_machine);
+  const int32_t bn = kpis.line.bottleneck_station;
+  scene.bottleneck_machine =
+      bn >= 0 && static_cast<size_t>(bn) < model.stations.size()
+          ? static_cast<int32_t>(model.stations[static_cast<size_t>(bn)].first_machine)
+          : -1;
+  const int32_t clicked =
+      draw_line_view_3d(*ui.line_view_3d, ui.camera_3d, scene, v2(canvas.x0, canvas.y0),
+                        v2(canvas.width(), canvas.height()));
+  if (clicked >= 0 && static_cast<size_t>(clicked) < model.stations.size()) {
+    ui.selected_machine =
+        static_cast<int32_t>(model.stations[static_cast<size_t>(clicked)].first_machine);
+  }
+  draw_view_switch(canvas, ui);
+}
+
 }  // namespace
 
 void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
@@ -458,11 +510,17 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   ImGui::PopStyleVar(3);
 
   const Rect canvas = pane;
+  if (ui.view_3d && ui.line_view_3d != nullptr && ui.frame != nullptr) {
+    draw_line_3d(canvas, ui, playback);
+    ImGui::End();
+    return;
+  }
   ImGui::SetCursorScreenPos(v2(canvas.x0, canvas.y0));
   ImGui::InvisibleButton("canvas",
                          v2(std::max(canvas.width(), 1.0), std::max(canvas.height(), 1.0)),
                          ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
                              ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::SetItemAllowOverlap();  // the Plan / 3D buttons sit on top
   const bool mouse_in_canvas = ImGui::IsItemHovered();
   const ViewTransform fitted = fit_view(ui.plan.bounds, canvas, ui.scale);
   handle_input(canvas, fitted, ui.view);
@@ -478,8 +536,19 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   LabelPlacer labels;
   for (const StationShape& st : ui.plan.stations)
     labels.avoid(t.to_screen(st.box).grown(4.0 * ui.scale));
+  int32_t hovered_machine = -1;
   const int32_t hovered = draw_stations(dl, model, ui.plan, playback, kpis, t, ui, labels,
-                                        ImGui::GetIO().MousePos, mouse_in_canvas);
+                                        ImGui::GetIO().MousePos, mouse_in_canvas, hovered_machine);
+  // A click (not a drag, which pans) selects the machine under the mouse, or its station's first.
+  if (mouse_in_canvas && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+      ImGui::GetIO().MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < 16.0f) {
+    if (hovered_machine >= 0) {
+      ui.selected_machine = hovered_machine;
+    } else if (hovered >= 0) {
+      ui.selected_machine =
+          static_cast<int32_t>(model.stations[static_cast<size_t>(hovered)].first_machine);
+    }
+  }
   draw_nodes(dl, model, ui.plan, playback.state(), t, ui, labels);
   draw_legend(dl, canvas, ui);
   draw_scale_bar(dl, canvas, t, ui);
@@ -493,6 +562,7 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   }
   dl->PopClipRect();
   if (mouse_in_canvas && !ImGui::IsItemActive()) draw_tooltip(model, playback, kpis, hovered);
+  draw_view_switch(canvas, ui);
   ImGui::End();
 }
 

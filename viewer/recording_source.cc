@@ -14,6 +14,7 @@ bool RecordingSource::open(const std::string& path, const RecordingOptions& opti
   if (options.on_point) {
     po.on_series = [&](double t_s, const Mirror& mirror) { options.on_point(t_s, mirror); };
   }
+  po.on_alarm = options.on_alarm;
   first_pass_ = player_.play(path, po);
   if (!first_pass_.ok) {
     if (error) *error = first_pass_.error;

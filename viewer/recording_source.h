@@ -20,6 +20,8 @@ struct RecordingOptions {
   double point_s = 1.0;      // [s] of shift time between on_point calls in the first pass
   // Called in the first pass with the shift time [s] and the mirror at that time.
   std::function<void(double t_s, const Mirror& mirror)> on_point;
+  // Called in the first pass with every alarm of the recording.
+  std::function<void(const telemetry::Alarm& alarm)> on_alarm;
 };
 
 class RecordingSource {

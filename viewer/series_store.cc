@@ -295,6 +295,11 @@ void SeriesStore::sync_from(const Mirror& mirror) {
   }
 }
 
+void SeriesStore::add_alarm(int64_t time_ns, uint32_t machine, std::string_view code, bool active,
+                            uint8_t severity) {
+  if (machine < real_.size()) alarms_.add(time_ns, machine, code, active, severity);
+}
+
 void SeriesStore::add_twin_mode(uint32_t machine, int64_t time_ns, uint8_t mode) {
   if (machine < twin_.size()) twin_[machine].change(time_ns, mode);
 }

@@ -192,6 +192,9 @@ class SeriesStore {
   // machines), no allocation. Mirror::finish() moves mode_since_ns to the window end: a sync
   // after it would start the last mode change there (use flush_events() to drain the window).
   void sync_from(const Mirror& mirror);
+  // An alarm of a recording (live alarms come with add(StateChange)).
+  void add_alarm(int64_t time_ns, uint32_t machine, std::string_view code, bool active,
+                 uint8_t severity);
   // The twin's own mode for the lower row of a machine's strip.
   void add_twin_mode(uint32_t machine, int64_t time_ns, uint8_t mode);
   // Forgets all samples, segments and marks (a seek), keeping the buffers.

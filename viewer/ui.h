@@ -6,9 +6,13 @@
 
 #include <imgui.h>
 
+#include "viewer/camera_3d.h"
 #include "viewer/colors.h"
 #include "viewer/layout.h"
+#include "viewer/line_view_3d.h"
 #include "viewer/playback.h"
+#include "viewer/shift_timeline.h"
+#include "viewer/time_axis.h"
 #include "viewer/view_frame.h"
 
 namespace twin::viewer {
@@ -30,6 +34,19 @@ struct UiState {
   int32_t hover_next = -1;       // station hovered this frame (becomes hovered_station)
   // The real side when a recording is shown (machines drawn real above twin), else null.
   const SideFrame* real = nullptr;
+  // Mode strips and tag plots over the shift (null: not built).
+  const ShiftTimeline* timeline = nullptr;
+  bool live = false;       // a live source: no play, pause or scrubbing; follow the clock
+  std::string live_label;  // where the live data comes from
+  bool show_help = false;  // the help overlay is open
+  bool view_3d = false;    // the line pane shows the 3D view instead of the plan
+  LineView3D* line_view_3d = nullptr;  // the 3D renderer (null: no 3D view available)
+  Camera3D camera_3d;                  // its orbit camera
+  const ViewFrame* frame = nullptr;    // this frame's real and twin sides (the 3D view reads it)
+  int32_t selected_machine = -1;       // machine whose tags are plotted (global index), or -1
+  double time_window_s = 0.0;          // [s] width of the strips' and plots' range; 0: whole shift
+  // Commands the panes send to the frame loop (the panes read state, the loop changes it).
+  double jump_to_s = -1.0;  // [s] show this shift time next frame; < 0: none
 };
 
 inline ImU32 to_imu32(Rgba c, float alpha = 1.0f) {
@@ -57,5 +74,23 @@ std::string format_clock(double seconds);
 void draw_plan(const Rect& pane, UiState& ui, Playback& playback);
 // The control panel pane: playback controls, clock and KPI tables.
 void draw_panel(const Rect& pane, UiState& ui, Playback& playback);
+// The mode strips pane: per machine the real modes above the twin's over the shared time range,
+// alarms on the real row, the clock as a cursor, the twin's prediction (after the clock) dimmed.
+void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& playback);
+// The tag plots pane: the selected machine's measured tags with the twin's estimate and its
+// uncertainty band, the normalised residual below each, alarms marked on the time axis.
+void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& playback);
+
+// The help overlay (shortcuts and mouse) when ui.show_help.
+void draw_help(UiState& ui);
+
+// The station of global machine index `m`, or -1.
+inline int32_t station_of_machine(const Model& model, int32_t m) {
+  return m >= 0 && static_cast<size_t>(m) < model.machine_station.size()
+             ? static_cast<int32_t>(model.machine_station[static_cast<size_t>(m)])
+             : -1;
+}
+// "hh:mm" of a shift time (the axis labels).
+std::string format_hhmm(double seconds);
 
 }  // namespace twin::viewer

@@ -1,5 +1,7 @@
 #include "viewer/view_frame.h"
 
+#include <algorithm>
+
 #include "core/mirror/real_kpis.h"
 #include "core/telemetry/telemetry.h"
 
@@ -40,6 +42,32 @@ void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, Vi
   closed.finish(now_ns);
   real.kpis = compute_real_kpis(model, closed, now_ns);
   real.good_parts = line_good_parts(model, closed);
+}
+
+void fill_real_side(const MirrorModel& names, const live::Snapshot& snapshot, ViewFrame& frame) {
+  SideFrame& real = frame.real;
+  const size_t nm = names.machine.size();
+  real.present = true;
+  real.mode.assign(nm, telemetry::MODE_UNKNOWN);
+  real.mode_since_ns.assign(nm, 0);
+  // Names in the snapshot come in the mirror's machine order; look there first.
+  for (int i = 0; i < snapshot.modes_size(); ++i) {
+    const live::MachineMode& mm = snapshot.modes(i);
+    size_t m = static_cast<size_t>(i);
+    if (m >= nm || names.machine[m] != mm.machine()) {
+      m = static_cast<size_t>(std::find(names.machine.begin(), names.machine.end(), mm.machine()) -
+                              names.machine.begin());
+    }
+    if (m >= nm) continue;
+    real.mode[m] = mm.mode();
+    real.mode_since_ns[m] = mm.since_ns();
+  }
+  const live::Kpis& k = snapshot.kpis();
+  real.kpis = ReplicationKpis();
+  real.kpis.line.good_parts = k.line_good();
+  real.kpis.line.throughput_per_h = k.line_throughput_per_h();
+  real.kpis.line.oee = k.line_oee();
+  real.good_parts = k.line_good();
 }
 
 }  // namespace twin::viewer

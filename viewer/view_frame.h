@@ -10,6 +10,7 @@
 #include "core/mirror/mirror.h"
 #include "models/process/kpi.h"
 #include "models/process/line_state.h"
+#include "twin/live.pb.h"
 #include "twin/telemetry.pb.h"
 
 namespace twin::viewer {
@@ -37,5 +38,8 @@ void fill_twin_side(const Model& model, const LineState& state, double clock_s,
 // The real side from a mirror whose clock is at `now_ns` (KPIs over its window up to now,
 // computed on a copy so the mirror itself keeps going).
 void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame);
+// The real side from a live twin's snapshot (modes by machine name; the line's good parts,
+// throughput and OEE from its KPIs; other KPIs stay zero: a snapshot does not carry them).
+void fill_real_side(const MirrorModel& names, const live::Snapshot& snapshot, ViewFrame& frame);
 
 }  // namespace twin::viewer

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/live/state_hub.h"
 #include "core/model/model.h"
 
 namespace twin {
@@ -20,6 +21,16 @@ struct ViewerOptions {
   // A recorded shift (MCAP) shown beside the twin: each machine's real mode (from the mirror)
   // above the twin's (the line model's run of the same scene), on one clock.
   std::string recording;
+  // Machine selected at the start (its tags are plotted): a machine name ("Mill#2" or its
+  // Sparkplug-safe "Mill_2"), or empty.
+  std::string select_machine;
+  bool view_3d = false;  // start with the 3D view of the line instead of the plan
+  // A live source: the hub a running LiveSession publishes to (owned by the caller, which starts
+  // the session before and stops it after run_viewer). Screenshots wait up to live_wait_s of
+  // wall time for the live clock to reach screenshot_at_s (from the first data).
+  StateHub* live = nullptr;
+  std::string live_label;     // shown in the panel, e.g. the broker's address
+  double live_wait_s = 30.0;  // [s]
 };
 
 // Exit codes of run_viewer (beside 0 = ok and 1 = runtime failure, as for the CLI).

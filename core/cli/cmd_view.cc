@@ -9,6 +9,11 @@
 
 #include "core/cli/cli_common.h"
 #include "viewer/viewer.h"
+#ifdef TWIN_WITH_NETWORK
+#include "core/cli/mqtt_flags.h"
+#include "core/live/state_hub.h"
+#include "core/net/live_session.h"
+#endif
 
 namespace twin::cli {
 
@@ -24,6 +29,15 @@ struct ViewFlags {
   std::string screenshot;
   double at = 0.0;
   std::string size = "1280x800";
+  std::string select;
+  bool view_3d = false;
+#ifdef TWIN_WITH_NETWORK
+  MqttFlags mqtt;
+  CLI::Option* mqtt_option = nullptr;  // set: a live source
+  std::string host_id = "twin-view";
+  std::string clock = "wall";
+  double live_wait_s = 30.0;
+#endif
 };
 
 // "WxH" -> width and height in pixels; false when malformed or out of range.
@@ -52,6 +66,33 @@ int run_view(const ViewFlags& flags) {
   options.screenshot_png = flags.screenshot;
   options.screenshot_at_s = flags.at;
   options.recording = flags.recording;
+  options.select_machine = flags.select;
+  options.view_3d = flags.view_3d;
+#ifdef TWIN_WITH_NETWORK
+  if (flags.mqtt_option != nullptr && flags.mqtt_option->count() > 0) {
+    if (!flags.recording.empty()) {
+      print_error("give either a recording or --mqtt, not both");
+      return kExitUsage;
+    }
+    // A live source: a Sparkplug B host session in this process, the viewer on its hub.
+    MqttOptions mo;
+    if (!mqtt_options_from_flags(flags.mqtt, "twin-view-" + flags.host_id, mo)) return kExitUsage;
+    StateHub hub;
+    LiveSessionOptions so;
+    so.mqtt = mo;
+    so.host_id = flags.host_id;
+    so.source_clock = flags.clock == "source";
+    LiveSession session(scene.model, hub, so);
+    session.start();
+    options.live = &hub;
+    options.live_label = "mqtt://" + flags.mqtt.broker;
+    options.live_wait_s = flags.live_wait_s;
+    const int code = run_viewer(scene.model, options);
+    session.stop();
+    hub.close_all();
+    return code;
+  }
+#endif
   return run_viewer(scene.model, options);
 }
 
@@ -82,8 +123,28 @@ void add_view_command(CLI::App& app, Context& ctx) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->needs(shot);
+  cmd->add_option("--select", flags->select, "Machine selected at the start (its tags plotted)")
+      ->type_name("MACHINE");
+  cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();
+#ifdef TWIN_WITH_NETWORK
+  add_mqtt_flags(*cmd, flags->mqtt);
+  flags->mqtt_option = cmd->get_option("--mqtt");
+  flags->mqtt_option->description(
+      "Show a live plant: follow its Sparkplug B messages on this MQTT broker");
+  cmd->add_option("--host-id", flags->host_id, "Sparkplug host application id (live)")
+      ->capture_default_str();
+  cmd->add_option("--clock", flags->clock,
+                  "Live: wall (the twin's clock is the wall clock) or source (the newest "
+                  "timestamps)")
+      ->check(CLI::IsMember({"wall", "source"}))
+      ->capture_default_str();
+  cmd->add_option("--live-wait", flags->live_wait_s,
+                  "Live screenshots: wait at most this many seconds for the clock to reach --at")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+#endif
   cmd->callback([flags, &ctx] { ctx.exit_code = run_view(*flags); });
 }
 
