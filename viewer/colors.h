@@ -56,4 +56,11 @@ inline constexpr Rgba kBottleneck{255, 70, 200, 255};  // outline and tag of the
 inline constexpr Rgba kSourceBody{60, 90, 80, 255};
 inline constexpr Rgba kSinkBody{70, 70, 100, 255};
 
+// Tag plots.
+inline constexpr Rgba kSeriesMeasured{235, 238, 245, 255};  // real samples
+inline constexpr Rgba kSeriesEstimate{95, 170, 235, 255};   // the twin's estimate
+inline constexpr Rgba kSeriesBand{95, 170, 235, 60};        // estimate +- 2 sd
+inline constexpr Rgba kAlarmRaised{255, 90, 90, 255};
+inline constexpr Rgba kAlarmCleared{120, 200, 120, 200};
+
 }  // namespace twin::viewer

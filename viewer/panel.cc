@@ -319,6 +319,23 @@ void draw_node_table(const Playback& pb, const ReplicationKpis& k) {
   ImGui::EndTable();
 }
 
+// The KPI tables: line, stations, buffers and conveyors.
+void draw_kpi_tab(UiState& ui, Playback& pb) {
+  const Model& model = pb.model();
+  const ReplicationKpis& k = pb.kpis();
+  heading(ui, "Line");
+  draw_line_kpis(ui, pb, k);
+  heading(ui, "Stations");
+  draw_station_table(ui, pb, k);
+  bool has_nodes = false;
+  for (const Node& n : model.nodes)
+    has_nodes = has_nodes || n.kind == NodeKind::kBuffer || n.kind == NodeKind::kConveyor;
+  if (has_nodes) {
+    heading(ui, "Buffers and conveyors");
+    draw_node_table(pb, k);
+  }
+}
+
 }  // namespace
 
 void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
@@ -345,17 +362,22 @@ void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
   ImGui::Spacing();
   draw_clock(ui, pb);
 
-  const ReplicationKpis& k = pb.kpis();
-  heading(ui, "Line");
-  draw_line_kpis(ui, pb, k);
-  heading(ui, "Stations");
-  draw_station_table(ui, pb, k);
-  bool has_nodes = false;
-  for (const Node& n : model.nodes)
-    has_nodes = has_nodes || n.kind == NodeKind::kBuffer || n.kind == NodeKind::kConveyor;
-  if (has_nodes) {
-    heading(ui, "Buffers and conveyors");
-    draw_node_table(pb, k);
+  if (ui.whatif != nullptr && ImGui::BeginTabBar("panel_tabs")) {
+    const bool kpis = ImGui::BeginTabItem("KPIs");
+    if (kpis) {
+      draw_kpi_tab(ui, pb);
+      ImGui::EndTabItem();
+    }
+    const ImGuiTabItemFlags whatif_flags =
+        ui.open_whatif_tab ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    ui.open_whatif_tab = false;
+    if (ImGui::BeginTabItem("What-if", nullptr, whatif_flags)) {
+      draw_whatif_panel(*ui.whatif, ui.whatif_context);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  } else {
+    draw_kpi_tab(ui, pb);
   }
   ImGui::End();
 }

@@ -46,6 +46,13 @@ ShiftTimeline::ShiftTimeline(const Model& model, int64_t origin_ns, double durat
   samples_per_tag_ = std::min(shift_points, std::max<size_t>(by_budget, 3600));
   SeriesOptions series;
   series.samples_per_tag = samples_per_tag_;
+  // Mode segments (24 B, real and twin rows): a fast line changes mode with every part, so give
+  // each machine what the budget allows (at least the store's default).
+  const size_t n_machines = std::max<size_t>(names_.machine.size(), 1);
+  series.segments_per_machine = std::max<size_t>(
+      series.segments_per_machine,
+      std::min<size_t>(options.mode_budget_bytes / (n_machines * 2 * sizeof(ModeSegment)),
+                       size_t{1} << 18));
   store_ = std::make_unique<SeriesStore>(names_, series);
   const size_t nt = names_.tag_name.size();
   filters_.assign(nt, LocalLevelFilter());

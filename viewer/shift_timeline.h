@@ -30,6 +30,9 @@ struct ShiftTimelineOptions {
   // each tag keeps (at least an hour's worth at 1 Hz, at most the shift's).
   size_t memory_budget_bytes = size_t{512} << 20;
   double point_s = 1.0;  // [s] between samples taken from a recording's first pass
+  // [B] for the mode strips (48 B per mode change and machine, real and twin rows); when a row
+  // is full its oldest changes are dropped.
+  size_t mode_budget_bytes = size_t{64} << 20;
 };
 
 class ShiftTimeline {

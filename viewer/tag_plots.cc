@@ -18,11 +18,10 @@ ImVec2 v2(double x, double y) {
   return {static_cast<float>(x), static_cast<float>(y)};
 }
 
-constexpr ImU32 kMeasured = IM_COL32(235, 238, 245, 255);  // real samples
-constexpr ImU32 kEstimate = IM_COL32(95, 170, 235, 255);   // twin estimate
-constexpr ImU32 kBand = IM_COL32(95, 170, 235, 60);        // estimate +- 2 sd
-constexpr ImU32 kAlarm = IM_COL32(255, 90, 90, 255);       // alarm raised
-constexpr ImU32 kAlarmCleared = IM_COL32(120, 200, 120, 200);
+const ImU32 kMeasured = to_imu32(kSeriesMeasured);
+const ImU32 kEstimate = to_imu32(kSeriesEstimate);
+const ImU32 kBand = to_imu32(kSeriesBand);
+const ImU32 kAlarm = to_imu32(kAlarmRaised);
 constexpr ImU32 kPlotBg = IM_COL32(18, 21, 26, 255);
 constexpr ImU32 kPlotFrame = IM_COL32(60, 68, 80, 255);
 constexpr double kResidualAlarmZ = 4.0;  // |z| drawn red above this
@@ -53,7 +52,7 @@ void draw_alarm_lines(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl
   for (const AlarmMark& a : alarms) {
     const float x = static_cast<float>(scale.to_x(tl.to_s(a.time_ns)));
     if (x < scale.x0 || x > scale.x1) continue;
-    const ImU32 c = a.active != 0 ? kAlarm : kAlarmCleared;
+    const ImU32 c = a.active != 0 ? kAlarm : to_imu32(kAlarmCleared);
     for (float y = y0; y < y1; y += 6.0f * ui.scale) {
       dl->AddLine({x, y}, {x, std::min(y + 3.0f * ui.scale, y1)}, c, 1.0f * ui.scale);
     }

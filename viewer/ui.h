@@ -14,6 +14,7 @@
 #include "viewer/shift_timeline.h"
 #include "viewer/time_axis.h"
 #include "viewer/view_frame.h"
+#include "viewer/whatif_panel.h"
 
 namespace twin::viewer {
 
@@ -43,6 +44,9 @@ struct UiState {
   LineView3D* line_view_3d = nullptr;  // the 3D renderer (null: no 3D view available)
   Camera3D camera_3d;                  // its orbit camera
   const ViewFrame* frame = nullptr;    // this frame's real and twin sides (the 3D view reads it)
+  WhatIfPanelState* whatif = nullptr;  // the what-if tab's state (null: no scene, no tab)
+  WhatIfContext whatif_context;        // what the what-if tab reads
+  bool open_whatif_tab = false;        // select the what-if tab next frame
   int32_t selected_machine = -1;       // machine whose tags are plotted (global index), or -1
   double time_window_s = 0.0;          // [s] width of the strips' and plots' range; 0: whole shift
   // Commands the panes send to the frame loop (the panes read state, the loop changes it).

@@ -149,6 +149,34 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
   ui.fonts = load_fonts(scale);
   apply_style(scale);
 
+  // The what-if tab: scene edits run in the background (it owns its worker thread).
+  viewer::WhatIfPanelState whatif;
+  if (options.scene != nullptr) {
+    ui.whatif = &whatif;
+    ui.whatif_context.scene = options.scene;
+    ui.whatif_context.scene_path = model.source_file;
+    ui.whatif_context.model = &model;
+    ui.whatif_context.seed = options.seed;
+    ui.whatif_context.fonts = &ui.fonts;
+    ui.whatif_context.scale = scale;
+    if (!options.whatif.empty()) {
+      viewer::WhatIfSettings settings;
+      settings.replications = options.whatif_replications;
+      settings.hours = options.hours;
+      settings.seed = options.seed;
+      whatif.replications = static_cast<int>(options.whatif_replications);
+      whatif.hours = options.hours;
+      std::vector<SceneError> errors;
+      if (!whatif.job.start(*options.scene, model.source_file, model, options.whatif, settings,
+                            errors)) {
+        for (const SceneError& e : errors)
+          std::fprintf(stderr, "twin view: --whatif: %s\n", e.to_string().c_str());
+        return kViewerExitFailure;
+      }
+      ui.open_whatif_tab = true;
+    }
+  }
+
   // The 3D view (OpenGL 3.3). Multisampling only on a GPU: on Mesa's software rasterisers it
   // costs more than the rest of the frame.
   viewer::LineView3D line_view_3d;
@@ -244,6 +272,7 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
     live_changes = options.live->subscribe(size_t{1} << 16);
     ui.live = true;
     ui.live_label = options.live_label;
+    ui.time_window_s = 3600.0;  // follow the clock
   }
   uint64_t live_snapshot_seq = UINT64_MAX;
   std::vector<StateChangePtr> changes;
@@ -288,6 +317,10 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
       playback.seek(options.screenshot_at_s);
     }
     sync_real(playback.clock());
+    // What-if changes asked for: their results are part of the picture.
+    while (whatif.job.state() == viewer::JobState::kRunning) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     viewer::OffscreenTarget target;

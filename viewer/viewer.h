@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/live/state_hub.h"
 #include "core/model/model.h"
+#include "twin/scene.pb.h"
 
 namespace twin {
 
@@ -25,6 +27,12 @@ struct ViewerOptions {
   // Sparkplug-safe "Mill_2"), or empty.
   std::string select_machine;
   bool view_3d = false;  // start with the 3D view of the line instead of the plan
+  // The scene as loaded (for the what-if panel: its changes are scene edits); null: no panel.
+  const scene::Scene* scene = nullptr;
+  // What-if changes (PATH=VALUE, as for `twin whatif --set`) run at the start and shown in the
+  // what-if tab; a screenshot waits for their results.
+  std::vector<std::string> whatif;
+  size_t whatif_replications = 10;
   // A live source: the hub a running LiveSession publishes to (owned by the caller, which starts
   // the session before and stops it after run_viewer). Screenshots wait up to live_wait_s of
   // wall time for the live clock to reach screenshot_at_s (from the first data).

@@ -31,6 +31,8 @@ struct ViewFlags {
   std::string size = "1280x800";
   std::string select;
   bool view_3d = false;
+  std::vector<std::string> whatif;
+  size_t whatif_reps = 10;
 #ifdef TWIN_WITH_NETWORK
   MqttFlags mqtt;
   CLI::Option* mqtt_option = nullptr;  // set: a live source
@@ -68,6 +70,9 @@ int run_view(const ViewFlags& flags) {
   options.recording = flags.recording;
   options.select_machine = flags.select;
   options.view_3d = flags.view_3d;
+  options.scene = &scene.scene;
+  options.whatif = flags.whatif;
+  options.whatif_replications = flags.whatif_reps;
 #ifdef TWIN_WITH_NETWORK
   if (flags.mqtt_option != nullptr && flags.mqtt_option->count() > 0) {
     if (!flags.recording.empty()) {
@@ -125,6 +130,14 @@ void add_view_command(CLI::App& app, Context& ctx) {
       ->needs(shot);
   cmd->add_option("--select", flags->select, "Machine selected at the start (its tags plotted)")
       ->type_name("MACHINE");
+  cmd->add_option("--whatif", flags->whatif,
+                  "Run this change (as for twin whatif --set) in the background at the start and "
+                  "show the comparison in the what-if tab; repeat for several")
+      ->type_name("PATH=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--whatif-reps", flags->whatif_reps, "Replications of the --whatif run")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1000));
   cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();

@@ -90,13 +90,17 @@ ReplicationResults run_replications(const Model& model, const ReplicationOptions
 
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
+  // Relaxed: the flag only decides whether to start more work; results are published by join.
+  auto cancelled = [&options] {
+    return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
+  };
   std::mutex mutex;
   std::condition_variable cv;
   size_t done = 0;  // guarded by mutex
 
   auto worker = [&] {
     for (;;) {
-      if (stop.load(std::memory_order_relaxed)) break;
+      if (stop.load(std::memory_order_relaxed) || cancelled()) break;
       const size_t r = next.fetch_add(1);
       if (r >= n) break;
       try {
@@ -131,9 +135,10 @@ ReplicationResults run_replications(const Model& model, const ReplicationOptions
         std::chrono::duration<double>(std::max(options.progress_interval_s, 0.001));
     std::unique_lock<std::mutex> lock(mutex);
     size_t reported = 0;
-    while (done < n && !stop.load()) {
-      cv.wait_for(lock, interval, [&] { return done >= n || stop.load(); });
-      if (done != reported && done < n && !stop.load()) {
+    // A cancel is seen at the next timer wake-up at the latest (nobody notifies for it).
+    while (done < n && !stop.load() && !cancelled()) {
+      cv.wait_for(lock, interval, [&] { return done >= n || stop.load() || cancelled(); });
+      if (done != reported && done < n && !stop.load() && !cancelled()) {
         reported = done;
         lock.unlock();
         options.progress(reported, n);
@@ -146,6 +151,7 @@ ReplicationResults run_replications(const Model& model, const ReplicationOptions
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+  if (done < n) throw Cancelled();  // workers only skip replications when cancelled
   if (options.progress) options.progress(n, n);
   results.metrics = summarize_all(flat);
   return results;

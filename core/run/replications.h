@@ -3,9 +3,11 @@
 // result is stored at index r, so every output is bit-identical for any thread count.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,18 @@ struct ReplicationOptions {
   unsigned threads = 0;              // worker threads; 0 = std::thread::hardware_concurrency()
   ProgressFn progress;               // optional
   double progress_interval_s = 0.1;  // [s]
+  // Optional cooperative cancellation, owned by the caller (e.g. a viewer's background job).
+  // Once it reads true, workers start no new replication (those already running finish) and
+  // the call throws Cancelled. Only read, never written, here. Null: never cancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Thrown by run_replications (and so run_whatif) when options.cancel was set before every
+// replication had run. An exception, not a flagged result: partial results would be summaries
+// of a different number of replications per run, and paired comparisons need every index.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("replications cancelled") {}
 };
 
 // One flattened metric over all replications.
@@ -53,7 +67,9 @@ struct ReplicationResults {
 };
 
 // Runs replications 0 .. options.replications-1 of `model`. Throws what a replication throws
-// (the one with the lowest index), after all workers have stopped.
+// (the one with the lowest index), after all workers have stopped; else Cancelled when
+// options.cancel stopped it before all replications ran. Results of a run that was not
+// cancelled do not depend on options.cancel.
 ReplicationResults run_replications(const Model& model, const ReplicationOptions& options);
 
 // Summaries of per-replication values: 95% interval plus min and max.

@@ -87,6 +87,8 @@ struct WhatIfResults {
 
 // Runs the base model and every variant with the same options (same seed and replication
 // indices). The progress callback, if any, sees the replications of all runs as one total.
+// Throws Cancelled (core/run/replications.h) when options.cancel stops it; no run starts after
+// the flag was seen.
 WhatIfResults run_whatif(const Model& base, const std::vector<PreparedVariant>& variants,
                          const ReplicationOptions& options);
 

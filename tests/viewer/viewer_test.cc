@@ -5,19 +5,20 @@
 // Debian's libstb, loaded at run time.
 #include "viewer/layout.h"
 
-#include <dlfcn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "core/scene/load.h"
+#include "tests/support/png_image.h"
 #include "viewer/colors.h"
 
 namespace twin::viewer {
@@ -73,44 +74,9 @@ bool twin_has_viewer() {
   return run(kTwin + " view --help >/dev/null 2>&1") == 0;
 }
 
-// RGBA pixels of a PNG, decoded by libstb (stbi_load) loaded with dlopen.
-struct Image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> rgba;
-  Rgba at(int x, int y) const {
-    const size_t i =
-        (static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) * 4;
-    return {rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]};
-  }
-};
-
-bool load_png(const std::string& path, Image& image, std::string& error) {
-  using LoadFn = unsigned char* (*)(const char*, int*, int*, int*, int);
-  using FreeFn = void (*)(void*);
-  void* lib = dlopen("libstb.so.0", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    error = std::string("cannot load libstb.so.0 (package libstb0): ") + dlerror();
-    return false;
-  }
-  auto load = reinterpret_cast<LoadFn>(dlsym(lib, "stbi_load"));
-  auto release = reinterpret_cast<FreeFn>(dlsym(lib, "stbi_image_free"));
-  bool ok = false;
-  if (load == nullptr || release == nullptr) {
-    error = "libstb.so.0 has no stbi_load";
-  } else {
-    int channels = 0;
-    unsigned char* data = load(path.c_str(), &image.width, &image.height, &channels, 4);
-    if (data == nullptr) {
-      error = "cannot decode " + path;
-    } else {
-      image.rgba.assign(data, data + static_cast<size_t>(image.width) * image.height * 4);
-      release(data);
-      ok = true;
-    }
-  }
-  dlclose(lib);
-  return ok;
-}
+using test::count_color;
+using test::Image;
+using test::load_png;
 
 // Share of pixels in the middle of `r` (a margin of 20 % on each side) that satisfy `pred`.
 template <typename Pred>
@@ -225,6 +191,123 @@ TEST(Viewer, NoDisplayIsExitCode4) {
   EXPECT_EQ(run("env -u DISPLAY -u WAYLAND_DISPLAY " + kTwin + " view " + scene + " --screenshot " +
                 png + " --at 10 2>/dev/null"),
             4);
+}
+
+// Two stations, the second twice as slow: it is the line's bottleneck.
+const char* kBottleneckScene = R"(
+name: bottleneck test
+sources:
+  - name: stock
+buffers:
+  - name: between
+    capacity: 3
+sinks:
+  - name: done
+stations:
+  - name: fast
+    input: stock
+    output: between
+    cycle_time: 5
+  - name: slow
+    input: between
+    output: done
+    cycle_time: 10
+)";
+
+// The bottleneck's frame is drawn in the bottleneck colour, the other station's is not.
+TEST(Viewer, ScreenshotHighlightsTheBottleneck) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  const std::string scene = write_file("viewer_bn.yaml", kBottleneckScene);
+  const std::string png = testing::TempDir() + "viewer_bn.png";
+  std::remove(png.c_str());
+  ASSERT_EQ(run(kTwin + " view " + scene + " --screenshot " + png + " --at 3600 --size " +
+                std::to_string(kWidth) + "x" + std::to_string(kHeight)),
+            0);
+  Image image;
+  std::string error;
+  ASSERT_TRUE(load_png(png, image, error)) << error;
+  SceneLoadResult loaded = load_scene_text(kBottleneckScene, "viewer_bn.yaml");
+  ASSERT_TRUE(loaded.ok());
+  const PlanLayout plan = layout_plan(loaded.model);
+  const Panes panes = pane_layout(kWidth, kHeight);
+  const ViewTransform t = fit_view(plan.bounds, panes.plan);
+  // The outline runs 4 px outside the station box; look at a band around it.
+  auto outline_pixels = [&](int32_t station) {
+    const Rect box = t.to_screen(plan.stations.at(static_cast<size_t>(station)).box);
+    const Rect top{box.x0, box.y0 - 8.0, box.x1, box.y0};
+    const Rect bottom{box.x0, box.y1, box.x1, box.y1 + 8.0};
+    return count_color(image, top, kBottleneck, 30) + count_color(image, bottom, kBottleneck, 30);
+  };
+  const int32_t slow = loaded.model.find_station("slow");
+  const int32_t fast = loaded.model.find_station("fast");
+  EXPECT_GE(outline_pixels(slow), 40u) << "the slow station is outlined as the bottleneck";
+  EXPECT_EQ(outline_pixels(fast), 0u);
+}
+
+// With a recording and a selected machine, the tag plots show the measured series and the
+// twin's estimate; without a selection, neither.
+TEST(Viewer, ScreenshotPlotsTheSelectedMachinesMeasuredAndEstimatedTags) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  const std::string scene = std::string(TWIN_SOURCE_DIR) + "/scenes/machining20.yaml";
+  const std::string faults = write_file("viewer_plot_faults.yaml",
+                                        "faults:\n  - {machine: Mill_OP40, kind: bearing_wear, at: "
+                                        "40min, precursor: 30min, repair: 10min}\n");
+  const std::string mcap = testing::TempDir() + "viewer_plot.mcap";
+  ASSERT_EQ(run(kTwin + " generate " + scene + " --faults " + faults + " --hours 1 -q -o " + mcap),
+            0);
+  constexpr int kW = 1280, kH = 800;
+  auto shot = [&](const std::string& name, const std::string& extra, Image& image) {
+    const std::string png = testing::TempDir() + name + ".png";
+    std::remove(png.c_str());
+    const std::string command = kTwin + " view " + scene + " " + mcap + " --screenshot " + png +
+                                " --at 3000 --size 1280x800 " + extra;
+    ASSERT_EQ(run(command), 0) << command;
+    std::string error;
+    ASSERT_TRUE(load_png(png, image, error)) << error;
+  };
+  Image selected, none;
+  shot("viewer_plot_selected", "--select Mill_OP40", selected);
+  shot("viewer_plot_none", "", none);
+  if (HasFatalFailure()) return;
+  const Panes panes = pane_layout(kW, kH);
+  ASSERT_FALSE(panes.plots.empty());
+  const size_t measured = count_color(selected, panes.plots, kSeriesMeasured, 8);
+  const size_t estimate = count_color(selected, panes.plots, kSeriesEstimate, 8);
+  const size_t measured_none = count_color(none, panes.plots, kSeriesMeasured, 8);
+  const size_t estimate_none = count_color(none, panes.plots, kSeriesEstimate, 8);
+  EXPECT_GE(measured, 60u) << "measured series drawn";
+  EXPECT_GE(estimate, 60u) << "estimate drawn";
+  EXPECT_LT(measured_none, 10u);
+  EXPECT_LT(estimate_none, 10u);
+  // The selection does not change the plan: the same picture there apart from the outline.
+  EXPECT_GE(count_color(none, panes.strips, mode_color(Mode::kBusy), 4), 1000u)
+      << "the mode strips are drawn";
+}
+
+// A what-if change asked for on the command line runs and its results are shown; a bad one is a
+// clear error.
+TEST(Viewer, WhatIfFromTheCommandLine) {
+  if (std::getenv("DISPLAY") == nullptr) GTEST_SKIP() << "no DISPLAY (run under xvfb-run)";
+  if (!twin_has_viewer()) GTEST_SKIP() << kTwin << " has no view command";
+  const std::string scene = write_file("viewer_whatif.yaml", kBottleneckScene);
+  const std::string png = testing::TempDir() + "viewer_whatif.png";
+  const std::string err = testing::TempDir() + "viewer_whatif.err";
+  std::remove(png.c_str());
+  EXPECT_EQ(run(kTwin + " view " + scene +
+                " --whatif 'stations[slow].cycle_time=6s' --whatif-reps 4 "
+                "--screenshot " +
+                png + " --at 600 2>" + err),
+            0);
+  std::ifstream png_file(png, std::ios::binary);
+  EXPECT_TRUE(png_file.good());
+  EXPECT_EQ(run(kTwin + " view " + scene + " --whatif 'stations[nope].cycle_time=6s' " +
+                "--screenshot " + png + " --at 600 2>" + err),
+            1);
+  std::ifstream in(err);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("stations[nope]"), std::string::npos) << text;
 }
 
 TEST(ViewerLayout, AutoLayoutGoesLeftToRight) {
