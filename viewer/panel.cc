@@ -356,6 +356,11 @@ void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
   const uint32_t nm = model.machine_count();
   ImGui::TextDisabled("%s  |  %zu station%s, %u machine%s", model.source_file.c_str(), ns,
                       ns == 1 ? "" : "s", nm, nm == 1 ? "" : "s");
+  if (!ui.notice.empty()) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored({1.0f, 0.45f, 0.4f, 1.0f}, "%s", ui.notice.c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::Separator();
   ImGui::Spacing();
   draw_controls(ui, pb);

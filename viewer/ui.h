@@ -47,6 +47,7 @@ struct UiState {
   WhatIfPanelState* whatif = nullptr;  // the what-if tab's state (null: no scene, no tab)
   WhatIfContext whatif_context;        // what the what-if tab reads
   bool open_whatif_tab = false;        // select the what-if tab next frame
+  std::string notice;                  // shown under the title (e.g. a dropped file that failed)
   int32_t selected_machine = -1;       // machine whose tags are plotted (global index), or -1
   double time_window_s = 0.0;          // [s] width of the strips' and plots' range; 0: whole shift
   // Commands the panes send to the frame loop (the panes read state, the loop changes it).
