@@ -138,6 +138,32 @@ inline NodeShape node_shape_at(const Node& node, Vec2 c, bool automatic) {
   return s;
 }
 
+// Where a node the scene did not place goes in a placed layout: between the stations it connects
+// (a buffer), or beside the one station it feeds (a source, on its left) or is fed by (a sink,
+// on its right). A node no station touches stays at the origin.
+inline Vec2 unplaced_node_position(const Model& model, const PlanLayout& layout, size_t node) {
+  Vec2 sum;
+  int count = 0;
+  double dx = 0.0;
+  for (size_t i = 0; i < model.stations.size(); ++i) {
+    const Station& st = model.stations[i];
+    const Rect& box = layout.stations[i].box;
+    const bool feeds = std::find(st.inputs.begin(), st.inputs.end(), node) != st.inputs.end();
+    const bool fed = st.output == node;
+    if (!feeds && !fed) continue;
+    sum.x += box.center().x;
+    sum.y += box.center().y;
+    ++count;
+    // Alone beside a station: upstream sources to the left, downstream sinks to the right.
+    dx += feeds ? -(box.width() / 2.0 + 1.5 * kEndpointSize)
+                : box.width() / 2.0 + 1.5 * kEndpointSize;
+  }
+  if (count == 0) return {};
+  Vec2 at{sum.x / count, sum.y / count};
+  if (count == 1) at.x += dx;
+  return at;
+}
+
 inline double auto_station_height(const Station& st) {
   const uint32_t k = std::max<uint32_t>(st.machine_count, 1);
   return k * kMachineHeight + (k - 1) * kMachineGap;
@@ -268,7 +294,10 @@ inline PlanLayout layout_plan(const Model& model) {
     }
     for (size_t n = 0; n < model.nodes.size(); ++n) {
       const Node& node = model.nodes[n];
-      out.nodes[n] = detail::node_shape_at(node, {node.placement.x, node.placement.y}, false);
+      Vec2 at{node.placement.x, node.placement.y};
+      if (!detail::placed(node.placement) && !detail::placed(node.end))
+        at = detail::unplaced_node_position(model, out, n);
+      out.nodes[n] = detail::node_shape_at(node, at, false);
     }
   }
   bool first = true;

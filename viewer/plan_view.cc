@@ -26,21 +26,28 @@ float px(double v) {
 // Labels placed so far this frame, to keep them from overlapping.
 class LabelPlacer {
  public:
-  // Returns the top-left corner for a label of `size` centred on x at `y`, moved by `step`
-  // (down when positive) until it overlaps nothing placed before.
-  ImVec2 place(float cx, float y, ImVec2 size, float step) {
+  // Labels must lie inside `bounds` [px] (the canvas above its legend) to be drawn.
+  explicit LabelPlacer(const Rect& bounds) : bounds_(bounds) {}
+
+  // The top-left corner for a label of `size` centred on x at `y`, moved by `step` (down when
+  // positive) until it overlaps nothing placed before; none when it still overlaps after a few
+  // moves (a dense layout seen from afar: the label is left out) unless `always`.
+  std::optional<ImVec2> place(float cx, float y, ImVec2 size, float step, bool always = false) {
     ImVec2 p{cx - size.x / 2.0f, y};
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      bool clash = false;
+    bool clash = true;
+    for (int attempt = 0; attempt < 4 && clash; ++attempt) {
+      clash = p.x < bounds_.x0 || p.x + size.x > bounds_.x1 || p.y < bounds_.y0 ||
+              p.y + size.y > bounds_.y1;
       for (const ImVec4& r : placed_) {
+        if (clash) break;
         if (p.x < r.z && p.x + size.x > r.x && p.y < r.w && p.y + size.y > r.y) {
           clash = true;
           break;
         }
       }
-      if (!clash) break;
-      p.y += step;
+      if (clash) p.y += step;
     }
+    if (clash && !always) return std::nullopt;
     placed_.push_back({p.x, p.y, p.x + size.x, p.y + size.y});
     return p;
   }
@@ -51,6 +58,7 @@ class LabelPlacer {
   }
 
  private:
+  Rect bounds_;
   std::vector<ImVec4> placed_;
 };
 
@@ -237,9 +245,11 @@ void draw_nodes(ImDrawList* dl, const Model& model, const PlanLayout& plan, cons
     const ImVec2 line_size = text_size(small, line);
     const ImVec2 block{std::max(name_size.x, line_size.x), name_size.y + line_size.y};
     const float cx = px(r.center().x);
-    const ImVec2 p = labels.place(cx, px(r.y1) + 4.0f * s, block, block.y + 2.0f * s);
-    draw_text(dl, small, {cx - name_size.x / 2.0f, p.y}, to_imu32(kNodeLabel), node.name.c_str());
-    draw_text(dl, small, {cx - line_size.x / 2.0f, p.y + name_size.y}, to_imu32(kStationLabel),
+    const std::optional<ImVec2> p =
+        labels.place(cx, px(r.y1) + 4.0f * s, block, block.y + 2.0f * s);
+    if (!p) continue;
+    draw_text(dl, small, {cx - name_size.x / 2.0f, p->y}, to_imu32(kNodeLabel), node.name.c_str());
+    draw_text(dl, small, {cx - line_size.x / 2.0f, p->y + name_size.y}, to_imu32(kStationLabel),
               line);
   }
 }
@@ -320,11 +330,14 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
                  tg = is_bottleneck ? text_size(small, tag) : ImVec2{0.0f, 0.0f};
     const ImVec2 block{std::max({ns.x, us.x, tg.x}), tg.y + ns.y + us.y};
     const float cx = px(frame.center().x);
-    const ImVec2 p =
-        labels.place(cx, px(frame.y0) - block.y - 3.0f * s, block, -(block.y + 2.0f * s));
-    if (is_bottleneck) draw_text(dl, small, {cx - tg.x / 2.0f, p.y}, to_imu32(kBottleneck), tag);
-    draw_text(dl, bold, {cx - ns.x / 2.0f, p.y + tg.y}, to_imu32(kStationLabel), st.name.c_str());
-    draw_text(dl, small, {cx - us.x / 2.0f, p.y + tg.y + ns.y}, to_imu32(kNodeLabel), line);
+    const bool selected = station_of_machine(model, ui.selected_machine) == static_cast<int32_t>(i);
+    const std::optional<ImVec2> p =
+        labels.place(cx, px(frame.y0) - block.y - 3.0f * s, block, -(block.y + 2.0f * s),
+                     is_bottleneck || highlighted || selected);
+    if (!p) continue;
+    if (is_bottleneck) draw_text(dl, small, {cx - tg.x / 2.0f, p->y}, to_imu32(kBottleneck), tag);
+    draw_text(dl, bold, {cx - ns.x / 2.0f, p->y + tg.y}, to_imu32(kStationLabel), st.name.c_str());
+    draw_text(dl, small, {cx - us.x / 2.0f, p->y + tg.y + ns.y}, to_imu32(kNodeLabel), line);
   }
   if (hovered_here >= 0) ui.hover_next = hovered_here;
   return hovered_here;
@@ -533,7 +546,8 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   dl->AddRectFilled(v2(canvas.x0, canvas.y0), v2(canvas.x1, canvas.y1), to_imu32(kPlanBackground));
   draw_grid(dl, t, canvas);
   draw_flow(dl, model, ui.plan, t, ui.scale);
-  LabelPlacer labels;
+  // Labels stay clear of the legend strip at the bottom of the canvas.
+  LabelPlacer labels(Rect{canvas.x0, canvas.y0, canvas.x1, canvas.y1 - 44.0 * ui.scale});
   for (const StationShape& st : ui.plan.stations)
     labels.avoid(t.to_screen(st.box).grown(4.0 * ui.scale));
   int32_t hovered_machine = -1;
