@@ -168,6 +168,16 @@ void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis
   row("WIP now / mean", "%" PRId64 " / %.1f parts", pb.state().wip, l.wip_mean);
   row("Lead time (mean)", "%.1f min", l.lead_time_mean_s / 60.0);
   row(with_real ? "OEE (twin)" : "OEE", "%.1f %%", l.oee * 100.0);
+  // OEE's losses at the bottleneck station (OEE = availability x performance x quality there).
+  auto losses = [&](const char* label, const ReplicationKpis& kp) {
+    const int32_t b = kp.line.bottleneck_station;
+    if (b < 0 || static_cast<size_t>(b) >= kp.stations.size()) return;
+    const StationKpis& sk = kp.stations[static_cast<size_t>(b)];
+    row(label, "A %.1f  P %.1f  Q %.1f %%", sk.availability * 100.0, sk.performance * 100.0,
+        sk.quality * 100.0);
+  };
+  if (with_real) losses("  A x P x Q (real)", ui.real->kpis);
+  losses(with_real ? "  A x P x Q (twin)" : "  A x P x Q", k);
   if (l.energy_kwh > 0.0) row("Energy", "%.1f kWh", l.energy_kwh);
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
