@@ -15,6 +15,7 @@ packages=(
   mosquitto libmosquitto-dev libssl-dev libgrpc++-dev protobuf-compiler-grpc
   libwebsocketpp-dev libasio-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libegl-dev libegl-mesa0
   xvfb xauth libgl1-mesa-dri
 )
 missing=()

@@ -13,7 +13,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
-#include "viewer/screenshot.h"
+#include "viewer/headless_gl.h"
 #include "viewer/style.h"
 #include "viewer/ui.h"
 #include "viewer/viewer_session.h"
@@ -43,7 +43,6 @@ void clear_frame(viewer::Rgba bg) {
 }
 
 int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& options, float scale) {
-  const bool headless = !options.screenshot_png.empty();
   const viewer::Fonts fonts = viewer::load_fonts(scale);
   viewer::apply_style(scale);
   viewer::ViewerSession session(model, options, fonts, scale);
@@ -53,41 +52,6 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
     return kViewerExitFailure;
   }
   const viewer::Rgba bg = viewer::kPlanBackground;
-
-  if (headless) {
-    if (!session.prepare_screenshot(error)) {
-      std::fprintf(stderr, "twin view: %s\n", error.c_str());
-      return kViewerExitFailure;
-    }
-    int fb_w = 0, fb_h = 0;
-    glfwGetFramebufferSize(window, &fb_w, &fb_h);
-    viewer::OffscreenTarget target;
-    if (!target.create(fb_w, fb_h, error)) {
-      std::fprintf(stderr, "twin view: %s\n", error.c_str());
-      return kViewerExitFailure;
-    }
-    // A few frames so that ImGui has measured its windows and tables.
-    constexpr int kFrames = 3;
-    for (int frame = 0; frame < kFrames; ++frame) {
-      glfwPollEvents();
-      ImGui_ImplOpenGL3_NewFrame();
-      ImGui_ImplGlfw_NewFrame();
-      ImGui::NewFrame();
-      session.draw(ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y, /*keys=*/false);
-      ImGui::Render();
-      target.bind();
-      clear_frame(bg);
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    }
-    glFinish();
-    const bool ok = viewer::write_framebuffer_png(fb_w, fb_h, options.screenshot_png, error);
-    viewer::OffscreenTarget::unbind();
-    if (!ok) {
-      std::fprintf(stderr, "twin view: %s\n", error.c_str());
-      return kViewerExitFailure;
-    }
-    return 0;
-  }
 
   glfwSetDropCallback(window, on_drop);
   double last = glfwGetTime();
@@ -124,10 +88,52 @@ int run_frames(GLFWwindow* window, const Model& model, const ViewerOptions& opti
   return 0;
 }
 
+// A screenshot: no window and no display needed (an EGL context of its own, Mesa's
+// surfaceless platform when there is no GPU), the frames drawn offscreen into the PNG.
+int run_headless(const Model& model, const ViewerOptions& options) {
+  viewer::HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) {
+    std::fprintf(stderr, "twin view: cannot create an OpenGL 3.3 context without a window: %s\n",
+                 error.c_str());
+    return kViewerExitNoDisplay;
+  }
+  const float scale = options.ui_scale > 0.0 ? static_cast<float>(options.ui_scale) : 1.0f;
+  const viewer::Fonts fonts = viewer::load_fonts(scale);
+  viewer::apply_style(scale);
+  viewer::ViewerSession session(model, options, fonts, scale);
+  if (!session.open(error) || !session.prepare_screenshot(error)) {
+    std::fprintf(stderr, "twin view: %s\n", error.c_str());
+    return kViewerExitFailure;
+  }
+  viewer::HeadlessFrameOptions frame;
+  frame.width = options.width;
+  frame.height = options.height;
+  const viewer::Rgba bg = viewer::kPlanBackground;
+  frame.clear_r = bg.r / 255.0f;
+  frame.clear_g = bg.g / 255.0f;
+  frame.clear_b = bg.b / 255.0f;
+  const bool ok = viewer::render_imgui_png(
+      frame, [&] { session.draw(options.width, options.height, /*keys=*/false); },
+      options.screenshot_png, error);
+  if (!ok) {
+    std::fprintf(stderr, "twin view: %s\n", error.c_str());
+    return kViewerExitFailure;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_viewer(const Model& model, const ViewerOptions& options) {
-  const bool headless = !options.screenshot_png.empty();
+  if (!options.screenshot_png.empty()) {
+    try {
+      return run_headless(model, options);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "twin view: %s\n", e.what());
+      return kViewerExitFailure;
+    }
+  }
   glfwSetErrorCallback(on_glfw_error);
   if (glfwInit() == GLFW_FALSE) {
     std::fprintf(stderr, "twin view: no display (set DISPLAY or use xvfb-run)\n");
@@ -137,8 +143,7 @@ int run_viewer(const Model& model, const ViewerOptions& options) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-  glfwWindowHint(GLFW_VISIBLE, headless ? GLFW_FALSE : GLFW_TRUE);
-  glfwWindowHint(GLFW_RESIZABLE, headless ? GLFW_FALSE : GLFW_TRUE);
+  glfwWindowHint(GLFW_RESIZABLE, GLFW_TRUE);
   const std::string title = "twin view - " + (model.name.empty() ? model.source_file : model.name);
   GLFWwindow* window =
       glfwCreateWindow(options.width, options.height, title.c_str(), nullptr, nullptr);
@@ -149,12 +154,14 @@ int run_viewer(const Model& model, const ViewerOptions& options) {
     return kViewerExitNoDisplay;
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(headless ? 0 : 1);
+  glfwSwapInterval(1);
 
   // HiDPI: scale fonts and sizes by the monitor's content scale (1 under Xvfb and for
   // screenshots, so they look the same everywhere).
   float scale = 1.0f;
-  if (!headless) {
+  if (options.ui_scale > 0.0) {
+    scale = static_cast<float>(options.ui_scale);
+  } else {
     float sx = 1.0f, sy = 1.0f;
     glfwGetWindowContentScale(window, &sx, &sy);
     if (sx >= 1.0f && sx <= 4.0f) scale = sx;

@@ -20,6 +20,9 @@ struct ViewerOptions {
   std::string screenshot_png;      // when set: render headless, write this PNG and return
   double screenshot_at_s = 0.0;    // [s] calendar time of the screenshot
   int width = 1280, height = 800;  // [px] window (and screenshot) size
+  // UI scale (fonts and sizes; 2 for a 4K screen); 0: the monitor's content scale (window) or 1
+  // (screenshot).
+  double ui_scale = 0.0;
   // A recorded shift (MCAP) shown beside the twin: each machine's real mode (from the mirror)
   // above the twin's (the line model's run of the same scene), on one clock.
   std::string recording;
@@ -46,7 +49,8 @@ inline constexpr int kViewerExitFailure = 1;
 inline constexpr int kViewerExitNoDisplay = 4;  // no display, or no OpenGL 3.3 core context
 
 // Opens the window and runs until it is closed, or, with screenshot_png set, renders the state
-// at screenshot_at_s into the PNG and returns. Errors go to stderr as "twin view: ...".
+// at screenshot_at_s into the PNG and returns (no window or display needed: EGL). Errors go to
+// stderr as "twin view: ...".
 int run_viewer(const Model& model, const ViewerOptions& options);
 
 }  // namespace twin

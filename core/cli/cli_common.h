@@ -143,6 +143,7 @@ void add_import_command(CLI::App& app, Context& ctx);    // cmd_import.cc
 void add_generate_command(CLI::App& app, Context& ctx);  // cmd_generate.cc
 void add_replay_command(CLI::App& app, Context& ctx);    // cmd_replay.cc
 void add_record_command(CLI::App& app, Context& ctx);    // cmd_record.cc
+void add_demo_command(CLI::App& app, Context& ctx);      // cmd_demo.cc
 void add_live_command(CLI::App& app, Context& ctx);      // cmd_live.cc (network)
 void add_edge_command(CLI::App& app, Context& ctx);      // cmd_edge.cc (network)
 #ifdef TWIN_WITH_VIEWER

@@ -8,6 +8,7 @@
 
 #include "core/cli/cli_common.h"
 #include "core/cli/plant_flags.h"
+#include "core/cli/shift_steps.h"
 #include "models/plant/plant_simulator.h"
 #include "replay/telemetry_writer.h"
 
@@ -39,23 +40,31 @@ int run_generate(const GenerateFlags& f) {
                    : f.compression == "none" ? mcap::Compression::None
                                              : mcap::Compression::Zstd;
   wo.write_summary = !f.no_summary;
+  return write_plant_recording(scene.model, options, wo, f.output, f.quiet);
+}
+
+}  // namespace
+
+int write_plant_recording(const Model& model, const PlantOptions& options,
+                          const TelemetryWriterOptions& writer_options, const std::string& output,
+                          bool quiet) {
   TelemetryWriter writer;
-  if (!writer.open(f.output, wo)) {
-    print_error("cannot write " + f.output + ": " + writer.error());
+  if (!writer.open(output, writer_options)) {
+    print_error("cannot write " + output + ": " + writer.error());
     return kExitFailure;
   }
   const auto start = std::chrono::steady_clock::now();
-  const PlantReport r = run_plant(scene.model, options, writer);
+  const PlantReport r = run_plant(model, options, writer);
   if (!writer.close() || r.write_failed) {
-    print_error("writing " + f.output + " failed: " + writer.error());
+    print_error("writing " + output + " failed: " + writer.error());
     return kExitFailure;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!f.quiet) {
-    std::printf("%s: %.1f h of %s, seed %llu, %u machines\n", f.output.c_str(), f.plant.hours,
-                scene.model.name.c_str(), static_cast<unsigned long long>(f.plant.seed),
-                scene.model.machine_count());
+  if (!quiet) {
+    std::printf("%s: %.1f h of %s, seed %llu, %u machines\n", output.c_str(), options.hours,
+                model.name.c_str(), static_cast<unsigned long long>(options.seed),
+                model.machine_count());
     std::printf(
         "  %llu samples in %llu batches, %llu mode changes, %llu part events, %llu alarms\n",
         static_cast<unsigned long long>(r.samples), static_cast<unsigned long long>(r.batches),
@@ -79,8 +88,6 @@ int run_generate(const GenerateFlags& f) {
   }
   return kExitOk;
 }
-
-}  // namespace
 
 void add_generate_command(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<GenerateFlags>();

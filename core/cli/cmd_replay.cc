@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/cli_common.h"
+#include "core/cli/shift_steps.h"
 #include "core/mirror/real_kpis.h"
 #include "core/mirror/shift_comparison.h"
 #include "core/telemetry/telemetry.h"
@@ -18,20 +19,6 @@
 namespace twin::cli {
 
 namespace {
-
-struct ReplayFlags {
-  std::string scene;
-  std::string log;
-  std::string speed = "max";
-  std::string from, to;
-  std::string json;
-  size_t reps = 30;
-  uint64_t seed = 0;
-  CLI::Option* seed_option = nullptr;
-  std::string series = "15min";
-  double reorder_window_s = 2.0;
-  bool quiet = false;
-};
 
 // "90", "90s", "15min", "2h", "1.5 h" -> seconds; -1 when it does not parse.
 double parse_duration(const std::string& text) {
@@ -62,10 +49,9 @@ std::string count_text(double n) {
   return buf;
 }
 
-int run_replay(const ReplayFlags& f) {
-  SceneLoadResult scene;
-  if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
-  const Model& model = scene.model;
+}  // namespace
+
+int replay_shift(const Model& model, const ReplayFlags& f) {
   PlayOptions po;
   if (f.speed != "max") {
     try {
@@ -336,6 +322,14 @@ int run_replay(const ReplayFlags& f) {
     }
   }
   return kExitOk;
+}
+
+namespace {
+
+int run_replay(const ReplayFlags& f) {
+  SceneLoadResult scene;
+  if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
+  return replay_shift(scene.model, f);
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ struct ViewFlags {
   std::string size = "1280x800";
   std::string select;
   bool view_3d = false;
+  double ui_scale = 0.0;
   std::vector<std::string> whatif;
   size_t whatif_reps = 10;
 #ifdef TWIN_WITH_NETWORK
@@ -70,6 +71,7 @@ int run_view(const ViewFlags& flags) {
   options.recording = flags.recording;
   options.select_machine = flags.select;
   options.view_3d = flags.view_3d;
+  options.ui_scale = flags.ui_scale;
   options.scene = &scene.scene;
   options.whatif = flags.whatif;
   options.whatif_replications = flags.whatif_reps;
@@ -138,6 +140,9 @@ void add_view_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--whatif-reps", flags->whatif_reps, "Replications of the --whatif run")
       ->capture_default_str()
       ->check(CLI::Range(2, 1000));
+  cmd->add_option("--ui-scale", flags->ui_scale,
+                  "Size of text and controls (2 for a 4K screen); default: the monitor's scale")
+      ->check(CLI::Range(0.5, 4.0));
   cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();

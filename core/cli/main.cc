@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
   Context ctx;
   // ---- Subcommands -------------------------------------------------------------------------
   // Register new subcommands here, one add_<name>_command(app, ctx) per cmd_<name>.cc.
-  // Still to come: demo.
   add_simulate_command(app, ctx);
   add_whatif_command(app, ctx);
   add_validate_command(app, ctx);
@@ -32,6 +31,7 @@ int main(int argc, char** argv) {
   add_generate_command(app, ctx);
   add_replay_command(app, ctx);
   add_record_command(app, ctx);
+  add_demo_command(app, ctx);
 #ifdef TWIN_WITH_NETWORK
   add_live_command(app, ctx);
   add_edge_command(app, ctx);
