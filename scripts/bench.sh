@@ -14,6 +14,13 @@ mkdir -p "$out"
   --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
 ./build/twin_bench --benchmark_filter='Plant250' \
   --benchmark_out="$out/replay.json" --benchmark_out_format=json "$@"
+# The viewer's frame time (needs the viewer; under a virtual display when there is none).
+if ./build/twin_bench --benchmark_list_tests=true | grep '^BM_ViewerFrame' >/dev/null; then
+  run_display=()
+  [ -z "${DISPLAY:-}" ] && run_display=(xvfb-run -a -s "-screen 0 1280x800x24")
+  "${run_display[@]}" ./build/twin_bench --benchmark_filter='ViewerFrame' \
+    --benchmark_out="$out/viewer.json" --benchmark_out_format=json "$@"
+fi
 # The live twin (needs the network parts and mosquitto, or a broker in TWIN_BENCH_MQTT=host:port):
 # ingest through the broker, latency from an edge publish to the gRPC stream at 1,000 and
 # 10,000 messages/s, and the twin's periodic snapshot and KPI work. About a minute.

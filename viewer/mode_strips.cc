@@ -108,14 +108,7 @@ const char* telemetry_mode_name(uint8_t mode) {
 }  // namespace
 
 void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
-  ImGui::SetNextWindowPos(v2(pane.x0, pane.y0));
-  ImGui::SetNextWindowSize(v2(pane.width(), pane.height()));
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
-  ImGui::Begin("Modes", nullptr,
-               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar);
-  ImGui::PopStyleVar();
+  begin_pane(pane, "Modes", ImGuiWindowFlags_NoScrollbar);
   const ShiftTimeline* tl = ui.timeline;
   const Model& model = pb.model();
   const float s = ui.scale;

@@ -26,10 +26,6 @@ std::string format_clock(double seconds) {
 
 namespace {
 
-ImVec2 v2(double x, double y) {
-  return {static_cast<float>(x), static_cast<float>(y)};
-}
-
 void heading(const UiState& ui, const char* text) {
   ImGui::Spacing();
   ImGui::PushFont(ui.fonts.bold);
@@ -349,14 +345,7 @@ void draw_kpi_tab(UiState& ui, Playback& pb) {
 }  // namespace
 
 void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
-  ImGui::SetNextWindowPos(v2(pane.x0, pane.y0));
-  ImGui::SetNextWindowSize(v2(pane.width(), pane.height()));
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
-  ImGui::Begin("Control", nullptr,
-               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
-  ImGui::PopStyleVar();
+  begin_pane(pane, "Control");
   const Model& model = pb.model();
 
   ImGui::PushFont(ui.fonts.large);

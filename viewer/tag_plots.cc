@@ -14,10 +14,6 @@ namespace twin::viewer {
 
 namespace {
 
-ImVec2 v2(double x, double y) {
-  return {static_cast<float>(x), static_cast<float>(y)};
-}
-
 const ImU32 kMeasured = to_imu32(kSeriesMeasured);
 const ImU32 kEstimate = to_imu32(kSeriesEstimate);
 const ImU32 kBand = to_imu32(kSeriesBand);
@@ -208,14 +204,7 @@ void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32
 }  // namespace
 
 void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& pb) {
-  ImGui::SetNextWindowPos(v2(pane.x0, pane.y0));
-  ImGui::SetNextWindowSize(v2(pane.width(), pane.height()));
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
-  ImGui::Begin("Tags", nullptr,
-               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
-  ImGui::PopStyleVar();
+  begin_pane(pane, "Tags");
   const ShiftTimeline* tl = ui.timeline;
   const float s = ui.scale;
   const int32_t m = ui.selected_machine;

@@ -74,6 +74,19 @@ inline Mode shown_mode(const Model& model, const LineState& state, double clock,
 // "hh:mm:ss" of a calendar time, with a day prefix past 24 h.
 std::string format_clock(double seconds);
 
+// Begins a fixed pane window covering `pane` (no title, move or resize); end it with
+// ImGui::End().
+inline void begin_pane(const Rect& pane, const char* name, ImGuiWindowFlags extra = 0) {
+  ImGui::SetNextWindowPos(to_imvec(Vec2{pane.x0, pane.y0}));
+  ImGui::SetNextWindowSize(to_imvec(Vec2{pane.width(), pane.height()}));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
+  ImGui::Begin(name, nullptr,
+               ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | extra);
+  ImGui::PopStyleVar();
+}
+
 // The plan pane: a full-pane canvas with pan (drag) and zoom (wheel), machines, nodes, flow
 // arrows, legend and scale bar.
 void draw_plan(const Rect& pane, UiState& ui, Playback& playback);

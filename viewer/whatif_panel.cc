@@ -143,7 +143,7 @@ void draw_editor(WhatIfPanelState& st, const WhatIfContext& ctx) {
                                ImGuiInputTextFlags_EnterReturnsTrue);
   }
   ImGui::SameLine();
-  ImGui::TextUnformatted(p.unit.c_str());
+  ImGui::TextUnformatted(p.unit);
   ImGui::SameLine();
   if (ImGui::Button("Add change") || enter) add_change(st);
   if (!st.input_error.empty()) error_text(p.label + ": " + st.input_error);

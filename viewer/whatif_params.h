@@ -42,7 +42,7 @@ struct WhatIfParam {
   double min_value = 0.0;      // smallest accepted new value [base unit]
   bool min_exclusive = false;  // times must be > 0, counts may equal min_value
   // How the UI shows and reads values: display value = base value / display_scale.
-  std::string unit;                  // display unit: "s", "min", "h", "parts", "machines"
+  const char* unit = "";             // display unit: "s", "min", "h", "parts", "machines"
   double display_scale = 1.0;        // [base unit per display unit], e.g. 60 for "min"
   scene::Distribution distribution;  // times only: the scene's distribution (scaled on change)
 };

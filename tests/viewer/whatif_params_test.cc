@@ -102,7 +102,7 @@ TEST(WhatIfParams, Machining20TextsAndUnits) {
   ASSERT_NE(saw, nullptr);
   EXPECT_EQ(saw->path, "stations[Saw].cycle_time");
   EXPECT_EQ(saw->current, 42.0);
-  EXPECT_EQ(saw->unit, "s");
+  EXPECT_STREQ(saw->unit, "s");
   EXPECT_EQ(param_assignment(*saw, 40.0), "stations[Saw].cycle_time=40s");
   EXPECT_EQ(param_assignment(*saw, 12.5), "stations[Saw].cycle_time=12.5s");
 
@@ -115,7 +115,7 @@ TEST(WhatIfParams, Machining20TextsAndUnits) {
   const WhatIfParam* ctl = find_label(params, "Turn_OP10 / controls_fault MTBF");
   ASSERT_NE(ctl, nullptr);
   EXPECT_EQ(ctl->current, 12 * 3600.0);
-  EXPECT_EQ(ctl->unit, "h");
+  EXPECT_STREQ(ctl->unit, "h");
   EXPECT_EQ(format_param_value(*ctl, ctl->current), "12");
   EXPECT_EQ(param_assignment(*ctl, 36000.0),
             "stations[Turn_OP10].failures[controls_fault].time_to_failure="
@@ -129,7 +129,7 @@ TEST(WhatIfParams, Machining20TextsAndUnits) {
 
   const WhatIfParam* mttr = find_label(params, "Turn_OP10 / controls_fault MTTR");
   ASSERT_NE(mttr, nullptr);
-  EXPECT_EQ(mttr->unit, "min");
+  EXPECT_STREQ(mttr->unit, "min");
 
   // Grouped: kinds appear in picker order, each group in one run.
   for (size_t i = 1; i < params.size(); ++i) {
