@@ -201,7 +201,7 @@ void draw_nodes(ImDrawList* dl, const Model& model, const PlanLayout& plan, cons
         break;
       }
       case NodeKind::kBuffer: {
-        const float rounding = 3.0f * s;
+        const float rounding = r.width() < 20.0 * s ? 0.0f : 3.0f * s;
         dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x1, r.y1), to_imu32(kNodeBody), rounding);
         if (ratio > 0.0) {
           dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x0 + r.width() * ratio, r.y1), fill, rounding);
@@ -274,8 +274,10 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
     if (hovered) hovered_here = static_cast<int32_t>(i);
     const bool highlighted = hovered || static_cast<int32_t>(i) == ui.hovered_station;
 
+    // Small on screen (a big line seen whole): square corners, a quarter of the vertices.
+    const float frame_round = frame.width() < 32.0 * s ? 0.0f : 5.0f * s;
     dl->AddRectFilled(v2(frame.x0, frame.y0), v2(frame.x1, frame.y1), IM_COL32(40, 46, 56, 255),
-                      5.0f * s);
+                      frame_round);
     for (uint32_t k = 0; k < st.machine_count && k < shape.machines.size(); ++k) {
       const uint32_t m = st.first_machine + k;
       const Mode mode = shown_mode(model, state, playback.clock(), m);
@@ -290,11 +292,12 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
           with_real ? from_telemetry(ui.real->mode[m]) : std::optional<Mode>{};
       const Rgba real_color = real_mode ? mode_color(*real_mode) : kUnknownMode;
       const double split = with_real ? r.y0 + r.height() * 0.6 : r.y0;
+      const float round = r.width() < 24.0 * s ? 0.0f : 3.0f * s;
       if (with_real) {
-        dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x1, split), to_imu32(real_color), 3.0f * s,
+        dl->AddRectFilled(v2(r.x0, r.y0), v2(r.x1, split), to_imu32(real_color), round,
                           ImDrawFlags_RoundCornersTop);
       }
-      dl->AddRectFilled(v2(r.x0, split), v2(r.x1, r.y1), to_imu32(mode_color(mode)), 3.0f * s,
+      dl->AddRectFilled(v2(r.x0, split), v2(r.x1, r.y1), to_imu32(mode_color(mode)), round,
                         with_real ? ImDrawFlags_RoundCornersBottom : ImDrawFlags_None);
       // The mode in words when it fits (the real one when shown).
       const char* name =
@@ -316,7 +319,7 @@ int32_t draw_stations(ImDrawList* dl, const Model& model, const PlanLayout& plan
     const ImU32 outline = is_bottleneck ? to_imu32(kBottleneck)
                           : highlighted ? IM_COL32(255, 255, 255, 230)
                                         : to_imu32(kStationFrame);
-    dl->AddRect(v2(frame.x0, frame.y0), v2(frame.x1, frame.y1), outline, 5.0f * s, 0,
+    dl->AddRect(v2(frame.x0, frame.y0), v2(frame.x1, frame.y1), outline, frame_round, 0,
                 (is_bottleneck ? 3.0f : 1.5f) * s);
 
     // Above the station, bottom up: utilization, name, and the bottleneck tag. Node labels go
