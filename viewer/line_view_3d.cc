@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
@@ -219,7 +220,8 @@ void add_buffer(BoxWriter& w, const Node& node, const NodeShape& shape, double l
   }
 }
 
-void add_conveyor(BoxWriter& w, const Node& node, const NodeShape& shape, double level) {
+void add_conveyor(BoxWriter& w, const Node& node, const NodeShape& shape, double level,
+                  std::span<const float> positions) {
   const Vec2 a = shape.from, b = shape.to;
   const double dx = b.x - a.x, dy = b.y - a.y;
   const double len = std::max(std::sqrt(dx * dx + dy * dy), 1e-6);
@@ -259,6 +261,14 @@ void add_conveyor(BoxWriter& w, const Node& node, const NodeShape& shape, double
   const double pitch = len / places;
   const double size = std::min({kPartSize3D, 0.8 * shape.belt_width, 0.7 * pitch});
   const double yaw = std::atan2(dy, dx);
+  if (!positions.empty()) {
+    // Where the twin says each part is on the belt (riding, or queued at the end).
+    for (const float f : positions) {
+      const double t = std::clamp(static_cast<double>(f), 0.0, 1.0) * len;
+      w.cube({a.x + u.x * t, a.y + u.y * t}, top, size, yaw, fill, BoxKind::kPart);
+    }
+    return;
+  }
   for (int i = 0; i < std::min(count, places); ++i) {
     const double t = len - (i + 0.5) * pitch;
     w.cube({a.x + u.x * t, a.y + u.y * t}, top, size, yaw, fill, BoxKind::kPart);
@@ -314,7 +324,12 @@ void build_boxes(const Model& model, const PlanLayout& plan, const ViewFrame& fr
         add_buffer(w, node, shape, level);
         break;
       case NodeKind::kConveyor:
-        add_conveyor(w, node, shape, level);
+        add_conveyor(w, node, shape, level,
+                     n + 1 < frame.part_offset.size()
+                         ? std::span<const float>(frame.part_position)
+                               .subspan(frame.part_offset[n],
+                                        frame.part_offset[n + 1] - frame.part_offset[n])
+                         : std::span<const float>());
         break;
       case NodeKind::kSource:
       case NodeKind::kSink:

@@ -274,25 +274,47 @@ void draw_station_table(UiState& ui, const Playback& pb, const ReplicationKpis& 
     if (sk != nullptr && is_bottleneck) ImGui::PopStyleColor();
     ImGui::TableNextColumn();
     if (sk != nullptr) {
-      const float h = ImGui::GetTextLineHeight() * 0.7f;
-      ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (ImGui::GetTextLineHeight() - h) / 2.0f);
-      mode_bar(sk->time_in_mode, ImGui::GetContentRegionAvail().x, h);
-      if (ImGui::IsItemHovered()) {
+      // With a real side: the real time in mode (upper bar) above the twin's (lower bar).
+      const StationKpis* real =
+          ui.real != nullptr && ui.real->present && i < ui.real->kpis.stations.size()
+              ? &ui.real->kpis.stations[i]
+              : nullptr;
+      const float line = ImGui::GetTextLineHeight();
+      const float h = real != nullptr ? line * 0.42f : line * 0.7f;
+      const float gap = real != nullptr ? line * 0.08f : 0.0f;
+      const float total_h = real != nullptr ? 2.0f * h + gap : h;
+      ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (line - total_h) / 2.0f);
+      const ImVec2 top = ImGui::GetCursorScreenPos();
+      const float w = ImGui::GetContentRegionAvail().x;
+      if (real != nullptr) {
+        mode_bar(real->time_in_mode, w, h);
+        ImGui::SetCursorScreenPos({top.x, top.y + h + gap});
+      }
+      mode_bar(sk->time_in_mode, w, h);
+      if (ImGui::IsMouseHoveringRect(top, {top.x + w, top.y + line})) {
         ImGui::BeginTooltip();
-        double total = 0.0;
-        for (double t : sk->time_in_mode) total += t;
-        for (int md = 0; md < kModeCount; ++md) {
-          const double share =
-              total > 0.0 ? sk->time_in_mode[static_cast<size_t>(md)] / total : 0.0;
-          ImGui::TextColored(to_vec4(mode_color(static_cast<Mode>(md))), "%-8s %5.1f %%",
-                             mode_name(static_cast<Mode>(md)), share * 100.0);
-        }
+        auto shares = [](const char* title, const StationKpis& sk_shown) {
+          ImGui::TextDisabled("%s", title);
+          double total = 0.0;
+          for (double t : sk_shown.time_in_mode) total += t;
+          for (int md = 0; md < kModeCount; ++md) {
+            const double share =
+                total > 0.0 ? sk_shown.time_in_mode[static_cast<size_t>(md)] / total : 0.0;
+            ImGui::TextColored(to_vec4(mode_color(static_cast<Mode>(md))), "%-8s %5.1f %%",
+                               mode_name(static_cast<Mode>(md)), share * 100.0);
+          }
+        };
+        if (real != nullptr) shares("real", *real);
+        shares(real != nullptr ? "twin" : "time in mode", *sk);
         ImGui::EndTooltip();
       }
     }
   }
   ImGui::EndTable();
-  ImGui::TextDisabled("Util: busy share. BN: share of time as bottleneck.");
+  ImGui::TextDisabled(ui.real != nullptr && ui.real->present
+                          ? "Util: busy share. BN: share of time as bottleneck. Time in mode: "
+                            "real above twin."
+                          : "Util: busy share. BN: share of time as bottleneck.");
 }
 
 void draw_node_table(const Playback& pb, const ReplicationKpis& k) {

@@ -182,8 +182,19 @@ void draw_nodes(ImDrawList* dl, const Model& model, const PlanLayout& plan, cons
                             {p.x - nx, p.y - ny}, col);
         };
         quad(a, b, to_imu32(kNodeBody));
-        // Parts gather at the discharge end: fill from there backwards.
-        if (ratio > 0.0) {
+        // Each part where it rides (ViewFrame::part_position) when there is room for dots;
+        // else the fill from the discharge end backwards (parts gather there).
+        const ViewFrame* vf = ui.frame;
+        const bool dots = vf != nullptr && n + 1 < vf->part_offset.size() &&
+                          len / static_cast<float>(std::max(count, 1u)) >= 3.0f * half;
+        if (dots) {
+          for (uint32_t i = vf->part_offset[n]; i < vf->part_offset[n + 1]; ++i) {
+            const float f = vf->part_position[i];
+            dl->AddRectFilled({a.x + dx * f - half * 0.7f, a.y + dy * f - half * 0.7f},
+                              {a.x + dx * f + half * 0.7f, a.y + dy * f + half * 0.7f}, fill,
+                              1.5f * s);
+          }
+        } else if (ratio > 0.0) {
           const float f = static_cast<float>(ratio);
           quad({b.x - dx * f, b.y - dy * f}, b, fill);
         }

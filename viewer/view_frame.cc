@@ -1,6 +1,7 @@
 #include "viewer/view_frame.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/mirror/real_kpis.h"
 #include "core/telemetry/telemetry.h"
@@ -25,6 +26,29 @@ void fill_twin_side(const Model& model, const LineState& state, double clock_s,
   for (size_t n = 0; n < model.nodes.size(); ++n) {
     frame.node_level[n] = n < state.contents.size() ? state.contents[n].count : 0.0;
   }
+  // Parts ride the belt: a part put on at time r - T reaches the end at its ready time r (T the
+  // mean transport time), and queues behind the parts ahead of it once they stop at the end.
+  const double working = model.calendar.empty() ? clock_s : model.calendar.working_at(clock_s);
+  frame.part_position.clear();
+  frame.part_offset.assign(model.nodes.size() + 1, 0);
+  for (size_t n = 0; n < model.nodes.size(); ++n) {
+    frame.part_offset[n] = static_cast<uint32_t>(frame.part_position.size());
+    const Node& node = model.nodes[n];
+    if (node.kind != NodeKind::kConveyor || n >= state.contents.size()) continue;
+    const PartRing& ring = state.contents[n];
+    const double travel = std::max(node.transport_time.mean, 1e-9);
+    const double pitch =
+        1.0 / std::max<double>(node.capacity > 0 ? node.capacity : ring.count, 1.0);
+    double limit = 1.0 - pitch / 2.0;  // the first part stops half a place before the end
+    for (uint32_t k = 0; k < ring.count; ++k) {
+      const Part& part = ring.slots[(ring.head + k) & (ring.slots.size() - 1)];
+      const double along = std::clamp(1.0 - (part.ready - working) / travel, 0.0, 1.0);
+      const double at = std::max(std::min(along, limit), 0.0);
+      frame.part_position.push_back(static_cast<float>(at));
+      limit = at - pitch;
+    }
+  }
+  frame.part_offset[model.nodes.size()] = static_cast<uint32_t>(frame.part_position.size());
 }
 
 void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame) {

@@ -30,6 +30,11 @@ struct ViewFrame {
   bool can_seek = false;    // scrubbing is possible (not for live sources)
   SideFrame real, twin;
   std::vector<double> node_level;  // (n_nodes) [parts] the twin's buffers and conveyors
+  // Where the parts on the twin's conveyors are: node n's parts are part_position[
+  // part_offset[n] .. part_offset[n + 1]), each a fraction of the belt (0 at the entry, 1 at
+  // the discharge end), the part nearest the end first. Empty ranges for other nodes.
+  std::vector<float> part_position;   // (parts on belts) [1]
+  std::vector<uint32_t> part_offset;  // (n_nodes + 1)
 };
 
 // The twin side from the line model's state at calendar time `clock_s` (breaks shown as off).

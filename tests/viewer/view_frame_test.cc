@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "core/telemetry/telemetry.h"
 #include "models/process/line_model.h"
@@ -37,6 +39,58 @@ TEST(ViewFrame, TwinSideMirrorsTheLineState) {
   EXPECT_GT(held, 0.0);  // half an hour in, buffers and conveyors hold parts
   EXPECT_EQ(frame.twin.good_parts, kpis.line.good_parts);
   EXPECT_GT(frame.twin.good_parts, 0u);
+}
+
+// Parts on the twin's conveyors: one position per part held, on the belt, nearest the end first
+// and at least a place apart; a riding part moves forward as the clock moves.
+TEST(ViewFrame, ConveyorPartsRideTowardsTheEndAndQueueThere) {
+  const SceneLoadResult scene = test::load_sample_or_fail("bottling.yaml");
+  const Model& model = scene.model;
+  RunOptions options;
+  options.horizon_s = 3600.0;
+  options.seed = 3;
+  LineState state;
+  init_state(model, options, state);
+  ViewFrame frame;
+  size_t belts_with_parts = 0, riding = 0, moved = 0;
+  std::vector<float> before;
+  for (double t = 600.0; t < 1200.0; t += 0.5) {
+    advance_to(model, state, t);
+    fill_twin_side(model, state, t, ReplicationKpis(), frame);
+    ASSERT_EQ(frame.part_offset.size(), model.nodes.size() + 1);
+    for (size_t n = 0; n < model.nodes.size(); ++n) {
+      const uint32_t from = frame.part_offset[n], to = frame.part_offset[n + 1];
+      const Node& node = model.nodes[n];
+      if (node.kind != NodeKind::kConveyor) {
+        ASSERT_EQ(from, to) << node.name;
+        continue;
+      }
+      ASSERT_EQ(to - from, state.contents[n].count) << node.name;
+      if (to == from) continue;
+      ++belts_with_parts;
+      const double pitch = 1.0 / std::max(node.capacity, 1);
+      for (uint32_t i = from; i < to; ++i) {
+        ASSERT_GE(frame.part_position[i], 0.0f);
+        ASSERT_LE(frame.part_position[i], 1.0f);
+        if (i > from && frame.part_position[i - 1] > 0.0f) {
+          EXPECT_GE(frame.part_position[i - 1] - frame.part_position[i], pitch - 1e-6);
+        }
+      }
+      // The last part put on: riding unless it queues behind the others.
+      if (frame.part_position[to - 1] < 1.0f - pitch * (to - from)) ++riding;
+    }
+    // The first conveyor's newest part, compared with half a second earlier.
+    const size_t c = static_cast<size_t>(model.find_node("InfeedConveyor"));
+    const uint32_t from = frame.part_offset[c], to = frame.part_offset[c + 1];
+    if (!before.empty() && to > from && before.size() == to - from &&
+        frame.part_position[to - 1] > before.back()) {
+      ++moved;
+    }
+    before.assign(frame.part_position.begin() + from, frame.part_position.begin() + to);
+  }
+  EXPECT_GT(belts_with_parts, 100u);
+  EXPECT_GT(riding, 10u);
+  EXPECT_GT(moved, 10u);  // the newest part on the infeed belt moves forward between frames
 }
 
 TEST(ViewFrame, RealSideComesFromTheMirrorAndLeavesItRunning) {
