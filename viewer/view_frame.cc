@@ -68,7 +68,8 @@ void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, Vi
   real.good_parts = line_good_parts(model, closed);
 }
 
-void fill_real_side(const MirrorModel& names, const live::Snapshot& snapshot, ViewFrame& frame) {
+void fill_real_side(const Model& model, const MirrorModel& names, const live::Snapshot& snapshot,
+                    ViewFrame& frame) {
   SideFrame& real = frame.real;
   const size_t nm = names.machine.size();
   real.present = true;
@@ -92,6 +93,20 @@ void fill_real_side(const MirrorModel& names, const live::Snapshot& snapshot, Vi
   real.kpis.line.throughput_per_h = k.line_throughput_per_h();
   real.kpis.line.oee = k.line_oee();
   real.good_parts = k.line_good();
+  real.kpis.stations.assign(model.stations.size(), StationKpis());
+  for (const live::MachineKpis& mk : k.machines()) {
+    const auto it = std::find(names.machine.begin(), names.machine.end(), mk.machine());
+    const auto m = static_cast<size_t>(it - names.machine.begin());
+    if (m >= nm || m >= model.machine_station.size()) continue;
+    const Station& station = model.stations[model.machine_station[m]];
+    StationKpis& sk = real.kpis.stations[model.machine_station[m]];
+    const double share = 1.0 / std::max<uint32_t>(station.machine_count, 1);
+    for (int tm = 0; tm < mk.mode_seconds_size(); ++tm) {
+      // Unknown (no data yet) counts as off, as the mirror's own KPIs count it.
+      const Mode mode = from_telemetry(static_cast<telemetry::Mode>(tm)).value_or(Mode::kOff);
+      sk.time_in_mode[static_cast<size_t>(mode)] += mk.mode_seconds(tm) * share;
+    }
+  }
 }
 
 }  // namespace twin::viewer

@@ -44,7 +44,9 @@ void fill_twin_side(const Model& model, const LineState& state, double clock_s,
 // computed on a copy so the mirror itself keeps going).
 void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame);
 // The real side from a live twin's snapshot (modes by machine name; the line's good parts,
-// throughput and OEE from its KPIs; other KPIs stay zero: a snapshot does not carry them).
-void fill_real_side(const MirrorModel& names, const live::Snapshot& snapshot, ViewFrame& frame);
+// throughput and OEE, and each station's time in mode (mean over its machines) from its KPIs;
+// other KPIs stay zero: a snapshot does not carry them).
+void fill_real_side(const Model& model, const MirrorModel& names, const live::Snapshot& snapshot,
+                    ViewFrame& frame);
 
 }  // namespace twin::viewer

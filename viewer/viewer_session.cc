@@ -190,7 +190,7 @@ void ViewerSession::sync_live() {
   playback_->seek(timeline_->to_s(now_ns));
   if (snapshot != nullptr && snapshot->seq() != live_snapshot_seq_) {
     live_snapshot_seq_ = snapshot->seq();
-    fill_real_side(timeline_->names(), *snapshot, view_frame_);
+    fill_real_side(model_, timeline_->names(), *snapshot, view_frame_);
     ui_.real = &view_frame_.real;
   }
 }

@@ -116,5 +116,51 @@ TEST(ViewFrame, RealSideComesFromTheMirrorAndLeavesItRunning) {
   EXPECT_EQ(mirror.state().pending.size(), pending);
 }
 
+// The live real side: modes by name (in any order), line figures and each station's time in
+// mode as the mean over its machines.
+TEST(ViewFrame, RealSideFromALiveSnapshot) {
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Model& model = scene.model;
+  const MirrorModel names = build_mirror_model(model, MirrorOptions());
+  const int32_t grind = model.find_station("Grind_OP90");
+  ASSERT_GE(grind, 0);
+  const Station& station = model.stations[static_cast<size_t>(grind)];
+  ASSERT_EQ(station.machine_count, 3u);
+  live::Snapshot snapshot;
+  auto* down = snapshot.add_modes();  // out of the mirror's order
+  down->set_machine(names.machine[station.first_machine + 2]);
+  down->set_mode(telemetry::MODE_DOWN);
+  down->set_since_ns(123);
+  auto* saw = snapshot.add_modes();
+  saw->set_machine("Saw");
+  saw->set_mode(telemetry::MODE_RUNNING);
+  snapshot.add_modes()->set_machine("NoSuchMachine");
+  live::Kpis& k = *snapshot.mutable_kpis();
+  k.set_line_good(77);
+  k.set_line_throughput_per_h(38.5);
+  k.set_line_oee(0.81);
+  for (uint32_t i = 0; i < 3; ++i) {
+    live::MachineKpis* mk = k.add_machines();
+    mk->set_machine(names.machine[station.first_machine + i]);
+    mk->mutable_mode_seconds()->Resize(telemetry::Mode_ARRAYSIZE, 0.0);
+    mk->set_mode_seconds(telemetry::MODE_RUNNING, 300.0 * (i + 1));  // 300, 600, 900 s
+  }
+  ViewFrame frame;
+  fill_real_side(model, names, snapshot, frame);
+  ASSERT_TRUE(frame.real.present);
+  EXPECT_EQ(frame.real.mode[station.first_machine + 2], telemetry::MODE_DOWN);
+  EXPECT_EQ(frame.real.mode_since_ns[station.first_machine + 2], 123);
+  EXPECT_EQ(frame.real.mode[static_cast<size_t>(model.stations[0].first_machine)],
+            telemetry::MODE_RUNNING);
+  EXPECT_EQ(frame.real.mode[station.first_machine], telemetry::MODE_UNKNOWN);  // not reported
+  EXPECT_EQ(frame.real.good_parts, 77u);
+  EXPECT_EQ(frame.real.kpis.line.throughput_per_h, 38.5);
+  ASSERT_EQ(frame.real.kpis.stations.size(), model.stations.size());
+  const Mode busy = *from_telemetry(telemetry::MODE_RUNNING);
+  EXPECT_DOUBLE_EQ(
+      frame.real.kpis.stations[static_cast<size_t>(grind)].time_in_mode[static_cast<size_t>(busy)],
+      600.0);
+}
+
 }  // namespace
 }  // namespace twin::viewer
