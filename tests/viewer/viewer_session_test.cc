@@ -14,6 +14,8 @@
 #include "replay/telemetry_writer.h"
 #include "tests/support/scenes.h"
 #include "viewer/headless_gl.h"
+#include "viewer/layout.h"
+#include "viewer/line_view_3d.h"
 #include "viewer/style.h"
 
 namespace twin::viewer {
@@ -75,6 +77,69 @@ TEST(ViewerSession, OpensARecordingOverASimulatedRunAndKeepsItOnABadFile) {
   EXPECT_EQ(session.timeline(), shown);
   EXPECT_TRUE(session.timeline()->has_real());
   std::remove(mcap.c_str());
+  std::remove(png.c_str());
+}
+
+// Clicks, fed to ImGui as a person would make them (move, press, release on later frames):
+// one on a machine of the plan selects it, one on a station in the 3D view selects that
+// station's first machine, and the tag plots follow the selection.
+TEST(ViewerSession, ClicksSelectMachinesInThePlanAndInThe3dView) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  ViewerOptions options;
+  options.hours = 1.0;
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerSession session(scene.model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  constexpr int kW = 1280, kH = 800;
+  const std::string png = std::filesystem::temp_directory_path().string() + "/twin_viewer_click_" +
+                          std::to_string(::getpid()) + ".png";
+
+  // Frame i's draw sets the mouse the next frame's NewFrame reads.
+  auto click_at = [&](auto where) {
+    HeadlessFrameOptions frame;
+    frame.frames = 6;
+    int i = 0;
+    return render_imgui_png(
+        frame,
+        [&] {
+          session.draw(kW, kH, false);
+          ImGuiIO& io = ImGui::GetIO();
+          const ImVec2 p = where();
+          io.MousePos = p;
+          io.MouseDown[0] = i == 2;  // pressed on one frame, released on the next
+          ++i;
+        },
+        png, error);
+  };
+
+  // The plan: machine 0 of station 4 (Drill_OP50).
+  const Rect target = machine_screen_rect(scene.model, 4, 0, kW, kH);
+  ASSERT_TRUE(click_at([&] {
+    return ImVec2{static_cast<float>(target.center().x), static_cast<float>(target.center().y)};
+  })) << error;
+  EXPECT_EQ(session.ui().selected_machine,
+            static_cast<int32_t>(scene.model.stations[4].first_machine));
+
+  // The 3D view: the top of station 9's machine where the camera shows it.
+  session.ui().view_3d = true;
+  const Panes panes = pane_layout(kW, kH);
+  ASSERT_TRUE(click_at([&] {
+    const LineView3D& view = *session.ui().line_view_3d;
+    for (const Box3D& b : view.boxes()) {
+      if (b.kind != BoxKind::kMachine || b.station != 9) continue;
+      const Eigen::Vector3d top = b.box.center + Eigen::Vector3d(0.0, b.box.half.y(), 0.0);
+      const Projected p = session.ui().camera_3d.project(top);
+      return ImVec2{static_cast<float>(panes.plan.x0 + p.x),
+                    static_cast<float>(panes.plan.y0 + p.y)};
+    }
+    return ImVec2{-1.0f, -1.0f};  // not rendered yet: nowhere
+  })) << error;
+  EXPECT_EQ(session.ui().selected_machine,
+            static_cast<int32_t>(scene.model.stations[9].first_machine));
   std::remove(png.c_str());
 }
 
