@@ -14,6 +14,10 @@ mkdir -p "$out"
   --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
 ./build/twin_bench --benchmark_filter='Plant250' \
   --benchmark_out="$out/replay.json" --benchmark_out_format=json "$@"
+# RUL on NASA's C-MAPSS FD001 (../shared/data/cmapss, or TWIN_CMAPSS_DIR): RMSE and the PHM08
+# score beside published results; skipped with a message when the files are not there.
+./build/twin_bench --benchmark_filter='Cmapss' \
+  --benchmark_out="$out/cmapss.json" --benchmark_out_format=json "$@"
 # The viewer's frame time (needs the viewer; under a virtual display when there is none).
 if ./build/twin_bench --benchmark_list_tests=true | grep '^BM_ViewerFrame' >/dev/null; then
   run_display=()
