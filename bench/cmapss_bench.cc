@@ -74,10 +74,24 @@ void BM_CmapssFD001(benchmark::State& bench) {
   for (const double c : model.cv_rmse) cv = std::min(cv, c);
   bench.counters["cv_rmse"] = cv;
   bench.counters["kept_channels"] = static_cast<double>(model.kept.size());
+  // The 90 % interval: how often it holds the (capped) true RUL, and how wide it is.
+  size_t covered = 0;
+  double width = 0.0;
+  for (size_t k = 0; k < test.units.size(); ++k) {
+    const RulInterval iv = predict_rul_interval(model, test.units[k].x);
+    const double t = std::min(truth.rul[k], model.options.cap);
+    if (t >= iv.low && t <= iv.high) ++covered;
+    width += iv.high - iv.low;
+  }
+  const double coverage = static_cast<double>(covered) / static_cast<double>(test.units.size());
+  bench.counters["interval90_coverage"] = coverage;
+  bench.counters["interval90_width"] = width / static_cast<double>(test.units.size());
   std::fprintf(stderr,
                "C-MAPSS FD001: RMSE %.2f, PHM08 score %.0f over %zu test units (published: CNN "
-               "18.45, LSTM 16.14)\n",
-               e, s, test.units.size());
+               "18.45, LSTM 16.14); 90%% interval holds the capped true RUL for %.0f%% of the "
+               "units, mean width %.1f cycles\n",
+               e, s, test.units.size(), coverage * 100.0,
+               width / static_cast<double>(test.units.size()));
 }
 BENCHMARK(BM_CmapssFD001)->Name("CmapssFD001")->Iterations(1)->Unit(benchmark::kMillisecond);
 

@@ -145,6 +145,39 @@ Eigen::MatrixXd rul_features(const RulModel& m, const Eigen::MatrixXd& x) {
   return f;
 }
 
+namespace {
+
+// Quantile q of sorted values (linear interpolation between order statistics).
+double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0.0;
+  const double at = q * static_cast<double>(sorted.size() - 1);
+  const auto i = static_cast<size_t>(at);
+  const double f = at - static_cast<double>(i);
+  return i + 1 < sorted.size() ? sorted[i] * (1.0 - f) + sorted[i + 1] * f : sorted[i];
+}
+
+// Bins of equally many out-of-fold rows by prediction, each with its error quantiles.
+void set_error_bins(std::vector<std::pair<double, double>> rows, int bins, RulModel& m) {
+  std::sort(rows.begin(), rows.end());
+  m.bin_upper.clear();
+  m.bin_quantiles.clear();
+  if (rows.empty()) return;
+  const size_t per = std::max<size_t>(1, rows.size() / static_cast<size_t>(bins));
+  for (size_t start = 0; start < rows.size();) {
+    size_t end = std::min(rows.size(), start + per);
+    if (rows.size() - end < per / 2) end = rows.size();  // a short last bin joins this one
+    std::vector<double> errors;
+    for (size_t i = start; i < end; ++i) errors.push_back(rows[i].second);
+    std::sort(errors.begin(), errors.end());
+    m.bin_upper.push_back(end == rows.size() ? m.options.cap : rows[end - 1].first);
+    m.bin_quantiles.push_back(
+        {quantile(errors, 0.05), quantile(errors, 0.5), quantile(errors, 0.95)});
+    start = end;
+  }
+}
+
+}  // namespace
+
 RulModel fit_rul_regressor(const std::vector<RulUnit>& training, const RulOptions& options) {
   if (training.size() < 2) throw std::invalid_argument("fit_rul_regressor: needs >= 2 units");
   if (options.lambdas.empty()) throw std::invalid_argument("fit_rul_regressor: no lambdas");
@@ -164,6 +197,8 @@ RulModel fit_rul_regressor(const std::vector<RulUnit>& training, const RulOption
   const size_t folds = std::min(training.size(), static_cast<size_t>(std::max(2, options.folds)));
   std::vector<double> sse(options.lambdas.size(), 0.0);
   double validated_rows = 0.0;
+  // Out-of-fold (prediction, error) per penalty, for the chosen one's intervals.
+  std::vector<std::vector<std::pair<double, double>>> oof(options.lambdas.size());
   for (size_t fold = 0; fold < folds; ++fold) {
     std::vector<size_t> fit_idx, val_idx;
     for (size_t k = 0; k < training.size(); ++k)
@@ -184,6 +219,7 @@ RulModel fit_rul_regressor(const std::vector<RulUnit>& training, const RulOption
       const Eigen::VectorXd p =
           ((xs_val * w).array() + ne.y_mean).cwiseMax(0.0).cwiseMin(options.cap).matrix();
       sse[l] += (p - y_val).squaredNorm();
+      for (Eigen::Index r = 0; r < p.size(); ++r) oof[l].emplace_back(p(r), y_val(r) - p(r));
     }
     validated_rows += static_cast<double>(y_val.size());
   }
@@ -193,6 +229,7 @@ RulModel fit_rul_regressor(const std::vector<RulUnit>& training, const RulOption
     if (sse[l] < sse[best]) best = l;  // first (smallest) penalty wins ties
   }
   m.lambda = options.lambdas[best];
+  set_error_bins(oof[best], std::max(1, options.interval_bins), m);
 
   // Final fit on all training units.
   std::vector<size_t> all(training.size());
@@ -222,6 +259,19 @@ double predict_rul(const RulModel& m, const Eigen::MatrixXd& x) {
                         .matrix()
                         .dot(m.weights);
   return std::clamp(p, 0.0, m.options.cap);
+}
+
+RulInterval predict_rul_interval(const RulModel& m, const Eigen::MatrixXd& x) {
+  const double p = predict_rul(m, x);
+  RulInterval out{p, p, p};
+  if (m.bin_upper.empty()) return out;
+  size_t b = 0;
+  while (b + 1 < m.bin_upper.size() && p > m.bin_upper[b]) ++b;
+  const double cap = m.options.cap;
+  out.low = std::clamp(p + m.bin_quantiles[b][0], 0.0, cap);
+  out.median = std::clamp(p + m.bin_quantiles[b][1], 0.0, cap);
+  out.high = std::clamp(p + m.bin_quantiles[b][2], 0.0, cap);
+  return out;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <array>
 #include <span>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct RulOptions {
   // mean squared error + lambda * |w|^2).
   std::vector<double> lambdas = {1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0};
   double constant_sd_rel = 1e-6;  // a channel with sd <= this * max(|mean|, 1) is dropped
+  int interval_bins = 5;          // bins of predicted RUL for the error quantiles (>= 1)
 };
 
 // One trajectory: rows are consecutive cycles, the first row being cycle 1.
@@ -53,6 +55,18 @@ struct RulModel {
   double lambda = 0.0;             // penalty chosen by cross-validation
   std::vector<double> cv_rmse;     // [cycles] per options.lambdas entry
   Eigen::Index training_rows = 0;  // rows fitted
+  // The prediction's uncertainty, from the cross-validation's out-of-fold errors at the chosen
+  // penalty (capped truth - clamped prediction), in bins of equally many rows by prediction:
+  // bin b covers predictions up to bin_upper[b]; its 5 %, 50 % and 95 % error quantiles.
+  std::vector<double> bin_upper;                     // [cycles] (bins), ascending
+  std::vector<std::array<double, 3>> bin_quantiles;  // [cycles] (bins) q05, q50, q95
+};
+
+// RUL as a distribution: the median and a 90 % interval [cycles], all in [0, cap].
+struct RulInterval {
+  double median = 0.0;
+  double low = 0.0;   // 5 % quantile
+  double high = 0.0;  // 95 % quantile
 };
 
 // Fits on `training` (at least 2 units, all with the same channel count and >= 1 row).
@@ -64,6 +78,10 @@ Eigen::MatrixXd rul_features(const RulModel& model, const Eigen::MatrixXd& x);
 
 // Predicted RUL [cycles] at the last row of `x` (channels as in training), in [0, cap].
 double predict_rul(const RulModel& model, const Eigen::MatrixXd& x);
+
+// The RUL at the last row of `x` as a median and 90 % interval: the point prediction plus the
+// out-of-fold error quantiles of its bin.
+RulInterval predict_rul_interval(const RulModel& model, const Eigen::MatrixXd& x);
 
 // Scores over units (same sizes, non-empty; else std::invalid_argument), d = predicted - true:
 // root-mean-square of d, and the PHM08 score sum(exp(-d/13) - 1 if d < 0 else exp(d/10) - 1),

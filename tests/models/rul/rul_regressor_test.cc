@@ -68,6 +68,32 @@ TEST(RulRegressor, DropsConstantSensorAndPredictsHeldOutEngines) {
   EXPECT_GT(rmse(mean_guess, truth), 10.0 * e);
 }
 
+// The 90 % interval comes from out-of-fold errors: on held-out engines it holds the true
+// (capped) RUL about 90 % of the time, and the median sits near the point prediction.
+TEST(RulRegressor, IntervalHoldsTheTruthAboutNinetyPercentOfTheTime) {
+  std::mt19937_64 rng(77);
+  const RulModel model = fit_rul_regressor(fleet(60, rng));
+  ASSERT_FALSE(model.bin_upper.empty());
+  ASSERT_EQ(model.bin_upper.size(), model.bin_quantiles.size());
+  for (size_t b = 1; b < model.bin_upper.size(); ++b)
+    EXPECT_LE(model.bin_upper[b - 1], model.bin_upper[b]);
+  std::uniform_real_distribution<double> cut(0.3, 1.0);
+  size_t covered = 0, n = 0;
+  for (RulUnit& u : fleet(400, rng)) {
+    const auto rows = static_cast<Eigen::Index>(cut(rng) * static_cast<double>(u.x.rows()));
+    const double truth = std::min(static_cast<double>(u.x.rows() - rows), kCap);
+    const RulInterval iv = predict_rul_interval(model, u.x.topRows(rows));
+    ASSERT_LE(iv.low, iv.median);
+    ASSERT_LE(iv.median, iv.high);
+    EXPECT_NEAR(iv.median, predict_rul(model, u.x.topRows(rows)), 3.0);
+    if (truth >= iv.low && truth <= iv.high) ++covered;
+    ++n;
+  }
+  const double coverage = static_cast<double>(covered) / static_cast<double>(n);
+  EXPECT_GT(coverage, 0.82);
+  EXPECT_LT(coverage, 0.97);
+}
+
 TEST(RulRegressor, IsDeterministicAndUsesOnlyItsTrainingUnits) {
   std::mt19937_64 rng(7);
   const std::vector<RulUnit> training = fleet(20, rng);
