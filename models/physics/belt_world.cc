@@ -172,16 +172,24 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
 
 BeltWorld::~BeltWorld() {
   // Bodies leave the world before they (and then the world) are destroyed.
-  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it)
+  for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) {
+    if (!it->removed) world_->removeRigidBody(it->body.get());
+  }
+  for (auto it = fixtures_.rbegin(); it != fixtures_.rend(); ++it)
     world_->removeRigidBody(it->body.get());
   world_->removeRigidBody(belt_body_.get());
 }
 
 int BeltWorld::add_part(const PartSpec& part, double x_m) {
+  return add_part(part, x_m, 0.0, 0.0);
+}
+
+int BeltWorld::add_part(const PartSpec& part, double x_m, double y_m, double yaw_rad) {
   require(positive(part.size_x) && positive(part.size_y) && positive(part.size_z),
           "PartSpec sizes must be finite and > 0");
   require(positive(part.mass_kg), "PartSpec.mass_kg must be finite and > 0");
-  require(std::isfinite(x_m), "add_part: x_m must be finite");
+  require(std::isfinite(x_m) && std::isfinite(y_m) && std::isfinite(yaw_rad),
+          "add_part: x_m, y_m and yaw_rad must be finite");
 
   Part p;
   p.shape = make_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z);
@@ -190,7 +198,10 @@ int BeltWorld::add_part(const PartSpec& part, double x_m) {
   p.shape->calculateLocalInertia(mass, inertia);
   btTransform at;
   at.setIdentity();
-  at.setOrigin(btVector3(static_cast<btScalar>(x_m), 0, static_cast<btScalar>(0.5 * part.size_z)));
+  at.setOrigin(btVector3(static_cast<btScalar>(x_m), static_cast<btScalar>(y_m),
+                         static_cast<btScalar>(0.5 * part.size_z)));
+  if (yaw_rad != 0.0)
+    at.setRotation(btQuaternion(btVector3(0, 0, 1), static_cast<btScalar>(yaw_rad)));
   btRigidBody::btRigidBodyConstructionInfo info(mass, nullptr, p.shape.get(), inertia);
   info.m_startWorldTransform = at;
   info.m_friction = surface_->friction;  // part-part contacts; belt contacts are set explicitly
@@ -202,6 +213,41 @@ int BeltWorld::add_part(const PartSpec& part, double x_m) {
   world_->addRigidBody(p.body.get());
   parts_.push_back(std::move(p));
   return static_cast<int>(parts_.size()) - 1;
+}
+
+void BeltWorld::remove_part(int part) {
+  body_of(part);  // range check
+  Part& p = parts_[static_cast<size_t>(part)];
+  if (p.removed) return;
+  world_->removeRigidBody(p.body.get());
+  p.removed = true;
+}
+
+bool BeltWorld::part_removed(int part) const {
+  body_of(part);  // range check
+  return parts_[static_cast<size_t>(part)].removed;
+}
+
+void BeltWorld::add_fixture(const FixtureSpec& f) {
+  require(std::isfinite(f.x) && std::isfinite(f.y) && std::isfinite(f.z),
+          "FixtureSpec centre must be finite");
+  require(positive(f.size_x) && positive(f.size_y) && positive(f.size_z),
+          "FixtureSpec sizes must be finite and > 0");
+  require(std::isfinite(f.friction) && f.friction >= 0.0,
+          "FixtureSpec.friction must be finite and >= 0");
+  Part p;
+  p.shape = make_box(0.5 * f.size_x, 0.5 * f.size_y, 0.5 * f.size_z);
+  btTransform at;
+  at.setIdentity();
+  at.setOrigin(btVector3(static_cast<btScalar>(f.x), static_cast<btScalar>(f.y),
+                         static_cast<btScalar>(f.z)));
+  btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, p.shape.get());
+  info.m_startWorldTransform = at;
+  info.m_friction = static_cast<btScalar>(f.friction);
+  info.m_restitution = 0;
+  p.body = std::make_unique<btRigidBody>(info);
+  world_->addRigidBody(p.body.get());
+  fixtures_.push_back(std::move(p));
 }
 
 void BeltWorld::step() {
@@ -237,6 +283,12 @@ double BeltWorld::part_z(int part) const {
 
 double BeltWorld::part_speed(int part) const {
   return static_cast<double>(body_of(part).getLinearVelocity().dot(surface_->direction));
+}
+
+double BeltWorld::part_yaw(int part) const {
+  btScalar yaw = 0, pitch = 0, roll = 0;
+  body_of(part).getCenterOfMassTransform().getBasis().getEulerYPR(yaw, pitch, roll);
+  return static_cast<double>(yaw);
 }
 
 bool BeltWorld::part_on_belt(int part) const {

@@ -41,6 +41,14 @@ struct PartSpec {
   double mass_kg = 0.0;  // [kg] (> 0)
 };
 
+// A static box beside or over the belt: a stop at the discharge end, a side guide. Contacts with
+// it are plain (no belt motion).
+struct FixtureSpec {
+  double x = 0.0, y = 0.0, z = 0.0;                 // [m] centre
+  double size_x = 0.0, size_y = 0.0, size_z = 0.0;  // [m] extents (> 0)
+  double friction = 0.0;                            // [-] Coulomb coefficient with parts (>= 0)
+};
+
 // Contact data of one belt surface, reached from the contact-added callback through the belt
 // body's user pointer (Bullet's callback is a global function, so per-belt data cannot live in
 // globals). Defined in belt_world.cc.
@@ -67,6 +75,14 @@ class BeltWorld {
   // [0, length] puts it beside the belt, where it falls. Returns the part's index (0, 1, ...).
   // Throws std::invalid_argument on a bad spec.
   int add_part(const PartSpec& part, double x_m);
+  // The same, with the centre at y = y_m across the belt and turned by yaw_rad about z.
+  int add_part(const PartSpec& part, double x_m, double y_m, double yaw_rad);
+  // Takes a part out of the world (a consumer picked it up). Its index stays valid; its accessors
+  // return the pose it had when removed. Removing a part twice is a no-op.
+  void remove_part(int part);
+  bool part_removed(int part) const;
+  // Adds a static box. Fixtures are not parts and have no index.
+  void add_fixture(const FixtureSpec& fixture);
 
   // Advances the world by one fixed step of kStepS.
   void step();
@@ -78,6 +94,7 @@ class BeltWorld {
   double part_y(int part) const;      // [m] centre of mass, across the belt
   double part_z(int part) const;      // [m] centre of mass, height above the belt's top surface
   double part_speed(int part) const;  // [m/s] velocity of the centre of mass along +x
+  double part_yaw(int part) const;    // [rad] rotation about z, in (-pi, pi]
   // True if the part touched the belt's top surface in the last step (false before the first).
   bool part_on_belt(int part) const;
 
@@ -100,6 +117,7 @@ class BeltWorld {
   struct Part {
     std::unique_ptr<btBoxShape> shape;  // box with the part's half extents [m]
     std::unique_ptr<btRigidBody> body;  // dynamic body, never deactivated
+    bool removed = false;               // taken out of the world by remove_part
   };
 
   const btRigidBody& body_of(int part) const;  // throws std::out_of_range on a bad index
@@ -119,6 +137,7 @@ class BeltWorld {
   std::unique_ptr<btBoxShape> belt_shape_;  // belt box, half extents [m]
   std::unique_ptr<btRigidBody> belt_body_;  // static belt body, custom material callback
   std::vector<Part> parts_;                 // parts in order of add_part (n_parts)
+  std::vector<Part> fixtures_;              // static boxes in order of add_fixture (n_fixtures)
 };
 
 // Puts one part of `part` at rest on an otherwise empty belt, its rear face at the belt's start

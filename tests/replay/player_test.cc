@@ -15,6 +15,7 @@
 #include "models/plant/plant_simulator.h"
 #include "replay/csv_import.h"
 #include "replay/telemetry_writer.h"
+#include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 
 namespace twin {
@@ -25,12 +26,7 @@ std::string temp_path(const std::string& name) {
 }
 
 PlantReport generate(const Model& model, const PlantOptions& options, const std::string& path) {
-  TelemetryWriter writer;
-  EXPECT_TRUE(writer.open(path));
-  PlantReport report = run_plant(model, options, writer);
-  EXPECT_TRUE(writer.close());
-  EXPECT_FALSE(report.write_failed);
-  return report;
+  return test::record_plant_shift(model, options, path);
 }
 
 // Copies a recording without its ground-truth channel.

@@ -10,7 +10,7 @@
 
 #include "core/mirror/mirror_snapshot.h"
 #include "models/plant/plant_simulator.h"
-#include "replay/telemetry_writer.h"
+#include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 
 namespace twin::viewer {
@@ -23,13 +23,10 @@ class RecordingSourceTest : public ::testing::Test {
     path_ = (std::filesystem::temp_directory_path() /
              ("twin_recording_source_" + std::to_string(::getpid()) + ".mcap"))
                 .string();
-    TelemetryWriter writer;
-    ASSERT_TRUE(writer.open(path_));
     PlantOptions options;
     options.hours = 0.5;
     options.seed = 11;
-    run_plant(scene_.model, options, writer);
-    ASSERT_TRUE(writer.close()) << writer.error();
+    test::record_plant_shift(scene_.model, options, path_);
   }
   void TearDown() override { std::remove(path_.c_str()); }
   SceneLoadResult scene_;

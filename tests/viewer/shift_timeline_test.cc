@@ -11,7 +11,7 @@
 
 #include "core/telemetry/telemetry.h"
 #include "models/plant/plant_simulator.h"
-#include "replay/telemetry_writer.h"
+#include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 #include "viewer/playback.h"
 #include "viewer/recording_source.h"
@@ -52,8 +52,6 @@ class ShiftTimelineRecordingTest : public ::testing::Test {
     path_ = (std::filesystem::temp_directory_path() /
              ("twin_shift_timeline_" + std::to_string(::getpid()) + ".mcap"))
                 .string();
-    TelemetryWriter writer;
-    ASSERT_TRUE(writer.open(path_));
     PlantOptions options;
     options.hours = 1.0;
     options.seed = 3;
@@ -69,8 +67,7 @@ class ShiftTimelineRecordingTest : public ::testing::Test {
     f->set_at(1800.0);
     options.faults = resolve_faults(scene_.model, plan, options.hours, errors);
     ASSERT_TRUE(errors.empty()) << errors.front();
-    report_ = run_plant(scene_.model, options, writer);
-    ASSERT_TRUE(writer.close()) << writer.error();
+    report_ = test::record_plant_shift(scene_.model, options, path_);
   }
   void TearDown() override { std::remove(path_.c_str()); }
   SceneLoadResult scene_;
@@ -116,7 +113,7 @@ TEST_F(ShiftTimelineRecordingTest, FirstPassFillsModesSamplesEstimatesAndAlarms)
     EXPECT_EQ(e.estimate.time_at(e.estimate.size() - 1), samples.time_at(samples.size() - 1));
   }
   EXPECT_GT(tags_with_samples, timeline->names().tag_name.size() / 2);
-  EXPECT_GE(counters, 1u);                    // the part counters
+  EXPECT_GE(counters, 1u);                     // the part counters
   EXPECT_LT(counters, tags_with_samples / 2);  // most tags are estimated
 
   // The real rows hold the mirror's modes: at several times, the mode the recording shows

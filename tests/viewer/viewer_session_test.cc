@@ -11,7 +11,7 @@
 #include <string>
 
 #include "models/plant/plant_simulator.h"
-#include "replay/telemetry_writer.h"
+#include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 #include "viewer/headless_gl.h"
 #include "viewer/layout.h"
@@ -28,15 +28,10 @@ TEST(ViewerSession, OpensARecordingOverASimulatedRunAndKeepsItOnABadFile) {
   const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
   const std::string dir = std::filesystem::temp_directory_path().string();
   const std::string mcap = dir + "/twin_viewer_session_" + std::to_string(::getpid()) + ".mcap";
-  {
-    TelemetryWriter writer;
-    ASSERT_TRUE(writer.open(mcap));
-    PlantOptions plant;
-    plant.hours = 0.5;
-    plant.seed = 4;
-    run_plant(scene.model, plant, writer);
-    ASSERT_TRUE(writer.close()) << writer.error();
-  }
+  PlantOptions plant;
+  plant.hours = 0.5;
+  plant.seed = 4;
+  test::record_plant_shift(scene.model, plant, mcap);
 
   ViewerOptions options;
   options.hours = 2.0;

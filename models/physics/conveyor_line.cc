@@ -1,0 +1,186 @@
+#include "models/physics/conveyor_line.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace twin {
+namespace {
+
+void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+bool finite_non_negative(double v) {
+  return std::isfinite(v) && v >= 0.0;
+}
+
+// Thickness of the stop and the guides [m]; any value well above a step's travel works.
+constexpr double kWallThickness = 0.05;
+
+}  // namespace
+
+ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
+  const ConveyorLineSpec& s = spec_;
+  require(std::isfinite(s.consumer_cycle_s) && s.consumer_cycle_s > 0.0,
+          "ConveyorLineSpec.consumer_cycle_s must be finite and > 0");
+  require(finite_non_negative(s.stop_tolerance_m) && finite_non_negative(s.rest_speed_mps) &&
+              finite_non_negative(s.entry_overhang_m) && finite_non_negative(s.skew_limit_rad) &&
+              finite_non_negative(s.stall_time_s) && finite_non_negative(s.advance_m) &&
+              finite_non_negative(s.queue_gap_m),
+          "ConveyorLineSpec tolerances must be finite and >= 0");
+  require(std::isfinite(s.guide_clearance_m), "ConveyorLineSpec.guide_clearance_m must be finite");
+  world_ = std::make_unique<BeltWorld>(s.belt);  // validates the belt
+
+  const double length = s.belt.length_m;
+  const double height = 2.0 * s.part.size_z;  // [m] walls taller than the parts
+  // Stop: its face at x = length, spanning the belt's width.
+  world_->add_fixture(FixtureSpec{.x = length + 0.5 * kWallThickness,
+                                  .y = 0.0,
+                                  .z = 0.5 * height,
+                                  .size_x = kWallThickness,
+                                  .size_y = s.belt.width_m,
+                                  .size_z = height,
+                                  .friction = 0.0});
+  if (s.guide_clearance_m >= 0.0) {
+    // Smooth guides (no friction), so a guided part is steered, not braked.
+    const double inner = 0.5 * s.part.size_y + s.guide_clearance_m;  // [m] |y| of the inner faces
+    for (double side : {-1.0, 1.0}) {
+      world_->add_fixture(FixtureSpec{.x = 0.5 * length,
+                                      .y = side * (inner + 0.5 * kWallThickness),
+                                      .z = 0.5 * height,
+                                      .size_x = length,
+                                      .size_y = kWallThickness,
+                                      .size_z = height,
+                                      .friction = 0.0});
+    }
+  }
+
+  const size_t n = s.initial_x_m.size() + s.feed.size();
+  records_.assign(n, PartRecord{});
+  jammed_.assign(n, 0);
+  double previous = -INFINITY;
+  for (double x : s.initial_x_m) {
+    require(std::isfinite(x) && x > previous, "ConveyorLineSpec.initial_x_m must ascend");
+    previous = x;
+  }
+  // Head first: the initial part nearest the stop leads.
+  for (size_t i = s.initial_x_m.size(); i-- > 0;) {
+    put_on(static_cast<int>(i), s.initial_x_m[i], 0.0, 0.0);
+  }
+  due_step_.reserve(s.feed.size());
+  double last = 0.0;
+  for (const FeedItem& f : s.feed) {
+    require(std::isfinite(f.time_s) && f.time_s >= last,
+            "ConveyorLineSpec.feed times must be finite, >= 0 and ascending");
+    require(std::isfinite(f.yaw_rad), "ConveyorLineSpec.feed yaw must be finite");
+    last = f.time_s;
+    // The first step whose start time reaches time_s (the slack absorbs rounding).
+    due_step_.push_back(
+        static_cast<int64_t>(std::ceil(f.time_s * BeltWorld::kStepsPerSecond - 1e-9)));
+  }
+}
+
+void ConveyorLine::put_on(int record, double x_m, double yaw_rad, double t_s) {
+  PartRecord& r = records_[static_cast<size_t>(record)];
+  r.body = world_->add_part(spec_.part, x_m, 0.0, yaw_rad);
+  r.put_on_s = t_s;
+  on_belt_.push_back(Track{.record = record, .mark_x = x_m, .mark_s = t_s});
+}
+
+int ConveyorLine::capacity() const {
+  return static_cast<int>(std::floor(spec_.belt.length_m / spec_.part.size_x + 1e-9));
+}
+
+int ConveyorLine::parts_waiting() const {
+  int n = 0;
+  for (size_t i = next_feed_; i < due_step_.size() && due_step_[i] <= steps(); ++i) ++n;
+  return n;
+}
+
+bool ConveyorLine::at_stop(int body) const {
+  const double rest_x = spec_.belt.length_m - 0.5 * spec_.part.size_x;
+  return world_->part_x(body) >= rest_x - spec_.stop_tolerance_m &&
+         std::abs(world_->part_speed(body)) < spec_.rest_speed_mps;
+}
+
+void ConveyorLine::step() {
+  const double t = time_s();
+  const double sx = spec_.part.size_x;
+
+  // 1. Feeder.
+  if (next_feed_ < due_step_.size() && due_step_[next_feed_] <= steps()) {
+    double x = 0.5 * sx;
+    if (!on_belt_.empty()) {
+      const int tail = records_[static_cast<size_t>(on_belt_.back().record)].body;
+      x = std::min(x, world_->part_x(tail) - sx);  // nose to tail behind the last part
+    }
+    if (x >= 0.5 * sx - spec_.entry_overhang_m) {
+      const size_t record = spec_.initial_x_m.size() + next_feed_;
+      put_on(static_cast<int>(record), x, spec_.feed[next_feed_].yaw_rad, t);
+      ++next_feed_;
+    }
+  }
+
+  // 2. Consumer. The free test has slack for the rounding of t + cycle.
+  if (!on_belt_.empty() && t >= consumer_free_s_ - 1e-9) {
+    PartRecord& head = records_[static_cast<size_t>(on_belt_.front().record)];
+    if (at_stop(head.body)) {
+      world_->remove_part(head.body);
+      head.taken_off_s = t;
+      on_belt_.pop_front();
+      ++taken_;
+      consumer_free_s_ = t + spec_.consumer_cycle_s;
+    }
+  }
+
+  // 3. Physics.
+  world_->step();
+  const double now = time_s();
+
+  // 4. Arrivals and jams. Parts cannot overtake on a straight belt, so the part ahead of each is
+  // the previous one in on_belt_.
+  const double half = 0.5 * sx;
+  double ahead_rear = INFINITY;  // [m] rear face of the part ahead; none for the head
+  bool ahead_queued = true;      // the stop counts as a queued part ahead of the head
+  for (Track& track : on_belt_) {
+    PartRecord& r = records_[static_cast<size_t>(track.record)];
+    const double x = world_->part_x(r.body);
+    const bool stopped = at_stop(r.body);
+    if (stopped && r.arrived_s < 0.0) r.arrived_s = now;
+    const bool queued = stopped || (ahead_queued && ahead_rear - (x + half) <= spec_.queue_gap_m);
+    if (x - track.mark_x >= spec_.advance_m || queued) {
+      track.mark_x = x;
+      track.mark_s = now;
+    }
+    uint8_t& reported = jammed_[static_cast<size_t>(track.record)];
+    if (!reported) {
+      const double yaw = world_->part_yaw(r.body);
+      const bool skewed = std::abs(yaw) > spec_.skew_limit_rad;
+      if (skewed || now - track.mark_s > spec_.stall_time_s) {
+        reported = 1;
+        jams_.push_back(Jam{.part = track.record,
+                            .reason = skewed ? JamReason::kSkewed : JamReason::kStalled,
+                            .time_s = now,
+                            .x_m = x,
+                            .yaw_rad = yaw});
+      }
+    }
+    ahead_rear = x - half;
+    ahead_queued = queued;
+  }
+}
+
+void ConveyorLine::advance_to(double t_s) {
+  const auto target = static_cast<int64_t>(std::ceil(t_s * BeltWorld::kStepsPerSecond - 1e-9));
+  while (steps() < target) step();
+}
+
+std::unique_ptr<ConveyorLine> ConveyorLine::fork() const {
+  auto copy = std::make_unique<ConveyorLine>(spec_);
+  while (copy->steps() < steps()) copy->step();
+  return copy;
+}
+
+}  // namespace twin

@@ -1,0 +1,243 @@
+// ConveyorLine against the discrete-event model of the same conveyor.
+//
+// The scene: a belt of L = 4 m at v = 0.5 m/s (friction 0.6) carrying 0.2 m long parts, so 20
+// fit nose to tail; a feeder puts a part on every a seconds; a consumer with cycle c takes them
+// off at the stop. The DES counterpart is source(interarrival a) -> feed station (cycle 1 ms) ->
+// conveyor(capacity 20, transport_time L / v) -> station(cycle c) -> sink.
+//
+// Tolerances:
+// - Throughput, 2 %: both models are deterministic and periodic in steady state, so over a
+//   window of W seconds the counts differ only by where the window cuts the period (at most one
+//   part each, 2 / (W rate) = 1.1 % for W = 360 s at 0.5 /s) plus the quantization of put-on
+//   and take-off times to the 1/240 s step (which does not accumulate).
+// - Transfer time (put on -> at rest at the stop): the centre travels L - size_x (from the
+//   entry, rear at x = 0, to the stop, front at x = L), plus the friction lag v / (2 mu g) of a
+//   part put on at rest (see belt_world_test.cc): within 4 steps (1 as in BeltTransport; the
+//   arrival is taken at the end of the step in which the part has come to rest against the stop,
+//   which the contact solver needs 2-3 steps for; 0.2 % of the transfer). The DES transport time L
+//   / v is longer by size_x / v minus the lag (0.36 s of 8 s here): the DES conveyor measures entry
+//   to end, the part's centre less.
+// - Accumulation: the maximum on the belt equals the DES capacity (20) exactly; the time-average
+//   is within 1 part of the DES (the physical belt is short of one part while the queue indexes
+//   forward after a take-off, size_x / v = 0.4 s of every cycle; the DES refills instantly).
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "models/physics/conveyor_line.h"
+#include "models/process/line_model.h"
+#include "tests/support/scenes.h"
+
+namespace twin {
+namespace {
+
+constexpr double kL = 4.0;   // [m]
+constexpr double kV = 0.5;   // [m/s]
+constexpr double kMu = 0.6;  // [-]
+constexpr double kG = BeltWorld::kGravity;
+constexpr double kDt = BeltWorld::kStepS;
+constexpr PartSpec kPart{.size_x = 0.2, .size_y = 0.15, .size_z = 0.1, .mass_kg = 1.0};
+
+ConveyorLineSpec line_spec(double every_s, double cycle_s, int parts) {
+  ConveyorLineSpec s;
+  s.belt = BeltSpec{.length_m = kL, .width_m = 0.4, .speed_mps = kV, .friction = kMu};
+  s.part = kPart;
+  s.consumer_cycle_s = cycle_s;
+  for (int i = 0; i < parts; ++i) s.feed.push_back(FeedItem{.time_s = i * every_s});
+  return s;
+}
+
+// Takes off in [from, to) per second.
+double takeoff_rate(const ConveyorLine& line, double from, double to) {
+  int n = 0;
+  for (const PartRecord& r : line.records()) n += r.taken_off_s >= from && r.taken_off_s < to;
+  return n / (to - from);
+}
+
+struct DesResult {
+  double throughput_per_s = 0.0;  // [parts/s] after the warm-up
+  double belt_mean = 0.0;         // [parts] time-average on the conveyor after the warm-up
+  int64_t belt_max = 0;           // [parts]
+};
+
+DesResult run_des(double every_s, double cycle_s, double warmup_s, double horizon_s) {
+  std::string yaml = "name: conveyor agreement\nseed: 1\nsources:\n  - name: In\n";
+  yaml.append("    interarrival: {constant: ").append(std::to_string(every_s)).append("}\n");
+  yaml.append("conveyors:\n  - {name: belt, capacity: ")
+      .append(std::to_string(static_cast<int>(kL / kPart.size_x + 1e-9)))
+      .append(", transport_time: {constant: ")
+      .append(std::to_string(kL / kV))
+      .append("}}\n");
+  yaml.append(
+      "stations:\n  - {name: feed, input: [In], output: belt, cycle_time: {constant: 0.001}}\n");
+  yaml.append("  - {name: take, input: [belt], output: Out, cycle_time: {constant: ")
+      .append(std::to_string(cycle_s))
+      .append("}}\nsinks:\n  - name: Out\n");
+  const SceneLoadResult scene = test::load_scene_or_fail(yaml);
+  RunOptions o;
+  o.horizon_s = horizon_s;
+  o.warmup_s = warmup_s;
+  const ReplicationKpis k = run_replication(scene.model, o);
+  DesResult r;
+  r.throughput_per_s = k.line.throughput_per_h / 3600.0;
+  for (size_t i = 0; i < scene.model.nodes.size(); ++i) {
+    if (scene.model.nodes[i].name == "belt") {
+      r.belt_mean = k.nodes[i].mean_level;
+      r.belt_max = k.nodes[i].max_level;
+    }
+  }
+  return r;
+}
+
+uint64_t bits(double v) {
+  return std::bit_cast<uint64_t>(v);
+}
+
+TEST(ConveyorLine, FreeFlowMatchesDesThroughputAndTransferTime) {
+  const double a = 2.0, c = 1.5;  // feed slower than the consumer: throughput 1 / a
+  ConveyorLine line(line_spec(a, c, 200));
+  line.advance_to(400.0);
+  const double t0 = 30.0, t1 = 390.0;
+  const double physics = takeoff_rate(line, t0, t1);
+  const DesResult des = run_des(a, c, t0, t1);
+  EXPECT_NEAR(physics, 1.0 / a, 0.02 / a);
+  EXPECT_NEAR(physics, des.throughput_per_s, 0.02 * des.throughput_per_s);
+
+  const double expected = (kL - kPart.size_x) / kV + kV / (2.0 * kMu * kG);
+  double worst = 0.0, sum = 0.0;
+  int n = 0;
+  for (const PartRecord& r : line.records()) {
+    if (r.arrived_s < 0.0) continue;
+    const double transfer = r.arrived_s - r.put_on_s;
+    worst = std::max(worst, std::abs(transfer - expected));
+    sum += transfer;
+    ++n;
+  }
+  ASSERT_GT(n, 150);
+  EXPECT_LT(worst, 4 * kDt);
+  EXPECT_TRUE(line.jams().empty())
+      << line.jams().size() << " jams, first at " << line.jams()[0].time_s;
+  std::printf(
+      "[ figures  ] free flow a=%.1f c=%.1f: physics %.5f /s, DES %.5f /s, 1/a %.5f /s; "
+      "transfer mean %.4f s (closed form %.4f s, worst diff %.2e s), DES L/v %.3f s\n",
+      a, c, physics, des.throughput_per_s, 1.0 / a, sum / n, expected, worst, kL / kV);
+}
+
+TEST(ConveyorLine, AccumulatesToCapacityLikeDes) {
+  const double a = 1.0, c = 2.0;  // consumer slower: the belt fills, throughput 1 / c
+  ConveyorLine line(line_spec(a, c, 300));
+  ASSERT_EQ(line.capacity(), 20);
+  const double t0 = 100.0, t1 = 300.0;
+  line.advance_to(t0);
+  int max_on = 0;
+  double area = 0.0;  // [parts s]
+  while (line.time_s() < t1 - 1e-9) {
+    line.step();
+    max_on = std::max(max_on, line.parts_on_belt());
+    area += line.parts_on_belt() * kDt;
+  }
+  const double mean_on = area / (t1 - t0);
+  const double physics = takeoff_rate(line, t0, t1);
+  const DesResult des = run_des(a, c, t0, t1);
+  EXPECT_NEAR(physics, 1.0 / c, 0.02 / c);
+  EXPECT_NEAR(physics, des.throughput_per_s, 0.02 * des.throughput_per_s);
+  EXPECT_EQ(max_on, line.capacity());
+  EXPECT_EQ(des.belt_max, line.capacity());
+  EXPECT_NEAR(mean_on, des.belt_mean, 1.0);
+  EXPECT_GT(line.parts_waiting(), 50);  // the feeder is blocked, as the DES source queue
+  EXPECT_TRUE(line.jams().empty()) << line.jams().size() << " jams, first part "
+                                   << line.jams()[0].part << " at " << line.jams()[0].time_s;
+  std::printf(
+      "[ figures  ] accumulation a=%.1f c=%.1f: physics %.5f /s, DES %.5f /s; on belt max %d "
+      "(DES %lld, capacity %d), mean %.3f (DES %.3f)\n",
+      a, c, physics, des.throughput_per_s, max_on, static_cast<long long>(des.belt_max),
+      line.capacity(), mean_on, des.belt_mean);
+}
+
+TEST(ConveyorLine, SkewedPartIsAJam) {
+  ConveyorLineSpec s = line_spec(3.0, 1.0, 3);
+  s.feed[1].yaw_rad = 0.6;  // [rad] ~34 degrees, no guides
+  ConveyorLine line(std::move(s));
+  line.advance_to(20.0);
+  // The skewed part is reported first; it then blocks the stop (its centre cannot reach the stop
+  // position), so the part behind it may be reported stalled too.
+  ASSERT_GE(line.jams().size(), 1u);
+  EXPECT_EQ(line.jams()[0].part, 1);
+  EXPECT_EQ(line.jams()[0].reason, JamReason::kSkewed);
+  for (const Jam& j : line.jams()) {
+    std::printf("[ figures  ] jam: part %d reason %d at %.3f s, x %.3f m, yaw %.3f rad\n", j.part,
+                static_cast<int>(j.reason), j.time_s, j.x_m, j.yaw_rad);
+  }
+  for (size_t i = 1; i < line.jams().size(); ++i) EXPECT_GT(line.jams()[i].part, 1);
+  EXPECT_EQ(line.records()[0].taken_off_s >= 0.0, true);  // the straight part before it flowed
+  EXPECT_GT(std::abs(line.jams()[0].yaw_rad), 0.26);
+}
+
+TEST(ConveyorLine, PartThatDoesNotMoveIsAStall) {
+  ConveyorLineSpec s = line_spec(1.0, 1.0, 1);
+  s.belt.friction = 0.0;  // the belt slides under the part: it never moves
+  ConveyorLine line(std::move(s));
+  line.advance_to(1.9);
+  EXPECT_TRUE(line.jams().empty());  // not before stall_time_s
+  line.advance_to(3.0);
+  ASSERT_EQ(line.jams().size(), 1u);
+  EXPECT_EQ(line.jams()[0].reason, JamReason::kStalled);
+  EXPECT_NEAR(line.jams()[0].time_s, 2.0, 2 * kDt);
+}
+
+void expect_same(const ConveyorLine& x, const ConveyorLine& y) {
+  ASSERT_EQ(x.steps(), y.steps());
+  ASSERT_EQ(x.records().size(), y.records().size());
+  for (size_t i = 0; i < x.records().size(); ++i) {
+    const PartRecord& p = x.records()[i];
+    const PartRecord& q = y.records()[i];
+    EXPECT_EQ(bits(p.put_on_s), bits(q.put_on_s)) << i;
+    EXPECT_EQ(bits(p.arrived_s), bits(q.arrived_s)) << i;
+    EXPECT_EQ(bits(p.taken_off_s), bits(q.taken_off_s)) << i;
+    EXPECT_EQ(p.body, q.body) << i;
+  }
+  ASSERT_EQ(x.world().part_count(), y.world().part_count());
+  for (int b = 0; b < x.world().part_count(); ++b) {
+    EXPECT_EQ(bits(x.world().part_x(b)), bits(y.world().part_x(b))) << b;
+    EXPECT_EQ(bits(x.world().part_y(b)), bits(y.world().part_y(b))) << b;
+    EXPECT_EQ(bits(x.world().part_yaw(b)), bits(y.world().part_yaw(b))) << b;
+    EXPECT_EQ(bits(x.world().part_speed(b)), bits(y.world().part_speed(b))) << b;
+  }
+  EXPECT_EQ(x.jams().size(), y.jams().size());
+}
+
+TEST(ConveyorLine, DeterministicAndForksContinueIdentically) {
+  const ConveyorLineSpec s = line_spec(1.0, 2.0, 60);  // accumulating: many contacts
+  ConveyorLine a(s), b(s);
+  a.advance_to(40.0);
+  b.advance_to(40.0);
+  expect_same(a, b);
+  std::unique_ptr<ConveyorLine> fork = a.fork();
+  expect_same(a, *fork);
+  a.advance_to(70.0);
+  fork->advance_to(70.0);
+  expect_same(a, *fork);
+  EXPECT_GT(a.parts_taken(), 15);  // the run did something
+  // A different spec gives different records (the comparison can fail).
+  ConveyorLineSpec other = s;
+  other.consumer_cycle_s = 2.1;
+  ConveyorLine c(other);
+  c.advance_to(70.0);
+  EXPECT_NE(bits(c.records()[20].taken_off_s), bits(a.records()[20].taken_off_s));
+}
+
+TEST(ConveyorLine, RejectsBadSpecs) {
+  ConveyorLineSpec s = line_spec(1.0, 0.0, 1);
+  EXPECT_THROW(ConveyorLine{s}, std::invalid_argument);
+  s = line_spec(1.0, 1.0, 2);
+  s.feed[1].time_s = -1.0;
+  EXPECT_THROW(ConveyorLine{s}, std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace twin
