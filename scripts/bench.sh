@@ -14,6 +14,9 @@ mkdir -p "$out"
   --benchmark_out="$out/line_model.json" --benchmark_out_format=json "$@"
 ./build/twin_bench --benchmark_filter='Plant250' \
   --benchmark_out="$out/replay.json" --benchmark_out_format=json "$@"
+# Physics: 1,000 parts on Bullet conveyor belts at 60 Hz (simulated seconds per wall second).
+./build/twin_bench --benchmark_filter='Physics' \
+  --benchmark_out="$out/physics.json" --benchmark_out_format=json "$@"
 # RUL on NASA's C-MAPSS FD001 (../shared/data/cmapss, or TWIN_CMAPSS_DIR): RMSE and the PHM08
 # score beside published results; skipped with a message when the files are not there.
 ./build/twin_bench --benchmark_filter='Cmapss' \
