@@ -5,6 +5,25 @@
 
 namespace twin::viewer {
 
+namespace {
+
+// Appends `v` to the ring (`head` its oldest element, `size` elements held) in `buf`, dropping
+// the oldest when full. `buf` must not be empty.
+template <typename T>
+void ring_push(std::vector<T>& buf, size_t& head, size_t& size, const T& v) {
+  const size_t cap = buf.size();
+  if (size < cap) {
+    const size_t at = head + size;
+    buf[at < cap ? at : at - cap] = v;
+    ++size;
+  } else {  // full: overwrite the oldest
+    buf[head] = v;
+    head = head + 1 < cap ? head + 1 : 0;
+  }
+}
+
+}  // namespace
+
 // ---- TagSeries ----------------------------------------------------------------------------
 
 TagSeries::TagSeries(size_t capacity) : time_ns_(capacity, 0), value_(capacity, 0.0f) {}
@@ -89,8 +108,7 @@ size_t TagSeries::query(int64_t t0_ns, int64_t t1_ns, size_t buckets,
 ModeTimeline::ModeTimeline(size_t capacity) : segments_(capacity) {}
 
 void ModeTimeline::change(int64_t time_ns, uint8_t mode) {
-  const size_t cap = segments_.size();
-  if (cap == 0) return;
+  if (segments_.empty()) return;
   if (size_ > 0) {
     ModeSegment& cur = back();
     if (cur.mode == mode) return;  // still in it: the open segment extends by itself
@@ -111,13 +129,7 @@ void ModeTimeline::change(int64_t time_ns, uint8_t mode) {
   s.start_ns = time_ns;
   s.end_ns = kOpenEnd;
   s.mode = mode;
-  if (size_ < cap) {
-    segments_[physical(size_)] = s;
-    ++size_;
-  } else {  // full: drop the oldest
-    segments_[head_] = s;
-    head_ = head_ + 1 < cap ? head_ + 1 : 0;
-  }
+  ring_push(segments_, head_, size_, s);
 }
 
 void ModeTimeline::clear() {
@@ -163,21 +175,14 @@ uint32_t AlarmMarks::intern(std::string_view code) {
 
 void AlarmMarks::add(int64_t time_ns, uint32_t machine, std::string_view code, bool active,
                      uint8_t severity) {
-  const size_t cap = marks_.size();
-  if (cap == 0) return;
+  if (marks_.empty()) return;
   AlarmMark m;
   m.time_ns = time_ns;
   m.machine = machine;
   m.code = intern(code);
   m.active = active ? 1 : 0;
   m.severity = severity;
-  if (size_ < cap) {
-    marks_[(head_ + size_) % cap] = m;
-    ++size_;
-  } else {  // full: drop the oldest
-    marks_[head_] = m;
-    head_ = head_ + 1 < cap ? head_ + 1 : 0;
-  }
+  ring_push(marks_, head_, size_, m);
 }
 
 void AlarmMarks::clear() {
