@@ -13,15 +13,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/cli/cli_common.h"
+#include "core/cli/plant_flags.h"
 #include "core/cli/shift_steps.h"
-#include "core/scene/yaml_to_proto.h"
 #include "replay/mcap_reader.h"
 #include "replay/player.h"
 #include "twin/telemetry.pb.h"
@@ -78,16 +76,8 @@ fs::path find_scenes(std::string& searched) {
 // ones out rather than failing). Prints the errors and returns false on a bad fault file.
 bool load_demo_faults(const Model& model, const fs::path& path, double hours,
                       std::vector<FaultSpec>& out, int& left_out) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
   faults::FaultPlan plan;
-  std::vector<SceneError> errors;
-  if (!in || !yaml_to_message(text.str(), path.string(), plan, nullptr, errors)) {
-    if (errors.empty()) print_error("cannot read fault file " + path.string());
-    print_errors(errors);
-    return false;
-  }
+  if (!load_faults(path.string(), plan)) return false;
   faults::FaultPlan inside;
   for (const faults::Fault& f : plan.faults()) {
     if (f.at() < hours * 3600.0) *inside.add_faults() = f;

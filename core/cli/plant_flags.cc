@@ -8,8 +8,6 @@
 
 namespace twin::cli {
 
-namespace {
-
 bool load_faults(const std::string& path, faults::FaultPlan& plan) {
   std::ifstream in(path);
   if (!in) {
@@ -25,8 +23,6 @@ bool load_faults(const std::string& path, faults::FaultPlan& plan) {
   }
   return true;
 }
-
-}  // namespace
 
 void add_plant_flags(CLI::App& cmd, PlantFlags& f) {
   cmd.add_option("--hours", f.hours, "Shift length")

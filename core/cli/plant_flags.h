@@ -21,6 +21,9 @@ struct PlantFlags {
 };
 
 void add_plant_flags(CLI::App& cmd, PlantFlags& f);
+// Reads a fault plan (YAML). Prints the problem (file, line, field) and returns false on bad
+// input.
+bool load_faults(const std::string& path, faults::FaultPlan& plan);
 // Fills `options` from the flags (faults loaded and checked). Prints the errors and returns
 // false on a bad fault plan.
 bool plant_options_from_flags(const Model& model, const PlantFlags& f, PlantOptions& options);
