@@ -94,6 +94,7 @@ ReplicationResults run_replications(const Model& model, const ReplicationOptions
   auto cancelled = [&options] {
     return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
   };
+  if (cancelled()) throw Cancelled();  // before any thread starts
   std::mutex mutex;
   std::condition_variable cv;
   size_t done = 0;  // guarded by mutex

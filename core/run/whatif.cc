@@ -261,10 +261,6 @@ WhatIfResults run_whatif(const Model& base, const std::vector<PreparedVariant>& 
   out.base = run_replications(base, options_for(0));
   out.variants.reserve(variants.size());
   for (size_t i = 0; i < variants.size(); ++i) {
-    // run_replications would throw too, but only after starting its threads.
-    if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
-      throw Cancelled();
-    }
     const PreparedVariant& pv = variants[i];
     VariantResult vr;
     vr.name = pv.name;
