@@ -35,15 +35,6 @@ bool answerable(const std::string& key) {
 
 }  // namespace
 
-double quantile(std::vector<double> values, double p) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const double pos = p * static_cast<double>(values.size() - 1);
-  const size_t i = static_cast<size_t>(std::floor(pos));
-  const size_t j = std::min(i + 1, values.size() - 1);
-  return values[i] + (pos - static_cast<double>(i)) * (values[j] - values[i]);
-}
-
 ShiftPrediction predict_shift(const Model& model, double horizon_s, double warmup_s,
                               size_t replications, uint64_t seed,
                               const std::vector<double>& checkpoints_s) {

@@ -45,7 +45,4 @@ struct ComparisonRow {
 std::vector<ComparisonRow> compare_kpis(const Model& model, const ReplicationKpis& real,
                                         const ShiftPrediction& twin);
 
-// p-th quantile (0..1) of values by linear interpolation (values copied and sorted).
-double quantile(std::vector<double> values, double p);
-
 }  // namespace twin

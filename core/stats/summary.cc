@@ -7,6 +7,15 @@
 
 namespace twin {
 
+double quantile(std::vector<double> values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double pos = p * static_cast<double>(values.size() - 1);
+  const size_t i = static_cast<size_t>(std::floor(pos));
+  const size_t j = std::min(i + 1, values.size() - 1);
+  return values[i] + (pos - static_cast<double>(i)) * (values[j] - values[i]);
+}
+
 namespace {
 
 constexpr double kPi = std::numbers::pi;

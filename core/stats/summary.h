@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace twin {
 
@@ -19,6 +20,9 @@ struct Interval {
 
 // Quantile of Student's t distribution with `df` degrees of freedom (df >= 1), p in (0, 1).
 double student_t_quantile(double p, double df);
+// p-th quantile (0..1) of values by linear interpolation between order statistics (values
+// copied and sorted); 0 when empty.
+double quantile(std::vector<double> values, double p);
 // Standard normal quantile, p in (0, 1).
 double normal_quantile(double p);
 

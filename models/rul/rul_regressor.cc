@@ -1,5 +1,7 @@
 #include "models/rul/rul_regressor.h"
 
+#include "core/stats/summary.h"
+
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
@@ -147,15 +149,6 @@ Eigen::MatrixXd rul_features(const RulModel& m, const Eigen::MatrixXd& x) {
 
 namespace {
 
-// Quantile q of sorted values (linear interpolation between order statistics).
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0.0;
-  const double at = q * static_cast<double>(sorted.size() - 1);
-  const auto i = static_cast<size_t>(at);
-  const double f = at - static_cast<double>(i);
-  return i + 1 < sorted.size() ? sorted[i] * (1.0 - f) + sorted[i + 1] * f : sorted[i];
-}
-
 // Bins of equally many out-of-fold rows by prediction, each with its error quantiles.
 void set_error_bins(std::vector<std::pair<double, double>> rows, int bins, RulModel& m) {
   std::sort(rows.begin(), rows.end());
@@ -168,7 +161,6 @@ void set_error_bins(std::vector<std::pair<double, double>> rows, int bins, RulMo
     if (rows.size() - end < per / 2) end = rows.size();  // a short last bin joins this one
     std::vector<double> errors;
     for (size_t i = start; i < end; ++i) errors.push_back(rows[i].second);
-    std::sort(errors.begin(), errors.end());
     m.bin_upper.push_back(end == rows.size() ? m.options.cap : rows[end - 1].first);
     m.bin_quantiles.push_back(
         {quantile(errors, 0.05), quantile(errors, 0.5), quantile(errors, 0.95)});
