@@ -136,12 +136,11 @@ class Player::Sink final : public mcap::MessageSink {
         break;
       case TopicKind::kAlarms:
         ++alarms;
-        if (options_.on_alarm) {
-          if (alarm_.ParseFromArray(m.data.data(), static_cast<int>(m.data.size()))) {
-            options_.on_alarm(alarm_);
-          } else {
-            mirror.count_malformed();
-          }
+        // Parsed whether or not anyone listens, so the damage counts do not depend on it.
+        if (alarm_.ParseFromArray(m.data.data(), static_cast<int>(m.data.size()))) {
+          if (options_.on_alarm) options_.on_alarm(alarm_);
+        } else {
+          mirror.count_malformed();
         }
         break;
       case TopicKind::kSnapshot:
