@@ -52,6 +52,12 @@ void fill_twin_side(const Model& model, const LineState& state, double clock_s,
 }
 
 void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame) {
+  Mirror scratch = mirror;
+  fill_real_side(model, mirror, now_ns, scratch, frame);
+}
+
+void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, Mirror& scratch,
+                    ViewFrame& frame) {
   SideFrame& real = frame.real;
   const MirrorState& s = mirror.state();
   const uint32_t nm = model.machine_count();
@@ -62,10 +68,10 @@ void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, Vi
     real.mode[m] = static_cast<telemetry::Mode>(s.mode[m]);
     real.mode_since_ns[m] = s.mode_since_ns[m];
   }
-  Mirror closed = mirror;
-  closed.finish(now_ns);
-  real.kpis = compute_real_kpis(model, closed, now_ns);
-  real.good_parts = line_good_parts(model, closed);
+  scratch = mirror;  // copy-assignment reuses the scratch's storage
+  scratch.finish(now_ns);
+  real.kpis = compute_real_kpis(model, scratch, now_ns);
+  real.good_parts = line_good_parts(model, scratch);
 }
 
 void fill_real_side(const Model& model, const MirrorModel& names, const live::Snapshot& snapshot,

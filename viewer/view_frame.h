@@ -43,6 +43,10 @@ void fill_twin_side(const Model& model, const LineState& state, double clock_s,
 // The real side from a mirror whose clock is at `now_ns` (KPIs over its window up to now,
 // computed on a copy so the mirror itself keeps going).
 void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, ViewFrame& frame);
+// The same with a scratch mirror (of the same scene) for the closed copy, so that a viewer that
+// refills every frame while playing allocates nothing once the scratch has grown.
+void fill_real_side(const Model& model, const Mirror& mirror, int64_t now_ns, Mirror& scratch,
+                    ViewFrame& frame);
 // The real side from a live twin's snapshot (modes by machine name; the line's good parts,
 // throughput and OEE, and each station's time in mode (mean over its machines) from its KPIs;
 // other KPIs stay zero: a snapshot does not carry them).

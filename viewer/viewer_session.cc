@@ -10,6 +10,7 @@
 #include <GL/gl.h>
 #include <GLFW/glfw3.h>  // key codes (ImGui 1.86's GLFW backend indexes keys by them)
 
+#include "core/telemetry/telemetry.h"
 #include "viewer/shortcuts.h"
 
 namespace twin::viewer {
@@ -17,13 +18,6 @@ namespace twin::viewer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The machine named `name` (as the mirror names machines), or -1.
-int32_t find_machine(const Model& model, const std::string& name) {
-  const MirrorModel names = build_mirror_model(model, MirrorOptions());
-  const auto it = std::find(names.machine.begin(), names.machine.end(), name);
-  return it == names.machine.end() ? -1 : static_cast<int32_t>(it - names.machine.begin());
-}
 
 }  // namespace
 
@@ -84,7 +78,7 @@ bool ViewerSession::open(std::string& error) {
     }
   }
   if (!options_.select_machine.empty()) {
-    ui_.selected_machine = find_machine(model_, options_.select_machine);
+    ui_.selected_machine = twin::find_machine(model_, options_.select_machine);
     if (ui_.selected_machine < 0) {
       error = "--select: no machine '";
       error += options_.select_machine;
@@ -168,7 +162,9 @@ void ViewerSession::sync_real(double clock_s) {
   if (!recording_ || clock_s == real_clock_s_) return;
   real_clock_s_ = clock_s;
   recording_->seek(clock_s);
-  fill_real_side(model_, recording_->mirror(), recording_->mirror().state().now_ns, view_frame_);
+  if (!real_scratch_) real_scratch_ = std::make_unique<Mirror>(recording_->mirror());
+  fill_real_side(model_, recording_->mirror(), recording_->mirror().state().now_ns, *real_scratch_,
+                 view_frame_);
   ui_.real = &view_frame_.real;
 }
 

@@ -61,7 +61,8 @@ class ViewerSession {
   std::unique_ptr<ShiftTimeline> timeline_;
   std::unique_ptr<Playback> playback_;
   ViewFrame view_frame_;
-  double real_clock_s_ = -1.0;  // [s] clock the real side was last filled at
+  std::unique_ptr<Mirror> real_scratch_;  // the real side's closed copy, reused every frame
+  double real_clock_s_ = -1.0;            // [s] clock the real side was last filled at
   std::shared_ptr<StateSubscription> live_changes_;
   uint64_t live_snapshot_seq_ = UINT64_MAX;
   std::vector<StateChangePtr> changes_;  // reused
