@@ -34,7 +34,7 @@ fi
 if ./build/twin_bench --benchmark_list_tests=true | grep '^Live' >/dev/null; then
   ./build/twin_bench --benchmark_filter='Live' \
     --benchmark_out="$out/live.json" --benchmark_out_format=json "$@"
-  echo "results: $out/line_model.json $out/replay.json $out/live.json" >&2
 else
-  echo "results: $out/line_model.json $out/replay.json (no live benchmarks in this build)" >&2
+  echo "no live benchmarks in this build" >&2
 fi
+echo "results: $(ls "$out"/*.json | tr '\n' ' ')" >&2

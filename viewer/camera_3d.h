@@ -78,13 +78,6 @@ inline std::optional<double> intersect(const Ray3& ray, const OrientedBox& box) 
   return t0;
 }
 
-inline std::optional<double> intersect(const Ray3& ray, const Bounds3& box) {
-  OrientedBox b;
-  b.center = (box.lo + box.hi) / 2.0;
-  b.half = (box.hi - box.lo) / 2.0;
-  return intersect(ray, b);
-}
-
 // Orbit camera: it circles `target` at `distance`, `yaw` around the up axis and `pitch` above
 // the floor. The image size is part of the camera so that it can answer in pixels.
 struct Camera3D {

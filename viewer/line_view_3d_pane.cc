@@ -7,13 +7,11 @@
 
 #include <GLFW/glfw3.h>  // key codes: the ImGui 1.86 GLFW backend indexes keys by them
 
+#include "viewer/ui.h"
+
 namespace twin::viewer {
 
 namespace {
-
-ImU32 rgba_u32(Rgba c, float alpha = 1.0f) {
-  return IM_COL32(c.r, c.g, c.b, static_cast<int>(static_cast<float>(c.a) * alpha));
-}
 
 // A mouse press and release closer than this is a click, not a drag [px].
 constexpr float kClickSlop = 4.0f;
@@ -57,8 +55,8 @@ void draw_labels(ImDrawList* dl, const LineScene3D& scene, const Camera3D& camer
     placed.push_back({p0.x, p0.y, p1.x, p1.y});
     const bool selected = static_cast<int32_t>(l.station) == scene.selected_station;
     dl->AddRectFilled(p0, p1, IM_COL32(16, 19, 24, 200), 3.0f);
-    if (selected) dl->AddRect(p0, p1, rgba_u32(kSelected3D), 3.0f);
-    dl->AddText(font, font_size, {p0.x + pad, p0.y + pad}, rgba_u32(kStationLabel), name);
+    if (selected) dl->AddRect(p0, p1, to_imu32(kSelected3D), 3.0f);
+    dl->AddText(font, font_size, {p0.x + pad, p0.y + pad}, to_imu32(kStationLabel), name);
   }
 }
 
@@ -71,7 +69,7 @@ void draw_hint(ImDrawList* dl, const LineScene3D& scene, ImVec2 pos, ImVec2 size
               IM_COL32(140, 148, 160, 255), text);
   if (scene.frame != nullptr && scene.frame->real.present) {
     const char* key = "machines: the twin's mode below, the recorded (real) mode on the top cap";
-    dl->AddText(font, font_size, {pos.x + 12.0f, pos.y + 10.0f}, rgba_u32(kStationLabel), key);
+    dl->AddText(font, font_size, {pos.x + 12.0f, pos.y + 10.0f}, to_imu32(kStationLabel), key);
   }
 }
 
@@ -126,7 +124,7 @@ int32_t draw_line_view_3d(LineView3D& view, Camera3D& camera, const LineScene3D&
     dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), pos, end, {0, 1},
                  {1, 0});
   } else {
-    dl->AddRectFilled(pos, end, rgba_u32(kPlanBackground));
+    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
   }
   draw_labels(dl, with_camera, camera, pos, item);
   draw_hint(dl, with_camera, pos, item);

@@ -1,5 +1,5 @@
-// The viewer's keyboard shortcuts, one table for both the key handler and the help overlay so
-// the two never disagree.
+// The viewer's keyboard shortcuts as the help overlay lists them. The key handler
+// (ViewerSession::handle_keys) implements the same commands; change both together.
 #pragma once
 
 #include <cstddef>

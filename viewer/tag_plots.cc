@@ -64,7 +64,7 @@ void draw_alarm_lines(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl
 // Returns true when the mouse is over it.
 void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32_t slot,
               const TimeScale& scale, double clock_s, const std::vector<AlarmMark>& alarms,
-              ImVec2 p, float width, float plot_h, float resid_h, PlotBuckets& b) {
+              ImVec2 p, float plot_h, float resid_h, PlotBuckets& b) {
   const float s = ui.scale;
   const MirrorModel& names = tl.names();
   const float x0 = static_cast<float>(scale.x0), x1 = static_cast<float>(scale.x1);
@@ -73,7 +73,6 @@ void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32
   const float r0 = y1 + 2.0f * s, r1 = r0 + resid_h;
   // Only what has happened by the clock (a recording's later samples stay hidden).
   const int64_t t0_ns = tl.to_ns(scale.range.t0);
-  const int64_t t1_ns = tl.to_ns(std::min(scale.range.t1, clock_s));
   const int64_t full_t1_ns = tl.to_ns(scale.range.t1);
   const auto columns = static_cast<size_t>(std::max(x1 - x0, 1.0f));
   // Query the full range so bucket i is pixel column i; the part after the clock stays empty.
@@ -84,7 +83,6 @@ void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32
       if (static_cast<double>(i) > clock_col) out[i].count = 0;
     }
   };
-  (void)t1_ns;
   query(tl.store().tag(slot), b.measured);
   const TagEstimateSeries& est = tl.estimate(slot);
   query(est.estimate, b.estimate);
@@ -198,7 +196,6 @@ void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32
   draw_alarm_lines(dl, ui, tl, alarms, scale, y0, r1, false);
   const float xc = static_cast<float>(scale.to_x(clock_s));
   if (xc >= x0 && xc <= x1) dl->AddLine({xc, y0}, {xc, r1}, IM_COL32(255, 255, 255, 200), 1.0f * s);
-  (void)width;
 }
 
 }  // namespace
@@ -275,7 +272,7 @@ void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& pb) {
   for (uint32_t slot = first; slot < last; ++slot) {
     const ImVec2 p = ImGui::GetCursorScreenPos();
     if (ImGui::IsRectVisible({p.x, p.y}, {p.x + avail.x, p.y + block_h})) {
-      draw_tag(pdl, ui, *tl, slot, scale, clock, alarms, p, avail.x, plot_h, resid_h, buckets);
+      draw_tag(pdl, ui, *tl, slot, scale, clock, alarms, p, plot_h, resid_h, buckets);
     }
     ImGui::Dummy({avail.x, block_h});
   }

@@ -26,8 +26,8 @@ struct ViewerOptions {
   // A recorded shift (MCAP) shown beside the twin: each machine's real mode (from the mirror)
   // above the twin's (the line model's run of the same scene), on one clock.
   std::string recording;
-  // Machine selected at the start (its tags are plotted): a machine name ("Mill#2" or its
-  // Sparkplug-safe "Mill_2"), or empty.
+  // Machine selected at the start (its tags are plotted): a machine name as the scene's
+  // telemetry names it (e.g. "Grind_OP90#2"), or empty.
   std::string select_machine;
   bool view_3d = false;  // start with the 3D view of the line instead of the plan
   // The scene as loaded (for the what-if panel: its changes are scene edits); null: no panel.
