@@ -20,14 +20,8 @@ constexpr double kProgressInterval_s = 0.05;
 }  // namespace
 
 ReplicationOptions replication_options(const WhatIfSettings& settings) {
-  // Same arithmetic as cli::replication_options, so the horizon is the same double.
-  ReplicationOptions o;
-  o.replications = settings.replications;
-  o.warmup_s = settings.warmup_hours * 3600.0;
-  o.horizon_s = (settings.warmup_hours + settings.hours) * 3600.0;
-  o.seed = settings.seed;
-  o.threads = settings.threads;
-  return o;
+  return twin::replication_options(settings.replications, settings.hours, settings.warmup_hours,
+                                   settings.seed, settings.threads);
 }
 
 const char* job_state_name(JobState state) {

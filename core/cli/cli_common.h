@@ -83,13 +83,9 @@ inline bool load_scene_or_report(const std::string& path, SceneLoadResult& out) 
 }
 
 inline ReplicationOptions replication_options(const RunFlags& f, const Model& model) {
-  ReplicationOptions o;
-  o.replications = f.reps;
-  o.warmup_s = f.warmup * 3600.0;
-  o.horizon_s = (f.warmup + f.hours) * 3600.0;
-  o.seed = f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed;
-  o.threads = f.threads;
-  return o;
+  return twin::replication_options(
+      f.reps, f.hours, f.warmup,
+      f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed, f.threads);
 }
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal and the run has

@@ -14,6 +14,17 @@
 
 namespace twin {
 
+ReplicationOptions replication_options(size_t replications, double hours, double warmup_hours,
+                                       uint64_t seed, unsigned threads) {
+  ReplicationOptions o;
+  o.replications = replications;
+  o.warmup_s = warmup_hours * 3600.0;
+  o.horizon_s = (warmup_hours + hours) * 3600.0;
+  o.seed = seed;
+  o.threads = threads;
+  return o;
+}
+
 const MetricSummary* ReplicationResults::find(std::string_view key) const {
   for (const MetricSummary& m : metrics) {
     if (m.key == key) return &m;

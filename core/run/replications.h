@@ -37,6 +37,12 @@ struct ReplicationOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// Options for `replications` runs of `hours` observed after `warmup_hours` of warm-up [h]:
+// the one place the hours become the horizon and warm-up in seconds, so every caller (CLI,
+// viewer) gets the same doubles and hence the same results.
+ReplicationOptions replication_options(size_t replications, double hours, double warmup_hours,
+                                       uint64_t seed, unsigned threads);
+
 // Thrown by run_replications (and so run_whatif) when options.cancel was set before every
 // replication had run. An exception, not a flagged result: partial results would be summaries
 // of a different number of replications per run, and paired comparisons need every index.
