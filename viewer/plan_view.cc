@@ -560,8 +560,12 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   dl->AddRectFilled(v2(canvas.x0, canvas.y0), v2(canvas.x1, canvas.y1), to_imu32(kPlanBackground));
   draw_grid(dl, t, canvas);
   draw_flow(dl, model, ui.plan, t, ui.scale);
-  // Labels stay clear of the legend strip at the bottom of the canvas.
-  LabelPlacer labels(Rect{canvas.x0, canvas.y0, canvas.x1, canvas.y1 - 44.0 * ui.scale});
+  // Labels stay clear of the legend strip at the bottom of the canvas and of the hint and key
+  // lines at its top.
+  const double top_lines = (ui.real != nullptr && ui.real->present ? 2.0 : 1.0) *
+                           (ui.fonts.small->FontSize + 6.0 * ui.scale);
+  LabelPlacer labels(
+      Rect{canvas.x0, canvas.y0 + top_lines, canvas.x1, canvas.y1 - 44.0 * ui.scale});
   for (const StationShape& st : ui.plan.stations)
     labels.avoid(t.to_screen(st.box).grown(4.0 * ui.scale));
   int32_t hovered_machine = -1;

@@ -143,6 +143,7 @@ int ensure_recording(const Model& model, const PlantOptions& options, const fs::
 struct Moment {
   double at_s = 0.0;  // [s] from the shift start
   std::string what;
+  std::string machine;  // the machine that is down (selected, so its tags are plotted), or ""
 };
 
 // A telling moment for the screenshot: a machine down in the recording. The first injected
@@ -162,10 +163,10 @@ Moment telling_moment(const Model& model, const std::vector<FaultSpec>& injected
   if (first != nullptr) {
     std::snprintf(what, sizeof what, "%s down (%s) at %.2f h", first->target.c_str(),
                   faults::Fault::Kind_Name(first->kind).c_str(), first->at_s / 3600.0);
-    return {first->at_s + std::min(0.4 * first->repair_s, 600.0), what};
+    return {first->at_s + std::min(0.4 * first->repair_s, 600.0), what, first->target};
   }
   const double filled_s = hours * 900.0;  // [s] a quarter of the shift
-  Moment early{-1.0, ""}, late{-1.0, ""};
+  Moment early{-1.0, "", ""}, late{-1.0, "", ""};
   PlayOptions po;
   po.series_interval_s = 60.0;
   po.keep_keyframes = false;
@@ -177,7 +178,7 @@ Moment telling_moment(const Model& model, const std::vector<FaultSpec>& injected
       if (state.mode[i] != telemetry::MODE_DOWN) continue;
       std::snprintf(what, sizeof what, "%s down at %.2f h", mirror.names().machine[i].c_str(),
                     t_s / 3600.0);
-      m = {t_s, what};
+      m = {t_s, what, mirror.names().machine[i]};
       return;
     }
   };
@@ -185,7 +186,7 @@ Moment telling_moment(const Model& model, const std::vector<FaultSpec>& injected
   player.play(recording.string(), po);
   if (late.at_s >= 0.0) return late;
   if (early.at_s >= 0.0) return early;
-  return {hours * 1800.0, "the middle of the shift (no machine down in the recording)"};
+  return {hours * 1800.0, "the middle of the shift (no machine down in the recording)", ""};
 }
 
 bool have_display() {
@@ -249,6 +250,7 @@ int run_demo(const DemoFlags& f) {
   view.hours = f.hours;
   view.seed = model.seed;
   view.recording = recording.string();
+  view.scene = &scene.scene;  // the what-if tab
   if (f.screenshot.empty() && !f.no_window && have_display()) {
     std::printf("\n[3/3] the viewer: real mode above the twin's per machine (close it to end)\n");
     std::fflush(stdout);
@@ -258,6 +260,7 @@ int run_demo(const DemoFlags& f) {
   view.screenshot_png =
       f.screenshot.empty() ? (fs::path(f.out) / "twin_demo.png").string() : f.screenshot;
   view.screenshot_at_s = moment.at_s;
+  view.select_machine = moment.machine;
   std::printf("\n[3/3] a screenshot of the viewer at %.2f h: %s\n", moment.at_s / 3600.0,
               moment.what.c_str());
   std::fflush(stdout);
