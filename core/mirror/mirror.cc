@@ -227,6 +227,7 @@ void Mirror::apply_samples(const ChannelBinding& binding, int64_t log_time_ns,
       s.quality[slot] = q;
       ++s.count[slot];
       ++c.applied;
+      if (listener_ != nullptr) listener_->on_sample(static_cast<uint32_t>(slot), t, v, q);
     } else if (t >= sub_sat(s.newest_ns[slot], window)) {
       ++c.superseded;
     } else {
@@ -318,8 +319,10 @@ void Mirror::apply_event(const PendingEvent& e) {
   s.applied_event_ns[e.machine] = e.time_ns;
   if (e.kind == 0) {
     set_mode(e.machine, e.time_ns, e.code);
+    if (listener_ != nullptr) listener_->on_mode(e.machine, e.time_ns, e.code);
     return;
   }
+  if (listener_ != nullptr) listener_->on_part(e.machine, e.time_ns, e.code);
   if (e.time_ns < s.origin_ns) return;
   switch (e.code) {
     case telemetry::PartEvent::KIND_STARTED:
@@ -371,7 +374,9 @@ void Mirror::advance_to(int64_t log_time_ns) {
   MirrorState& s = state_;
   if (log_time_ns <= s.now_ns) return;
   s.now_ns = log_time_ns;
-  if (!s.pending.empty()) release(log_time_ns - seconds_to_ns(options_.reorder_window_s));
+  const int64_t released = log_time_ns - seconds_to_ns(options_.reorder_window_s);
+  if (!s.pending.empty()) release(released);
+  if (listener_ != nullptr) listener_->on_released(std::min(released, s.window_end_ns));
   if (sub_sat(log_time_ns, s.last_sweep_ns) >= kNsPerS) sweep(log_time_ns);
 }
 
@@ -381,6 +386,7 @@ void Mirror::finish(int64_t end_ns) {
   // Events inside the window are applied; any stamped after its end stay pending (they belong
   // to a later window).
   release(end_ns);
+  if (listener_ != nullptr) listener_->on_released(end_ns);
   MirrorState& s = state_;
   // Close the open modes (and active periods) at the end of the window.
   for (uint32_t m = 0; m < s.mode.size(); ++m) {

@@ -140,6 +140,22 @@ struct MirrorModel {
 
 MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options);
 
+// Sees what the mirror accepts, in the order it accepts it: estimators and detectors that need
+// every sample (not just the current value) listen here. Samples come as applied (each tag's in
+// increasing time; superseded, duplicate and rejected ones never); modes and part events as
+// released from the reorder window, so a listener that conditions samples on the mode buffers
+// them until `on_released` says every event before that time has been applied. Not part of
+// the State: keyframes and copies carry no listener.
+class MirrorListener {
+ public:
+  virtual ~MirrorListener() = default;
+  virtual void on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) = 0;
+  virtual void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) = 0;
+  virtual void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) = 0;
+  // Every event stamped up to `until_ns` [ns] has been applied.
+  virtual void on_released(int64_t until_ns) = 0;
+};
+
 class Mirror {
  public:
   Mirror(const Model& model, MirrorOptions options = {});
@@ -148,6 +164,8 @@ class Mirror {
   const MirrorState& state() const { return state_; }
   MirrorState& mutable_state() { return state_; }
   const MirrorOptions& options() const { return options_; }
+  // Not owned; nullptr stops the calls. Set before the data starts.
+  void set_listener(MirrorListener* listener) { listener_ = listener; }
 
   // Starts the KPI window at `origin_ns` (usually the shift start).
   void reset(int64_t origin_ns);
@@ -194,6 +212,7 @@ class Mirror {
   MirrorModel names_;
   std::map<std::string, int32_t, std::less<>> machine_index_;  // name -> machine
   MirrorState state_;
+  MirrorListener* listener_ = nullptr;
 };
 
 }  // namespace twin

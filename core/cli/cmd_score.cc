@@ -1,0 +1,229 @@
+// twin score SCENE LOG: replays a generated shift through the mirror with the twin's condition
+// monitor listening, then scores the monitor's alarms and RUL estimates against the recording's
+// ground truth (/truth/faults). The twin never sees the truth: it is read afterwards, by the
+// scorer only.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cli/cli_common.h"
+#include "core/mirror/condition_monitor.h"
+#include "core/mirror/fault_score.h"
+#include "core/telemetry/telemetry.h"
+#include "replay/mcap_reader.h"
+#include "replay/player.h"
+
+namespace twin::cli {
+
+namespace {
+
+struct ScoreFlags {
+  std::string scene;
+  std::string log;
+  std::string json;
+  bool alarms = false;
+  bool quiet = false;
+};
+
+// Collects the FaultTruth messages of /truth/faults.
+class TruthReader final : public mcap::MessageSink {
+ public:
+  void on_channel(const mcap::Channel& channel, const mcap::Schema*) override {
+    if (channel.topic == kTruthTopic) truth_channel_ = channel.id;
+  }
+  bool on_message(const mcap::MessageView& message) override {
+    if (message.channel_id != truth_channel_) return true;
+    telemetry::FaultTruth t;
+    if (t.ParseFromArray(message.data.data(), static_cast<int>(message.data.size()))) {
+      truths.push_back(std::move(t));
+    } else {
+      ++malformed;
+    }
+    return true;
+  }
+  std::vector<telemetry::FaultTruth> truths;
+  uint64_t malformed = 0;
+
+ private:
+  int32_t truth_channel_ = -1;
+};
+
+std::string minutes(double s) {
+  if (!std::isfinite(s)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f min", s / 60.0);
+  return buf;
+}
+
+std::string clock_of(int64_t ns, int64_t origin_ns) {
+  const double s = static_cast<double>(ns - origin_ns) * 1e-9;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f h", s / 3600.0);
+  return buf;
+}
+
+nlohmann::json alarm_json(const TwinAlarm& a, int64_t origin_ns) {
+  return {{"t_s", static_cast<double>(a.time_ns - origin_ns) * 1e-9},
+          {"target", a.target},
+          {"tag", a.tag},
+          {"code", a.code},
+          {"suspected", fault_kind_name(a.suspected)},
+          {"active", a.active},
+          {"severity", static_cast<int>(a.severity)},
+          {"value", a.value},
+          {"limit", a.limit},
+          {"evidence", a.evidence}};
+}
+
+nlohmann::json finite_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+int run_score(const ScoreFlags& f) {
+  SceneLoadResult scene;
+  if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
+  const Model& model = scene.model;
+  Player player(model);
+  ConditionMonitor monitor(model, player.mirror().names());
+  player.mirror().set_listener(&monitor);
+  PlayOptions po;
+  const PlayResult r = player.play(f.log, po);
+  player.mirror().set_listener(nullptr);
+  if (!r.ok) {
+    print_error(f.log + ": " + r.error);
+    return kExitInvalidInput;
+  }
+  TruthReader truth;
+  mcap::StreamOptions so;
+  so.topics = {std::string(kTruthTopic)};
+  mcap::stream_mcap(f.log, truth, so);
+  if (truth.truths.empty() && !f.quiet) {
+    std::printf("No faults in the ground truth (/truth/faults): false alarms only.\n");
+  }
+  const double shift_s = static_cast<double>(r.window_end_ns - r.shift_start_ns) * 1e-9;
+  const FaultScore score =
+      score_faults(truth.truths, monitor.alarms(), monitor.rul(),
+                   static_cast<uint32_t>(model.machine_station.size()), shift_s, r.window_end_ns);
+
+  if (!f.quiet) {
+    std::printf("Faults (truth from /truth/faults; the twin saw telemetry only)\n");
+    std::printf("  %-22s %-15s %-9s %-9s %-20s %-11s %s\n", "machine", "kind", "failure",
+                "detected", "first twin alarm", "lead", "RUL err at 25/50/75 % of precursor");
+    for (const FaultOutcome& o : score.faults) {
+      std::string rul;
+      for (size_t k = 0; k < o.rul_error_s.size(); ++k) {
+        if (k) rul += " / ";
+        rul += std::isfinite(o.rul_error_s[k]) ? minutes(o.rul_error_s[k]) : std::string("-");
+        if (o.rul_covered[k] >= 0) rul += o.rul_covered[k] ? " (in)" : " (out)";
+      }
+      const char* verdict = o.diagnosed    ? "yes"
+                            : o.detected   ? "wrong kind"
+                            : o.observable ? "no"
+                                           : "no sensor";
+      std::printf("  %-22s %-15s %-9s %-9s %-20s %-11s %s\n", o.truth.machine().c_str(),
+                  fault_kind_name(o.truth.kind()),
+                  clock_of(o.truth.failure_ns(), r.shift_start_ns).c_str(), verdict,
+                  o.detected
+                      ? (o.first_code + " " + clock_of(o.first_alarm_ns, r.shift_start_ns)).c_str()
+                      : "-",
+                  minutes(o.lead_s).c_str(), rul.c_str());
+    }
+    std::printf(
+        "\nDetected %.0f %% of the %u faults a sensor could show (right kind %.0f %%), "
+        "median lead time %s before the failure\n",
+        100.0 * score.detection_rate, score.observable, 100.0 * score.diagnosis_rate,
+        minutes(score.median_lead_s).c_str());
+    std::printf("False alarms: %zu over %.1f machine-shifts = %.3f per machine-shift\n",
+                score.false_alarms.size(), score.machine_shifts,
+                score.false_alarms_per_machine_shift);
+    if (score.rul_points > 0) {
+      std::printf(
+          "RUL: %u estimates inside precursors, mean absolute error %s, 90 %% interval "
+          "held the truth in %.0f %%\n",
+          score.rul_points, minutes(score.rul_mean_abs_error_s).c_str(),
+          100.0 * score.rul_coverage);
+    } else {
+      std::printf("RUL: no estimates inside precursors\n");
+    }
+    if (score.energy_alarms > 0) std::printf("Energy alarms: %u\n", score.energy_alarms);
+    for (const TwinAlarm& a : score.false_alarms) {
+      std::printf("  false alarm %s %s %s %s: %s\n", clock_of(a.time_ns, r.shift_start_ns).c_str(),
+                  a.target.c_str(), a.tag.c_str(), a.code.c_str(), a.evidence.c_str());
+    }
+    if (f.alarms) {
+      std::printf("\nTwin alarms\n");
+      for (const TwinAlarm& a : monitor.alarms()) {
+        std::printf("  %s %-22s %-12s %-18s %s %s\n", clock_of(a.time_ns, r.shift_start_ns).c_str(),
+                    a.target.c_str(), a.tag.c_str(), a.code.c_str(),
+                    a.active ? "raised " : "cleared", a.evidence.c_str());
+      }
+    }
+  }
+  if (!f.json.empty()) {
+    nlohmann::json j;
+    j["observable_faults"] = score.observable;
+    j["detection_rate"] = score.detection_rate;
+    j["diagnosis_rate"] = score.diagnosis_rate;
+    j["median_lead_s"] = finite_or_null(score.median_lead_s);
+    j["false_alarms"] = score.false_alarms.size();
+    j["machine_shifts"] = score.machine_shifts;
+    j["false_alarms_per_machine_shift"] = score.false_alarms_per_machine_shift;
+    j["rul_points"] = score.rul_points;
+    j["rul_mean_abs_error_s"] = score.rul_mean_abs_error_s;
+    j["rul_coverage"] = score.rul_coverage;
+    j["energy_alarms"] = score.energy_alarms;
+    nlohmann::json faults = nlohmann::json::array();
+    for (const FaultOutcome& o : score.faults) {
+      nlohmann::json fo{
+          {"machine", o.truth.machine()},
+          {"kind", fault_kind_name(o.truth.kind())},
+          {"failure_s", static_cast<double>(o.truth.failure_ns() - r.shift_start_ns) * 1e-9},
+          {"observable", o.observable},
+          {"detected", o.detected},
+          {"diagnosed", o.diagnosed},
+          {"first_code", o.first_code},
+          {"lead_s", finite_or_null(o.lead_s)}};
+      nlohmann::json errs = nlohmann::json::array();
+      for (double e : o.rul_error_s) errs.push_back(finite_or_null(e));
+      fo["rul_error_s"] = errs;
+      faults.push_back(fo);
+    }
+    j["faults"] = faults;
+    nlohmann::json alarms = nlohmann::json::array();
+    for (const TwinAlarm& a : monitor.alarms()) alarms.push_back(alarm_json(a, r.shift_start_ns));
+    j["alarms"] = alarms;
+    std::ofstream out(f.json);
+    out << j.dump(2) << '\n';
+    if (!out) {
+      print_error("cannot write " + f.json);
+      return kExitFailure;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_score_command(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<ScoreFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "score",
+      "Replay a generated shift with the twin's condition monitor and score its alarms and "
+      "RUL against the ground truth");
+  cmd->add_option("scene", f->scene, "Scene file (YAML)")->required()->type_name("FILE");
+  cmd->add_option("log", f->log, "Recording made by `twin generate` (MCAP)")
+      ->required()
+      ->type_name("FILE.mcap");
+  cmd->add_option("--json", f->json, "Write the scores and every twin alarm as JSON")
+      ->type_name("FILE");
+  cmd->add_flag("--alarms", f->alarms, "List every twin alarm");
+  cmd->add_flag("--quiet,-q", f->quiet, "Print nothing (use with --json)");
+  cmd->callback([f, &ctx] { ctx.exit_code = run_score(*f); });
+}
+
+}  // namespace twin::cli

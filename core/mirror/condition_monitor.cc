@@ -1,0 +1,565 @@
+#include "core/mirror/condition_monitor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <utility>
+
+#include "core/stats/summary.h"
+#include "core/telemetry/telemetry.h"
+#include "models/estimation/cusum.h"
+
+namespace twin {
+
+namespace {
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double to_s(int64_t ns) {
+  return static_cast<double>(ns) * 1e-9;
+}
+int64_t to_ns(double s) {
+  return static_cast<int64_t>(std::llround(s * 1e9));
+}
+
+enum Role : int32_t {
+  kNone = -1,
+  kCurrent = 0,
+  kVibration = 1,
+  kToolWear = 2,
+  kTemperature = 3,
+  kPower = 4,
+};
+
+std::string format(const char* fmt, double a, double b = 0.0, double c = 0.0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, a, b, c);
+  return buf;
+}
+
+// Mean of the running (settled) samples of one tag over a window of calendar time.
+struct RunningWindow {
+  int64_t start_ns = std::numeric_limits<int64_t>::min();  // [ns] window start
+  double sum = 0.0;                                        // sum of values
+  uint32_t count = 0;                                      // samples
+  double running_s = 0.0;  // [s] running time covered (gaps between samples, capped)
+  int64_t last_ns = 0;     // [ns] previous running sample
+};
+
+// A line y = a + b x fitted by least squares to the healthy period's (x, y) pairs, with the
+// residual standard deviation. Falls back to the mean when x hardly varies.
+struct HealthyFit {
+  std::vector<double> x, y;
+  double a = kNan, b = 0.0, sd = kNan;
+  bool ready() const { return std::isfinite(a); }
+  void fit(double sd_floor) {
+    const size_t n = x.size();
+    double mx = 0.0, my = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      mx += x[i];
+      my += y[i];
+    }
+    mx /= static_cast<double>(n);
+    my /= static_cast<double>(n);
+    double sxx = 0.0, sxy = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      sxx += (x[i] - mx) * (x[i] - mx);
+      sxy += (x[i] - mx) * (y[i] - my);
+    }
+    // Ridge towards "no dependence": a slope is taken only when x spreads by more than about
+    // 1 % of its mean, so a healthy period at one load does not invent one.
+    const double ridge = static_cast<double>(n) * 1e-4 * mx * mx;
+    b = sxy / (sxx + ridge + 1e-12);
+    a = my - b * mx;
+    double ss = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      const double r = y[i] - (a + b * x[i]);
+      ss += r * r;
+    }
+    sd = std::max(std::sqrt(ss / static_cast<double>(std::max<size_t>(n, 3) - 2)), sd_floor);
+    x.clear();
+    y.clear();
+    x.shrink_to_fit();
+    y.shrink_to_fit();
+  }
+  double predict(double xv) const { return a + b * xv; }
+};
+
+struct SensorWatch {
+  std::deque<int64_t> uncertain_ns;  // [ns] recent samples flagged uncertain
+  bool erratic = false;              // SENSOR_ERRATIC active
+  float last = 0.0f;                 // previous value
+  int64_t same_since_ns = 0;         // [ns] first sample of the current run of equal values
+  bool has_last = false;
+  bool stuck = false;  // SENSOR_STUCK active
+};
+
+}  // namespace
+
+struct ConditionMonitor::Machine {
+  uint32_t index = 0;
+  std::string name;
+  std::deque<std::pair<int64_t, uint8_t>> modes;  // released (time, telemetry::Mode)
+  // Running time seen through the machine's most frequent running tag's windows.
+  double running_s = 0.0;             // [s]
+  double current_baseline_s = 0.0;    // [s] running time in the current's healthy fit so far
+  double vibration_baseline_s = 0.0;  // [s] running time in the vibration's healthy fit so far
+
+  int32_t current_slot = -1, vibration_slot = -1, wear_slot = -1, temperature_slot = -1;
+  RunningWindow current_win, vibration_win;
+  double current_mean = kNan;  // latest running window mean of the current [A]
+  double wear_mm = kNan;       // latest flank wear [mm]
+  double wear_sum = 0.0;       // flank wear samples in the current window
+  uint32_t wear_count = 0;
+  int64_t wear_start_ns = std::numeric_limits<int64_t>::min();
+
+  // Bearing: vibration explained by the current (both follow the load) while healthy.
+  HealthyFit vibration_fit;
+  double vibration_cusum = 0.0;  // [1 x windows]
+  int64_t vibration_onset_ns = 0;
+  bool bearing_alarm = false;
+  // Tool: current explained by the flank wear while healthy.
+  HealthyFit current_fit;
+  CusumDetector current_cusum;
+  bool worn_alarm = false;
+  bool current_alarm = false;
+
+  std::vector<SensorWatch> sensors;  // per tag of the machine (slot - first slot)
+  uint32_t first_slot = 0;
+
+  uint8_t mode_at(int64_t t) const {
+    uint8_t m = telemetry::MODE_UNKNOWN;
+    for (const auto& [at, mode] : modes) {
+      if (at > t) break;
+      m = mode;
+    }
+    return m;
+  }
+  // [ns] distance from t to the nearest mode change (either side) in the history.
+  int64_t to_nearest_change(int64_t t) const {
+    int64_t best = std::numeric_limits<int64_t>::max();
+    for (const auto& [at, mode] : modes) best = std::min(best, at > t ? at - t : t - at);
+    return best;
+  }
+};
+
+struct ConditionMonitor::Conveyor {
+  uint32_t node = 0;
+  std::vector<uint32_t> upstream, downstream;  // machines
+  double transport_s = 0.0;                    // [s] mean transport time
+  std::deque<int64_t> on_belt_ns;  // [ns] when each part still on the belt was put on (FIFO)
+  bool alarm = false;
+};
+
+ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
+                                   ConditionMonitorOptions options)
+    : model_(model), names_(names), options_(options) {
+  const size_t nm = names.machine.size();
+  mode_.assign(nm, telemetry::MODE_UNKNOWN);
+  mode_since_ns_.assign(nm, 0);
+  tag_role_.assign(names.tag_name.size(), kNone);
+  CusumOptions co;
+  co.k = options_.current_k;
+  co.h = options_.current_h;
+  co.clear_h = 0.5;
+  for (uint32_t m = 0; m < nm; ++m) {
+    auto mc = std::make_unique<Machine>();
+    mc->index = m;
+    mc->name = names.machine[m];
+    mc->first_slot = names.tag_offset[m];
+    mc->sensors.resize(names.tag_offset[m + 1] - names.tag_offset[m]);
+    mc->current_cusum = CusumDetector(co);
+    for (uint32_t slot = names.tag_offset[m]; slot < names.tag_offset[m + 1]; ++slot) {
+      const auto signal = static_cast<Signal>(names.tag_signal[slot]);
+      int32_t* first = nullptr;
+      Role role = kNone;
+      switch (signal) {
+        case Signal::kMotorCurrent:
+          first = &mc->current_slot;
+          role = kCurrent;
+          break;
+        case Signal::kVibrationRms:
+          first = &mc->vibration_slot;
+          role = kVibration;
+          break;
+        case Signal::kToolWear:
+          first = &mc->wear_slot;
+          role = kToolWear;
+          break;
+        case Signal::kTemperature:
+          first = &mc->temperature_slot;
+          role = kTemperature;
+          break;
+        case Signal::kPower:
+          role = kPower;
+          break;
+        default:
+          break;
+      }
+      if (first != nullptr && *first < 0) {
+        *first = static_cast<int32_t>(slot);
+        tag_role_[slot] = role;
+      } else if (role == kPower) {
+        tag_role_[slot] = role;
+      }
+    }
+    machines_.push_back(std::move(mc));
+  }
+  // Conveyors: the machines that feed each one and those it feeds.
+  for (uint32_t n = 0; n < model.nodes.size(); ++n) {
+    if (model.nodes[n].kind != NodeKind::kConveyor) continue;
+    Conveyor c;
+    c.node = n;
+    for (uint32_t s = 0; s < model.stations.size(); ++s) {
+      const Station& st = model.stations[s];
+      const bool feeds = st.output == n;
+      const bool takes = std::find(st.inputs.begin(), st.inputs.end(), n) != st.inputs.end();
+      for (uint32_t k = 0; k < st.machine_count; ++k) {
+        if (feeds) c.upstream.push_back(st.first_machine + k);
+        if (takes) c.downstream.push_back(st.first_machine + k);
+      }
+    }
+    c.transport_s = model.nodes[n].transport_time.mean;
+    if (!c.upstream.empty() && !c.downstream.empty()) conveyors_.push_back(std::move(c));
+  }
+}
+
+ConditionMonitor::~ConditionMonitor() = default;
+
+void ConditionMonitor::on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) {
+  pending_.push_back({time_ns, value, slot, quality});
+}
+
+void ConditionMonitor::on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) {
+  if (machine >= machines_.size()) return;
+  Machine& m = *machines_[machine];
+  if (!m.modes.empty() && m.modes.back().second == mode) return;
+  m.modes.emplace_back(time_ns, mode);
+  mode_[machine] = mode;
+  mode_since_ns_[machine] = time_ns;
+}
+
+void ConditionMonitor::on_part(uint32_t machine, int64_t time_ns, uint8_t kind) {
+  on_conveyor_part(machine, time_ns, kind);
+}
+
+void ConditionMonitor::on_conveyor_part(uint32_t machine, int64_t time_ns, uint8_t kind) {
+  for (Conveyor& c : conveyors_) {
+    if (kind == telemetry::PartEvent::KIND_FINISHED &&
+        std::find(c.upstream.begin(), c.upstream.end(), machine) != c.upstream.end()) {
+      c.on_belt_ns.push_back(time_ns);
+    } else if (kind == telemetry::PartEvent::KIND_STARTED && !c.on_belt_ns.empty() &&
+               std::find(c.downstream.begin(), c.downstream.end(), machine) != c.downstream.end()) {
+      c.on_belt_ns.pop_front();
+    }
+  }
+}
+
+void ConditionMonitor::on_released(int64_t until_ns) {
+  // A sample is mode-conditioned once every change within settle_s after it is known.
+  const int64_t ready = until_ns - to_ns(options_.settle_s);
+  while (!pending_.empty() && pending_.front().time_ns <= ready) {
+    const Pending s = pending_.front();
+    pending_.pop_front();
+    const uint32_t machine = names_.tag_machine[s.slot];
+    process(*machines_[machine], s);
+  }
+  // Keep one change older than anything still to be processed.
+  const int64_t oldest = pending_.empty() ? ready : std::min(ready, pending_.front().time_ns);
+  for (auto& m : machines_) {
+    while (m->modes.size() > 1 && m->modes[1].first < oldest - to_ns(60.0)) m->modes.pop_front();
+  }
+  check_conveyors(until_ns);
+}
+
+void ConditionMonitor::raise(TwinAlarm alarm) {
+  alarms_.push_back(std::move(alarm));
+}
+
+void ConditionMonitor::process(Machine& m, const Pending& s) {
+  ++counters_.samples;
+  const int64_t t = s.time_ns;
+  const uint32_t local = s.slot - m.first_slot;
+  const std::string& tag = names_.tag_name[s.slot];
+
+  // Sensors: device-flagged uncertain values, frozen noisy signals.
+  if (local < m.sensors.size()) {
+    SensorWatch& w = m.sensors[local];
+    if (s.quality == telemetry::QUALITY_UNCERTAIN) w.uncertain_ns.push_back(t);
+    const int64_t window = to_ns(options_.sensor_uncertain_window_s);
+    while (!w.uncertain_ns.empty() && w.uncertain_ns.front() < t - window)
+      w.uncertain_ns.pop_front();
+    if (!w.erratic && w.uncertain_ns.size() >= options_.sensor_uncertain_count) {
+      w.erratic = true;
+      TwinAlarm a;
+      a.time_ns = t;
+      a.target = m.name;
+      a.tag = tag;
+      a.code = "SENSOR_ERRATIC";
+      a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+      a.value = static_cast<double>(w.uncertain_ns.size());
+      a.limit = options_.sensor_uncertain_count;
+      a.evidence = format("%.0f values flagged uncertain by the device within %.0f s", a.value,
+                          options_.sensor_uncertain_window_s);
+      raise(std::move(a));
+    } else if (w.erratic && w.uncertain_ns.empty()) {
+      w.erratic = false;
+      TwinAlarm a;
+      a.time_ns = t;
+      a.target = m.name;
+      a.tag = tag;
+      a.code = "SENSOR_ERRATIC";
+      a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+      a.active = false;
+      a.severity = telemetry::SEVERITY_INFO;
+      a.evidence = "no uncertain values for a whole window";
+      raise(std::move(a));
+    }
+    if (names_.noisy[s.slot]) {
+      if (!w.has_last || s.value != w.last) {
+        if (w.stuck) {
+          w.stuck = false;
+          TwinAlarm a;
+          a.time_ns = t;
+          a.target = m.name;
+          a.tag = tag;
+          a.code = "SENSOR_STUCK";
+          a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+          a.active = false;
+          a.severity = telemetry::SEVERITY_INFO;
+          a.evidence = "the value moves again";
+          raise(std::move(a));
+        }
+        w.same_since_ns = t;
+      } else if (!w.stuck && t - w.same_since_ns >= to_ns(options_.sensor_stuck_s)) {
+        w.stuck = true;
+        TwinAlarm a;
+        a.time_ns = t;
+        a.target = m.name;
+        a.tag = tag;
+        a.code = "SENSOR_STUCK";
+        a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+        a.value = to_s(t - w.same_since_ns);
+        a.limit = options_.sensor_stuck_s;
+        a.evidence = format("a noisy signal has repeated %.4g for %.0f s", s.value, a.value);
+        raise(std::move(a));
+      }
+      w.last = s.value;
+      w.has_last = true;
+    }
+  }
+  if (s.quality == telemetry::QUALITY_UNCERTAIN) return;  // not evidence for the models
+
+  const int32_t role = tag_role_[s.slot];
+  if (role == kNone || role == kPower) return;
+  const uint8_t mode = m.mode_at(t);
+  if (mode == telemetry::MODE_UNKNOWN) {
+    ++counters_.unknown_mode;
+    return;
+  }
+  const int64_t window_ns = to_ns(options_.aggregate_s);
+
+  if (role == kToolWear) {
+    // Flank wear is measured in every mode; windows of calendar time.
+    if (m.wear_start_ns == std::numeric_limits<int64_t>::min()) m.wear_start_ns = t;
+    if (t - m.wear_start_ns >= window_ns && m.wear_count > 0) {
+      const double vb = m.wear_sum / m.wear_count;
+      const bool replaced = std::isfinite(m.wear_mm) && vb < m.wear_mm - 0.05;
+      m.wear_mm = vb;
+      if (!m.worn_alarm && vb > options_.tool_wear_limit_mm * options_.tool_wear_margin) {
+        m.worn_alarm = true;
+        TwinAlarm a;
+        a.time_ns = t;
+        a.target = m.name;
+        a.tag = tag;
+        a.code = "TOOL_WORN";
+        a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
+        a.value = vb;
+        a.limit = options_.tool_wear_limit_mm;
+        a.evidence = format("flank wear %.3f mm over the %.2f mm limit (ISO 3685)", vb, a.limit);
+        raise(std::move(a));
+      } else if (m.worn_alarm && (replaced || vb < 0.5 * options_.tool_wear_limit_mm)) {
+        m.worn_alarm = false;
+        TwinAlarm a;
+        a.time_ns = t;
+        a.target = m.name;
+        a.tag = tag;
+        a.code = "TOOL_WORN";
+        a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
+        a.active = false;
+        a.severity = telemetry::SEVERITY_INFO;
+        a.value = vb;
+        a.evidence = "a new edge";
+        raise(std::move(a));
+      }
+      m.wear_sum = 0.0;
+      m.wear_count = 0;
+      m.wear_start_ns = t;
+    }
+    m.wear_sum += s.value;
+    ++m.wear_count;
+    return;
+  }
+  if (role == kTemperature) return;  // the thermal filter comes with the UKF
+
+  // Current and vibration: running samples away from mode changes, in windows.
+  RunningWindow& win = role == kCurrent ? m.current_win : m.vibration_win;
+  if (win.start_ns == std::numeric_limits<int64_t>::min()) win.start_ns = t;
+  if (t - win.start_ns >= window_ns) {
+    if (win.count >= options_.min_window_samples) {
+      ++counters_.windows;
+      const double mean = win.sum / win.count;
+      if (role == kCurrent) {
+        m.running_s += win.running_s;
+        m.current_mean = mean;
+        // Tool: the current a window of cutting should draw with this much wear (a machine
+        // without a wear sensor: what it drew while healthy).
+        const double wear = m.wear_slot < 0 ? 0.0 : m.wear_mm;
+        if (std::isfinite(wear)) {
+          if (!m.current_fit.ready()) {
+            m.current_fit.x.push_back(wear);
+            m.current_fit.y.push_back(mean);
+            m.current_baseline_s += win.running_s;
+            if (m.current_baseline_s >= options_.baseline_s) {
+              // Window means of a steady cut vary little; 1 % of the level keeps a few tenths
+              // of an ampere of unexplained load (material, coolant) from counting.
+              m.current_fit.fit(0.01 * std::abs(mean));
+            }
+          } else {
+            const double z = (mean - m.current_fit.predict(wear)) / m.current_fit.sd;
+            const CusumChange change = m.current_cusum.update(t, std::max(z, 0.0));
+            if (change != CusumChange::kNone) {
+              m.current_alarm = change == CusumChange::kRaised;
+              TwinAlarm a;
+              a.time_ns = t;
+              a.target = m.name;
+              a.tag = names_.tag_name[static_cast<size_t>(m.current_slot)];
+              a.code = "CURRENT_RISE";
+              a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
+              a.active = m.current_alarm;
+              a.severity = m.current_alarm ? telemetry::SEVERITY_WARNING : telemetry::SEVERITY_INFO;
+              a.value = mean;
+              a.limit = m.current_fit.predict(wear);
+              a.evidence = m.current_alarm
+                               ? format(
+                                     "cutting current %.2f A where the tool's wear explains "
+                                     "%.2f A (residual sd %.2f A)",
+                                     mean, a.limit, m.current_fit.sd)
+                               : std::string("cutting current back to what the wear explains");
+              raise(std::move(a));
+            }
+          }
+        }
+      } else if (std::isfinite(m.current_mean)) {
+        // Bearing: vibration against what the load (the current) explains while healthy.
+        if (!m.vibration_fit.ready()) {
+          m.vibration_fit.x.push_back(m.current_mean);
+          m.vibration_fit.y.push_back(mean);
+          m.vibration_baseline_s += win.running_s;
+          if (m.vibration_baseline_s >= options_.baseline_s) m.vibration_fit.fit(0.005);
+        } else {
+          const double expected = std::max(m.vibration_fit.predict(m.current_mean), 1e-3);
+          const double y = std::log(std::max(mean, 1e-6) / expected);
+          const double before = m.vibration_cusum;
+          m.vibration_cusum = std::min(std::max(0.0, before + y - options_.vibration_k),
+                                       3.0 * options_.vibration_h);
+          if (before == 0.0 && m.vibration_cusum > 0.0) m.vibration_onset_ns = win.start_ns;
+          if (!m.bearing_alarm && m.vibration_cusum > options_.vibration_h) {
+            m.bearing_alarm = true;
+            TwinAlarm a;
+            a.time_ns = t;
+            a.target = m.name;
+            a.tag = names_.tag_name[static_cast<size_t>(m.vibration_slot)];
+            a.code = "BEARING_DEGRADING";
+            a.suspected = telemetry::FaultTruth::KIND_BEARING_WEAR;
+            a.value = mean;
+            a.limit = expected;
+            a.evidence = format(
+                "vibration %.2f mm/s while cutting, %.0f %% above the %.2f mm/s this load "
+                "gives on this machine when healthy",
+                mean, 100.0 * (mean / expected - 1.0), expected);
+            raise(std::move(a));
+          } else if (m.bearing_alarm && m.vibration_cusum == 0.0) {
+            m.bearing_alarm = false;
+            TwinAlarm a;
+            a.time_ns = t;
+            a.target = m.name;
+            a.tag = names_.tag_name[static_cast<size_t>(m.vibration_slot)];
+            a.code = "BEARING_DEGRADING";
+            a.suspected = telemetry::FaultTruth::KIND_BEARING_WEAR;
+            a.active = false;
+            a.severity = telemetry::SEVERITY_INFO;
+            a.value = mean;
+            a.evidence = "vibration back to the healthy level";
+            raise(std::move(a));
+          }
+        }
+      }
+    }
+    win = RunningWindow{};
+    win.start_ns = t;
+  }
+  const bool running = mode == telemetry::MODE_RUNNING;
+  if (running && m.to_nearest_change(t) >= to_ns(options_.settle_s)) {
+    win.sum += s.value;
+    if (win.count > 0) win.running_s += std::min(to_s(t - win.last_ns), 1.0);
+    ++win.count;
+    win.last_ns = t;
+  }
+}
+
+void ConditionMonitor::check_conveyors(int64_t now_ns) {
+  for (Conveyor& c : conveyors_) {
+    bool starved = true;
+    for (uint32_t m : c.downstream) starved = starved && mode_[m] == telemetry::MODE_STARVED;
+    const std::string& name = model_.nodes[c.node].name;
+    const double waiting_s = c.on_belt_ns.empty() ? 0.0 : to_s(now_ns - c.on_belt_ns.front());
+    if (!c.alarm && starved && waiting_s >= c.transport_s + options_.jam_s) {
+      c.alarm = true;
+      TwinAlarm a;
+      a.time_ns = now_ns;
+      a.target = name;
+      a.code = "CONVEYOR_JAM";
+      a.suspected = telemetry::FaultTruth::KIND_CONVEYOR_JAM;
+      a.value = waiting_s;
+      a.limit = c.transport_s + options_.jam_s;
+      a.evidence = format(
+          "%.0f parts put on, the oldest %.0f s ago (transport takes %.0f s), none taken off "
+          "while every machine after the conveyor starves",
+          static_cast<double>(c.on_belt_ns.size()), waiting_s, c.transport_s);
+      raise(std::move(a));
+    } else if (c.alarm && (!starved || waiting_s < c.transport_s + options_.jam_s)) {
+      c.alarm = false;
+      TwinAlarm a;
+      a.time_ns = now_ns;
+      a.target = name;
+      a.code = "CONVEYOR_JAM";
+      a.suspected = telemetry::FaultTruth::KIND_CONVEYOR_JAM;
+      a.active = false;
+      a.severity = telemetry::SEVERITY_INFO;
+      a.evidence = "parts come off again";
+      raise(std::move(a));
+    }
+  }
+}
+
+const char* fault_kind_name(FaultKind kind) {
+  switch (kind) {
+    case telemetry::FaultTruth::KIND_BEARING_WEAR:
+      return "bearing_wear";
+    case telemetry::FaultTruth::KIND_TOOL_BREAKAGE:
+      return "tool_breakage";
+    case telemetry::FaultTruth::KIND_OVERHEATING:
+      return "overheating";
+    case telemetry::FaultTruth::KIND_CONVEYOR_JAM:
+      return "conveyor_jam";
+    case telemetry::FaultTruth::KIND_SENSOR_FAILURE:
+      return "sensor_failure";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace twin

@@ -1,0 +1,119 @@
+// The twin's condition monitor: listens to the mirror (every accepted sample, mode change and
+// part event), runs each machine's condition estimators on its telemetry and raises the twin's
+// own alarms (TwinAlarm) and remaining-useful-life estimates (RulPoint). Replay and live use it
+// alike: it is a MirrorListener.
+//
+// Samples are conditioned on the machine's mode (a spindle's current and vibration mean
+// something only while it cuts), so they are buffered until the mirror has released every
+// mode change up to their time (the reorder window), then processed in time order.
+//
+// Detectors, per machine (each on the tags of the right Signal):
+// - bearing: vibration RMS while running, averaged per minute, against the machine's own healthy
+//   level (learned from its first running hour, or fitted by `twin fit`); the log ratio feeds a
+//   one-sided CUSUM (alarm BEARING_DEGRADING) and a local-linear-trend filter over running time
+//   whose crossing of the ISO 10816-3 zone C/D boundary gives the RUL.
+// - tool: flank wear against the ISO 3685 limit (TOOL_WORN) with a trend filter over cutting time
+//   for the RUL; the spindle current while cutting against what the wear explains (a regression
+//   learned in the healthy period) in a CUSUM (CURRENT_RISE: the extra load of a failing edge).
+// - thermal: a UKF on the lumped RC model driven by the motor load estimates the cooling
+//   factor; a significant fall raises COOLING_DEGRADED and the time to the temperature limit is
+//   the RUL.
+// - sensors: values the device flags uncertain (SENSOR_ERRATIC) or a noisy signal frozen for
+//   minutes (SENSOR_STUCK).
+// - conveyors: parts were put on (finished upstream) but none taken off for well over the
+//   transport time while every machine downstream starves (CONVEYOR_JAM on the conveyor).
+// - energy: hourly energy against a limit and the machine's baseline (models/condition/
+//   energy_monitor).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/mirror/mirror.h"
+#include "core/mirror/twin_alarm.h"
+#include "core/model/model.h"
+
+namespace twin {
+
+struct ConditionMonitorOptions {
+  double settle_s = 1.0;      // [s] samples this close to a mode change are not mode-conditioned
+  double aggregate_s = 60.0;  // [s] running samples are averaged over windows of this length
+  uint32_t min_window_samples = 10;  // a window with fewer running samples is skipped
+  double baseline_s = 3600.0;  // [s] of running time that teaches each machine its healthy levels
+  // Bearing: one-sided CUSUM on the per-window log ratio of vibration to its healthy level.
+  double vibration_k = 0.06;         // [1] reference value (a 6 % rise is tolerated: load changes)
+  double vibration_h = 0.6;          // [1 x windows] decision interval
+  double vibration_trip_mm_s = 4.5;  // [mm/s] ISO 10816-3 group 2 rigid, zone C/D boundary
+  // Tool: ISO 3685 flank-wear criterion; CUSUM on the normalised current residual.
+  double tool_wear_limit_mm = 0.3;  // [mm]
+  double tool_wear_margin = 1.03;   // [1] alarm above limit x margin (edges are changed at it)
+  double current_k = 1.0;           // [residual sd]
+  double current_h = 8.0;           // [residual sd]
+  // Thermal: temperature limit the RUL counts to.
+  double temperature_limit_C = 80.0;  // [degC]
+  double rated_current_A = 28.0;      // [A] to turn current into motor load for the thermal model
+  // Sensors.
+  double sensor_uncertain_window_s = 300.0;  // [s]
+  uint32_t sensor_uncertain_count = 3;       // uncertain samples in the window raise the alarm
+  double sensor_stuck_s = 600.0;             // [s] a noisy signal repeating one value this long
+  // Conveyors.
+  // [s] beyond the conveyor's mean transport time that the oldest part put on may stay there
+  // while every machine after it starves, before a jam is called
+  double jam_s = 120.0;
+  double rul_interval_s = 300.0;  // [s] between RUL estimates of a degrading component
+};
+
+struct MonitorCounters {
+  uint64_t samples = 0;       // samples processed
+  uint64_t windows = 0;       // running windows formed
+  uint64_t unknown_mode = 0;  // samples before the machine's first mode (not conditioned)
+};
+
+class ConditionMonitor final : public MirrorListener {
+ public:
+  ConditionMonitor(const Model& model, const MirrorModel& names,
+                   ConditionMonitorOptions options = {});
+  ~ConditionMonitor() override;
+
+  void on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) override;
+  void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) override;
+  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) override;
+  void on_released(int64_t until_ns) override;
+
+  // Alarms in the order raised (clears included), and RUL estimates in time order.
+  const std::vector<TwinAlarm>& alarms() const { return alarms_; }
+  const std::vector<RulPoint>& rul() const { return rul_; }
+  const MonitorCounters& counters() const { return counters_; }
+
+ private:
+  struct Machine;
+  struct Conveyor;
+  struct Pending {
+    int64_t time_ns = 0;
+    float value = 0.0f;
+    uint32_t slot = 0;
+    uint8_t quality = 0;
+  };
+  void process(Machine& m, const Pending& s);
+  void check_conveyors(int64_t now_ns);
+  void on_conveyor_part(uint32_t machine, int64_t time_ns, uint8_t kind);
+  void raise(TwinAlarm alarm);
+
+  const Model& model_;
+  const MirrorModel& names_;
+  ConditionMonitorOptions options_;
+  std::vector<std::unique_ptr<Machine>> machines_;
+  std::vector<Conveyor> conveyors_;
+  std::vector<int32_t> tag_role_;  // per slot: which detector input it is
+  std::vector<uint8_t> mode_;      // per machine: latest released telemetry::Mode
+  std::vector<int64_t> mode_since_ns_;
+  std::deque<Pending> pending_;  // samples waiting for their mode to be known, arrival order
+  std::vector<TwinAlarm> alarms_;
+  std::vector<RulPoint> rul_;
+  MonitorCounters counters_;
+};
+
+}  // namespace twin
