@@ -24,8 +24,9 @@ namespace {
 
 struct ScoreFlags {
   std::string scene;
-  std::string log;
+  std::vector<std::string> logs;
   std::string json;
+  std::string fit;
   bool alarms = false;
   bool quiet = false;
 };
@@ -84,54 +85,96 @@ nlohmann::json finite_or_null(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+// One recording through the mirror and the monitor, scored against its truth.
+struct ShiftScore {
+  std::string log;
+  int64_t start_ns = 0;
+  FaultScore score;
+  std::vector<TwinAlarm> alarms;
+};
+
+bool score_shift(const Model& model, const std::string& log, const MonitorFit* fit,
+                 ShiftScore& out) {
+  Player player(model);
+  ConditionMonitor monitor(model, player.mirror().names(), ConditionMonitorOptions(), fit);
+  player.mirror().set_listener(&monitor);
+  const PlayResult r = player.play(log, PlayOptions());
+  player.mirror().set_listener(nullptr);
+  if (!r.ok) {
+    print_error(log + ": " + r.error);
+    return false;
+  }
+  // Only now, and only here, the ground truth.
+  TruthReader truth;
+  mcap::StreamOptions so;
+  so.topics = {std::string(kTruthTopic)};
+  mcap::stream_mcap(log, truth, so);
+  const double shift_s = static_cast<double>(r.window_end_ns - r.shift_start_ns) * 1e-9;
+  out.log = log;
+  out.start_ns = r.shift_start_ns;
+  out.score =
+      score_faults(truth.truths, monitor.alarms(), monitor.rul(),
+                   static_cast<uint32_t>(model.machine_station.size()), shift_s, r.window_end_ns);
+  out.alarms = monitor.alarms();
+  return true;
+}
+
+void print_faults(const ShiftScore& s) {
+  for (const FaultOutcome& o : s.score.faults) {
+    std::string rul;
+    for (size_t k = 0; k < o.rul_error_s.size(); ++k) {
+      if (k) rul += " / ";
+      rul += std::isfinite(o.rul_error_s[k]) ? minutes(o.rul_error_s[k]) : std::string("-");
+      if (o.rul_covered[k] >= 0) rul += o.rul_covered[k] ? " (in)" : " (out)";
+    }
+    const char* verdict = o.diagnosed    ? "yes"
+                          : o.detected   ? "wrong kind"
+                          : o.observable ? "no"
+                                         : "no sensor";
+    std::string first = "-";
+    if (o.detected) {
+      first = o.first_code;
+      first += ' ';
+      first += clock_of(o.first_alarm_ns, s.start_ns);
+    }
+    std::printf("  %-22s %-15s %-9s %-10s %-26s %-11s %s\n", o.truth.machine().c_str(),
+                fault_kind_name(o.truth.kind()), clock_of(o.truth.failure_ns(), s.start_ns).c_str(),
+                verdict, first.c_str(), minutes(o.lead_s).c_str(), rul.c_str());
+  }
+}
+
 int run_score(const ScoreFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
   const Model& model = scene.model;
-  Player player(model);
-  ConditionMonitor monitor(model, player.mirror().names());
-  player.mirror().set_listener(&monitor);
-  PlayOptions po;
-  const PlayResult r = player.play(f.log, po);
-  player.mirror().set_listener(nullptr);
-  if (!r.ok) {
-    print_error(f.log + ": " + r.error);
-    return kExitInvalidInput;
+  MonitorFit fit;
+  if (!f.fit.empty()) {
+    std::string error;
+    if (!load_monitor_fit(f.fit, fit, error)) {
+      print_error(error);
+      return kExitInvalidInput;
+    }
   }
-  TruthReader truth;
-  mcap::StreamOptions so;
-  so.topics = {std::string(kTruthTopic)};
-  mcap::stream_mcap(f.log, truth, so);
-  if (truth.truths.empty() && !f.quiet) {
-    std::printf("No faults in the ground truth (/truth/faults): false alarms only.\n");
+  std::vector<ShiftScore> shifts;
+  for (const std::string& log : f.logs) {
+    ShiftScore s;
+    if (!score_shift(model, log, f.fit.empty() ? nullptr : &fit, s)) return kExitInvalidInput;
+    shifts.push_back(std::move(s));
   }
-  const double shift_s = static_cast<double>(r.window_end_ns - r.shift_start_ns) * 1e-9;
-  const FaultScore score =
-      score_faults(truth.truths, monitor.alarms(), monitor.rul(),
-                   static_cast<uint32_t>(model.machine_station.size()), shift_s, r.window_end_ns);
+  std::vector<FaultScore> parts;
+  for (const ShiftScore& s : shifts) parts.push_back(s.score);
+  const FaultScore score = combine_scores(parts);
 
   if (!f.quiet) {
-    std::printf("Faults (truth from /truth/faults; the twin saw telemetry only)\n");
-    std::printf("  %-22s %-15s %-9s %-9s %-20s %-11s %s\n", "machine", "kind", "failure",
-                "detected", "first twin alarm", "lead", "RUL err at 25/50/75 % of precursor");
-    for (const FaultOutcome& o : score.faults) {
-      std::string rul;
-      for (size_t k = 0; k < o.rul_error_s.size(); ++k) {
-        if (k) rul += " / ";
-        rul += std::isfinite(o.rul_error_s[k]) ? minutes(o.rul_error_s[k]) : std::string("-");
-        if (o.rul_covered[k] >= 0) rul += o.rul_covered[k] ? " (in)" : " (out)";
-      }
-      const char* verdict = o.diagnosed    ? "yes"
-                            : o.detected   ? "wrong kind"
-                            : o.observable ? "no"
-                                           : "no sensor";
-      std::printf("  %-22s %-15s %-9s %-9s %-20s %-11s %s\n", o.truth.machine().c_str(),
-                  fault_kind_name(o.truth.kind()),
-                  clock_of(o.truth.failure_ns(), r.shift_start_ns).c_str(), verdict,
-                  o.detected
-                      ? (o.first_code + " " + clock_of(o.first_alarm_ns, r.shift_start_ns)).c_str()
-                      : "-",
-                  minutes(o.lead_s).c_str(), rul.c_str());
+    std::printf(
+        "Faults (truth from /truth/faults, read after the replay; the twin saw telemetry "
+        "only)\n");
+    std::printf("  %-22s %-15s %-9s %-10s %-26s %-11s %s\n", "machine", "kind", "failure",
+                "detected", "first twin alarm", "lead", "RUL error at 25/50/75 % of precursor");
+    for (const ShiftScore& s : shifts) {
+      if (shifts.size() > 1) std::printf(" %s\n", s.log.c_str());
+      if (s.score.faults.empty()) std::printf("  (no faults in its ground truth)\n");
+      print_faults(s);
     }
     std::printf(
         "\nDetected %.0f %% of the %u faults a sensor could show (right kind %.0f %%), "
@@ -151,21 +194,27 @@ int run_score(const ScoreFlags& f) {
       std::printf("RUL: no estimates inside precursors\n");
     }
     if (score.energy_alarms > 0) std::printf("Energy alarms: %u\n", score.energy_alarms);
-    for (const TwinAlarm& a : score.false_alarms) {
-      std::printf("  false alarm %s %s %s %s: %s\n", clock_of(a.time_ns, r.shift_start_ns).c_str(),
-                  a.target.c_str(), a.tag.c_str(), a.code.c_str(), a.evidence.c_str());
+    for (const ShiftScore& s : shifts) {
+      for (const TwinAlarm& a : s.score.false_alarms) {
+        std::printf("  false alarm %s%s %s %s %s %s: %s\n", shifts.size() > 1 ? s.log.c_str() : "",
+                    shifts.size() > 1 ? ":" : "", clock_of(a.time_ns, s.start_ns).c_str(),
+                    a.target.c_str(), a.tag.c_str(), a.code.c_str(), a.evidence.c_str());
+      }
     }
     if (f.alarms) {
-      std::printf("\nTwin alarms\n");
-      for (const TwinAlarm& a : monitor.alarms()) {
-        std::printf("  %s %-22s %-12s %-18s %s %s\n", clock_of(a.time_ns, r.shift_start_ns).c_str(),
-                    a.target.c_str(), a.tag.c_str(), a.code.c_str(),
-                    a.active ? "raised " : "cleared", a.evidence.c_str());
+      for (const ShiftScore& s : shifts) {
+        std::printf("\nTwin alarms %s\n", s.log.c_str());
+        for (const TwinAlarm& a : s.alarms) {
+          std::printf("  %s %-22s %-18s %-18s %s %s\n", clock_of(a.time_ns, s.start_ns).c_str(),
+                      a.target.c_str(), a.tag.c_str(), a.code.c_str(),
+                      a.active ? "raised " : "cleared", a.evidence.c_str());
+        }
       }
     }
   }
   if (!f.json.empty()) {
     nlohmann::json j;
+    j["shifts"] = shifts.size();
     j["observable_faults"] = score.observable;
     j["detection_rate"] = score.detection_rate;
     j["diagnosis_rate"] = score.diagnosis_rate;
@@ -177,26 +226,29 @@ int run_score(const ScoreFlags& f) {
     j["rul_mean_abs_error_s"] = score.rul_mean_abs_error_s;
     j["rul_coverage"] = score.rul_coverage;
     j["energy_alarms"] = score.energy_alarms;
-    nlohmann::json faults = nlohmann::json::array();
-    for (const FaultOutcome& o : score.faults) {
-      nlohmann::json fo{
-          {"machine", o.truth.machine()},
-          {"kind", fault_kind_name(o.truth.kind())},
-          {"failure_s", static_cast<double>(o.truth.failure_ns() - r.shift_start_ns) * 1e-9},
-          {"observable", o.observable},
-          {"detected", o.detected},
-          {"diagnosed", o.diagnosed},
-          {"first_code", o.first_code},
-          {"lead_s", finite_or_null(o.lead_s)}};
-      nlohmann::json errs = nlohmann::json::array();
-      for (double e : o.rul_error_s) errs.push_back(finite_or_null(e));
-      fo["rul_error_s"] = errs;
-      faults.push_back(fo);
+    nlohmann::json per_shift = nlohmann::json::array();
+    for (const ShiftScore& s : shifts) {
+      nlohmann::json faults = nlohmann::json::array();
+      for (const FaultOutcome& o : s.score.faults) {
+        nlohmann::json fo{
+            {"machine", o.truth.machine()},
+            {"kind", fault_kind_name(o.truth.kind())},
+            {"failure_s", static_cast<double>(o.truth.failure_ns() - s.start_ns) * 1e-9},
+            {"observable", o.observable},
+            {"detected", o.detected},
+            {"diagnosed", o.diagnosed},
+            {"first_code", o.first_code},
+            {"lead_s", finite_or_null(o.lead_s)}};
+        nlohmann::json errs = nlohmann::json::array();
+        for (double e : o.rul_error_s) errs.push_back(finite_or_null(e));
+        fo["rul_error_s"] = errs;
+        faults.push_back(fo);
+      }
+      nlohmann::json alarms = nlohmann::json::array();
+      for (const TwinAlarm& a : s.alarms) alarms.push_back(alarm_json(a, s.start_ns));
+      per_shift.push_back({{"log", s.log}, {"faults", faults}, {"alarms", alarms}});
     }
-    j["faults"] = faults;
-    nlohmann::json alarms = nlohmann::json::array();
-    for (const TwinAlarm& a : monitor.alarms()) alarms.push_back(alarm_json(a, r.shift_start_ns));
-    j["alarms"] = alarms;
+    j["per_shift"] = per_shift;
     std::ofstream out(f.json);
     out << j.dump(2) << '\n';
     if (!out) {
@@ -216,11 +268,16 @@ void add_score_command(CLI::App& app, Context& ctx) {
       "Replay a generated shift with the twin's condition monitor and score its alarms and "
       "RUL against the ground truth");
   cmd->add_option("scene", f->scene, "Scene file (YAML)")->required()->type_name("FILE");
-  cmd->add_option("log", f->log, "Recording made by `twin generate` (MCAP)")
+  cmd->add_option("logs", f->logs,
+                  "Recordings made by `twin generate` (MCAP); several are scored together")
       ->required()
-      ->type_name("FILE.mcap");
+      ->type_name("FILE.mcap...");
   cmd->add_option("--json", f->json, "Write the scores and every twin alarm as JSON")
       ->type_name("FILE");
+  cmd->add_option("--fit", f->fit,
+                  "Healthy models from `twin fit` (default: learnt from each machine's first "
+                  "running hour)")
+      ->type_name("FILE.json");
   cmd->add_flag("--alarms", f->alarms, "List every twin alarm");
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing (use with --json)");
   cmd->callback([f, &ctx] { ctx.exit_code = run_score(*f); });

@@ -28,7 +28,11 @@ void add_plant_flags(CLI::App& cmd, PlantFlags& f) {
   cmd.add_option("--hours", f.hours, "Shift length")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd.add_option("--seed", f.seed, "Seed of the process and the sensors")->capture_default_str();
+  cmd.add_option("--seed", f.seed, "Seed of the shift: process and sensors")->capture_default_str();
+  cmd.add_option("--plant-seed", f.plant_seed,
+                 "Seed of the plant's machines (how each differs from nominal); shifts of one "
+                 "plant share it")
+      ->capture_default_str();
   cmd.add_option("--faults", f.faults, "Faults to inject (YAML, see scenes/faults/)")
       ->type_name("FILE");
   cmd.add_option("--random-faults", f.random_faults, "Inject N random faults")->type_name("N");
@@ -38,6 +42,7 @@ void add_plant_flags(CLI::App& cmd, PlantFlags& f) {
 bool plant_options_from_flags(const Model& model, const PlantFlags& f, PlantOptions& options) {
   options.hours = f.hours;
   options.seed = f.seed;
+  options.plant_seed = f.plant_seed;
   if (f.clean) options.dirt = SensorDirt::clean();
   if (!f.faults.empty()) {
     faults::FaultPlan plan;

@@ -15,6 +15,7 @@ namespace twin::cli {
 struct PlantFlags {
   double hours = 8.0;
   uint64_t seed = 1;
+  uint64_t plant_seed = 1;
   std::string faults;  // fault plan (YAML)
   uint32_t random_faults = 0;
   bool clean = false;

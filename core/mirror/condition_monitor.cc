@@ -48,43 +48,18 @@ struct RunningWindow {
   int64_t last_ns = 0;     // [ns] previous running sample
 };
 
-// A line y = a + b x fitted by least squares to the healthy period's (x, y) pairs, with the
-// residual standard deviation. Falls back to the mean when x hardly varies.
+// The healthy model of one relation: points collected while learning, then the fitted line.
 struct HealthyFit {
-  std::vector<double> x, y;
-  double a = kNan, b = 0.0, sd = kNan;
-  bool ready() const { return std::isfinite(a); }
+  std::vector<double> x, y;  // points while learning
+  LinearFit line;            // once fitted (or loaded)
+  bool ready() const { return line.ok(); }
   void fit(double sd_floor) {
-    const size_t n = x.size();
-    double mx = 0.0, my = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      mx += x[i];
-      my += y[i];
-    }
-    mx /= static_cast<double>(n);
-    my /= static_cast<double>(n);
-    double sxx = 0.0, sxy = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      sxx += (x[i] - mx) * (x[i] - mx);
-      sxy += (x[i] - mx) * (y[i] - my);
-    }
-    // Ridge towards "no dependence": a slope is taken only when x spreads by more than about
-    // 1 % of its mean, so a healthy period at one load does not invent one.
-    const double ridge = static_cast<double>(n) * 1e-4 * mx * mx;
-    b = sxy / (sxx + ridge + 1e-12);
-    a = my - b * mx;
-    double ss = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      const double r = y[i] - (a + b * x[i]);
-      ss += r * r;
-    }
-    sd = std::max(std::sqrt(ss / static_cast<double>(std::max<size_t>(n, 3) - 2)), sd_floor);
-    x.clear();
-    y.clear();
-    x.shrink_to_fit();
-    y.shrink_to_fit();
+    line = fit_line(x, y, sd_floor);
+    x = {};
+    y = {};
   }
-  double predict(double xv) const { return a + b * xv; }
+  double predict(double xv) const { return line.predict(xv); }
+  double sd() const { return line.sd; }
 };
 
 struct SensorWatch {
@@ -154,7 +129,7 @@ struct ConditionMonitor::Conveyor {
 };
 
 ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
-                                   ConditionMonitorOptions options)
+                                   ConditionMonitorOptions options, const MonitorFit* fit)
     : model_(model), names_(names), options_(options) {
   const size_t nm = names.machine.size();
   mode_.assign(nm, telemetry::MODE_UNKNOWN);
@@ -205,6 +180,10 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
         tag_role_[slot] = role;
       }
     }
+    if (const MachineFit* f = fit != nullptr ? fit->find(mc->name) : nullptr) {
+      mc->current_fit.line = f->current_vs_wear;
+      mc->vibration_fit.line = f->vibration_vs_current;
+    }
     machines_.push_back(std::move(mc));
   }
   // Conveyors: the machines that feed each one and those it feeds.
@@ -227,6 +206,27 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
 }
 
 ConditionMonitor::~ConditionMonitor() = default;
+
+MonitorFit ConditionMonitor::fit() const {
+  MonitorFit out;
+  out.scene = model_.name;
+  for (const auto& m : machines_) {
+    MachineFit f;
+    f.machine = m->name;
+    f.running_s = m->running_s;
+    if (!m->current_fit.x.empty()) {
+      const double level = quantile(m->current_fit.y, 0.5);
+      f.current_vs_wear = fit_line(m->current_fit.x, m->current_fit.y, 0.01 * std::abs(level));
+    } else {
+      f.current_vs_wear = m->current_fit.line;
+    }
+    f.vibration_vs_current = m->vibration_fit.x.empty()
+                                 ? m->vibration_fit.line
+                                 : fit_line(m->vibration_fit.x, m->vibration_fit.y, 0.005);
+    if (f.current_vs_wear.ok() || f.vibration_vs_current.ok()) out.machines.push_back(f);
+  }
+  return out;
+}
 
 void ConditionMonitor::on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) {
   pending_.push_back({time_ns, value, slot, quality});
@@ -428,7 +428,7 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
               m.current_fit.fit(0.01 * std::abs(mean));
             }
           } else {
-            const double z = (mean - m.current_fit.predict(wear)) / m.current_fit.sd;
+            const double z = (mean - m.current_fit.predict(wear)) / m.current_fit.sd();
             const CusumChange change = m.current_cusum.update(t, std::max(z, 0.0));
             if (change != CusumChange::kNone) {
               m.current_alarm = change == CusumChange::kRaised;
@@ -446,21 +446,22 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
                                ? format(
                                      "cutting current %.2f A where the tool's wear explains "
                                      "%.2f A (residual sd %.2f A)",
-                                     mean, a.limit, m.current_fit.sd)
+                                     mean, a.limit, m.current_fit.sd())
                                : std::string("cutting current back to what the wear explains");
               raise(std::move(a));
             }
           }
         }
-      } else if (std::isfinite(m.current_mean)) {
+      } else if (m.current_slot < 0 || std::isfinite(m.current_mean)) {
         // Bearing: vibration against what the load (the current) explains while healthy.
+        const double load_x = m.current_slot < 0 ? 0.0 : m.current_mean;
         if (!m.vibration_fit.ready()) {
-          m.vibration_fit.x.push_back(m.current_mean);
+          m.vibration_fit.x.push_back(load_x);
           m.vibration_fit.y.push_back(mean);
           m.vibration_baseline_s += win.running_s;
           if (m.vibration_baseline_s >= options_.baseline_s) m.vibration_fit.fit(0.005);
         } else {
-          const double expected = std::max(m.vibration_fit.predict(m.current_mean), 1e-3);
+          const double expected = std::max(m.vibration_fit.predict(load_x), 1e-3);
           const double y = std::log(std::max(mean, 1e-6) / expected);
           const double before = m.vibration_cusum;
           m.vibration_cusum = std::min(std::max(0.0, before + y - options_.vibration_k),

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/mirror/mirror.h"
+#include "core/mirror/monitor_fit.h"
 #include "core/mirror/twin_alarm.h"
 #include "core/model/model.h"
 
@@ -74,8 +75,9 @@ struct MonitorCounters {
 
 class ConditionMonitor final : public MirrorListener {
  public:
+  // With `fit`, machines it names start with its healthy models instead of learning them.
   ConditionMonitor(const Model& model, const MirrorModel& names,
-                   ConditionMonitorOptions options = {});
+                   ConditionMonitorOptions options = {}, const MonitorFit* fit = nullptr);
   ~ConditionMonitor() override;
 
   void on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) override;
@@ -87,6 +89,9 @@ class ConditionMonitor final : public MirrorListener {
   const std::vector<TwinAlarm>& alarms() const { return alarms_; }
   const std::vector<RulPoint>& rul() const { return rul_; }
   const MonitorCounters& counters() const { return counters_; }
+  // The healthy models as learnt so far: those still learning are fitted on what they have.
+  // `twin fit` runs a healthy recording with baseline_s = +inf and saves this.
+  MonitorFit fit() const;
 
  private:
   struct Machine;

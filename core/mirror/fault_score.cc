@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/stats/summary.h"
 
@@ -39,16 +40,55 @@ bool is_energy(const TwinAlarm& a) {
   return a.code.rfind("ENERGY_", 0) == 0;
 }
 
+// Rates from the counts (after scoring one shift or pooling several).
+void finish_rates(FaultScore& score) {
+  uint32_t detected = 0, diagnosed = 0;
+  score.observable = 0;
+  std::vector<double> leads;
+  for (const FaultOutcome& o : score.faults) {
+    if (!o.observable) continue;
+    ++score.observable;
+    detected += o.detected;
+    diagnosed += o.diagnosed;
+    if (o.detected) leads.push_back(o.lead_s);
+  }
+  const double n = static_cast<double>(score.observable);
+  score.detection_rate = n > 0 ? detected / n : 0.0;
+  score.diagnosis_rate = n > 0 ? diagnosed / n : 0.0;
+  score.false_alarms_per_machine_shift =
+      score.machine_shifts > 0.0
+          ? static_cast<double>(score.false_alarms.size()) / score.machine_shifts
+          : 0.0;
+  score.median_lead_s =
+      leads.empty() ? std::numeric_limits<double>::quiet_NaN() : quantile(leads, 0.5);
+  if (score.rul_points > 0) {
+    score.rul_mean_abs_error_s = score.rul_abs_error_sum_s / score.rul_points;
+    score.rul_coverage = static_cast<double>(score.rul_covered) / score.rul_points;
+  }
+}
+
 }  // namespace
+
+FaultScore combine_scores(const std::vector<FaultScore>& scores) {
+  FaultScore all;
+  for (const FaultScore& s : scores) {
+    all.faults.insert(all.faults.end(), s.faults.begin(), s.faults.end());
+    all.false_alarms.insert(all.false_alarms.end(), s.false_alarms.begin(), s.false_alarms.end());
+    all.energy_alarms += s.energy_alarms;
+    all.machine_shifts += s.machine_shifts;
+    all.rul_points += s.rul_points;
+    all.rul_covered += s.rul_covered;
+    all.rul_abs_error_sum_s += s.rul_abs_error_sum_s;
+  }
+  finish_rates(all);
+  return all;
+}
 
 FaultScore score_faults(const std::vector<telemetry::FaultTruth>& truths,
                         const std::vector<TwinAlarm>& alarms, const std::vector<RulPoint>& rul,
                         uint32_t machines, double shift_s, int64_t shift_end_ns,
                         const ScoreOptions& options) {
   FaultScore score;
-  std::vector<double> leads;
-  double abs_error_sum = 0.0;
-  uint32_t covered = 0;
   for (const telemetry::FaultTruth& t : truths) {
     FaultOutcome o;
     o.truth = t;
@@ -67,10 +107,7 @@ FaultScore score_faults(const std::vector<telemetry::FaultTruth>& truths,
       o.diagnosed = o.diagnosed || kind;
       if (o.diagnosed) break;
     }
-    if (o.detected) {
-      o.lead_s = to_s(t.failure_ns() - o.first_alarm_ns);
-      leads.push_back(o.lead_s);
-    }
+    if (o.detected) o.lead_s = to_s(t.failure_ns() - o.first_alarm_ns);
     // RUL over the precursor.
     const int64_t from = t.precursor_start_ns(), to = t.failure_ns();
     for (const RulPoint& p : rul) {
@@ -78,8 +115,9 @@ FaultScore score_faults(const std::vector<telemetry::FaultTruth>& truths,
       if (p.time_ns < from || p.time_ns > to) continue;
       const double left = to_s(to - p.time_ns);
       ++score.rul_points;
-      abs_error_sum += std::abs(std::isfinite(p.median_s) ? p.median_s - left : shift_s);
-      covered += p.lo_s <= left && left <= p.hi_s;
+      score.rul_abs_error_sum_s +=
+          std::abs(std::isfinite(p.median_s) ? p.median_s - left : shift_s);
+      score.rul_covered += p.lo_s <= left && left <= p.hi_s;
     }
     for (size_t f = 0; f < kRulFractions.size(); ++f) {
       const int64_t at =
@@ -111,26 +149,8 @@ FaultScore score_faults(const std::vector<telemetry::FaultTruth>& truths,
     }
     if (!explained) score.false_alarms.push_back(a);
   }
-  uint32_t detected = 0, diagnosed = 0;
-  for (const FaultOutcome& o : score.faults) {
-    if (!o.observable) continue;
-    ++score.observable;
-    detected += o.detected;
-    diagnosed += o.diagnosed;
-  }
-  const double n = static_cast<double>(score.observable);
-  score.detection_rate = n > 0 ? detected / n : 0.0;
-  score.diagnosis_rate = n > 0 ? diagnosed / n : 0.0;
   score.machine_shifts = static_cast<double>(machines) * shift_s / (8.0 * 3600.0);
-  score.false_alarms_per_machine_shift =
-      score.machine_shifts > 0.0
-          ? static_cast<double>(score.false_alarms.size()) / score.machine_shifts
-          : 0.0;
-  if (!leads.empty()) score.median_lead_s = quantile(leads, 0.5);
-  if (score.rul_points > 0) {
-    score.rul_mean_abs_error_s = abs_error_sum / score.rul_points;
-    score.rul_coverage = static_cast<double>(covered) / score.rul_points;
-  }
+  finish_rates(score);
   return score;
 }
 

@@ -51,6 +51,8 @@ struct FaultScore {
   double false_alarms_per_machine_shift = 0.0;
   double median_lead_s = std::numeric_limits<double>::quiet_NaN();  // over detected faults
   uint32_t rul_points = 0;            // RUL estimates inside precursors of their kind
+  uint32_t rul_covered = 0;           // those whose 90 % interval held the true time left
+  double rul_abs_error_sum_s = 0.0;   // [s] sum of |median - true time left| over them
   double rul_mean_abs_error_s = 0.0;  // [s] over those
   double rul_coverage = 0.0;          // [1] share whose 90 % interval held the true time left
 };
@@ -61,5 +63,8 @@ FaultScore score_faults(const std::vector<telemetry::FaultTruth>& truths,
                         const std::vector<TwinAlarm>& alarms, const std::vector<RulPoint>& rul,
                         uint32_t machines, double shift_s, int64_t shift_end_ns,
                         const ScoreOptions& options = {});
+
+// Several shifts' scores as one: outcomes and false alarms pooled, rates recomputed.
+FaultScore combine_scores(const std::vector<FaultScore>& scores);
 
 }  // namespace twin

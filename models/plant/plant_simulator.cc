@@ -448,7 +448,7 @@ PlantReport run_plant(const Model& model, const PlantOptions& options, Telemetry
     ms.noise_rng.reseed(Rng::stream_seed(seed, 0, key, kStreamSensorNoise));
     ms.dirt_rng.reseed(Rng::stream_seed(seed, 0, key, kStreamDirt));
     ms.net_rng.reseed(Rng::stream_seed(seed, 0, key, kStreamNetwork));
-    Rng traits(Rng::stream_seed(seed, 0, key, kStreamMachineTraits));
+    Rng traits(Rng::stream_seed(options.plant_seed, 0, key, kStreamMachineTraits));
     // Machines of one type differ: loads, motor, thermal and bearing parameters drift by a few
     // percent between units (effects the twin's nominal models do not know).
     auto vary = [&](double x, double spread) {

@@ -51,7 +51,12 @@ struct FaultSpec {
 
 struct PlantOptions {
   double hours = 8.0;  // [h] shift length
-  uint64_t seed = 1;   // scenario seed (process and sensors)
+  uint64_t seed = 1;   // scenario seed of the shift (process and sensors)
+  // Seed of the plant's machines: how each unit differs from its type's nominal parameters
+  // (load, motor, thermal, bearing, tool life). A plant keeps its machines from shift to shift,
+  // so shifts of one plant share it while their `seed`s differ; what `twin fit` learns on one
+  // shift holds on the next.
+  uint64_t plant_seed = 1;
   // [ns since the Unix epoch] start of the shift: 2026-01-05 06:00:00 UTC, a Monday.
   int64_t start_ns = 1767592800LL * 1000000000LL;
   SensorDirt dirt;
