@@ -140,6 +140,10 @@ void add_generate_command(CLI::App& app, Context& ctx);  // cmd_generate.cc
 void add_replay_command(CLI::App& app, Context& ctx);    // cmd_replay.cc
 void add_record_command(CLI::App& app, Context& ctx);    // cmd_record.cc
 void add_demo_command(CLI::App& app, Context& ctx);      // cmd_demo.cc
+void add_forecast_command(CLI::App& app, Context& ctx);  // cmd_forecast.cc
+void add_rul_command(CLI::App& app, Context& ctx);       // cmd_rul.cc
+void add_score_command(CLI::App& app, Context& ctx);     // cmd_score.cc
+void add_fit_command(CLI::App& app, Context& ctx);       // cmd_fit.cc
 void add_live_command(CLI::App& app, Context& ctx);      // cmd_live.cc (network)
 void add_edge_command(CLI::App& app, Context& ctx);      // cmd_edge.cc (network)
 #ifdef TWIN_WITH_VIEWER

@@ -3,6 +3,8 @@
 // counted, the first one shown. Exit 0 ok (also with skipped rows), 1 unreadable input or
 // unwritable output, 2 usage, 3 invalid input (no usable header, invalid scene, or a bad row
 // with --strict; no output file is left then).
+// twin import --format cmapss FILE [--rul RUL_FILE] -o OUT.mcap: a NASA C-MAPSS text file
+// (replay/cmapss_import.h); any bad line stops it with file:line (exit 3, nothing written).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "core/cli/cli_common.h"
+#include "replay/cmapss_import.h"
 #include "replay/csv_import.h"
 #include "replay/telemetry_writer.h"
 
@@ -34,6 +37,10 @@ struct ImportFlags {
   bool strict = false;
   bool allow_unknown = false;
   bool quiet = false;
+  // --format cmapss
+  std::string rul;
+  std::string split = "auto";
+  double cycle_s = 3600.0;  // [s]
 };
 
 std::string duration_text(int64_t ns) {
@@ -82,7 +89,77 @@ void remove_output(const std::string& path) {
   std::filesystem::remove(path, ec);
 }
 
+mcap::Compression compression_of(const ImportFlags& f) {
+  return f.compression == "none"  ? mcap::Compression::None
+         : f.compression == "lz4" ? mcap::Compression::Lz4
+                                  : mcap::Compression::Zstd;
+}
+
+int run_cmapss_import(const ImportFlags& f) {
+  if (f.inputs.size() != 1) {
+    print_error("--format cmapss takes one trajectories file (train_FD00x.txt or test_FD00x.txt)");
+    return kExitUsage;
+  }
+  if (!f.scene.empty() || !f.maps.empty() || !f.columns.empty() || f.strict || f.allow_unknown) {
+    print_error("--scene, --map, --columns, --strict and --allow-unknown are for CSV files, not "
+                "--format cmapss");
+    return kExitUsage;
+  }
+  std::optional<CmapssSplit> split;
+  if (f.split == "train") split = CmapssSplit::kTrain;
+  if (f.split == "test") split = CmapssSplit::kTest;
+  const CmapssSource source = read_cmapss_source(f.inputs[0], f.rul, split);
+  if (!source.ok()) {
+    print_error(source.error->to_string());
+    return source.error->line == 0 && source.error->what.rfind("cannot open", 0) == 0
+               ? kExitFailure
+               : kExitInvalidInput;
+  }
+  CmapssImportOptions options;
+  options.cycle_s = f.cycle_s;
+  TelemetryWriterOptions writer_options;
+  writer_options.compression = compression_of(f);
+  TelemetryWriter writer;
+  if (!writer.open(f.output, writer_options)) {
+    print_error(std::string("cannot write ") + f.output + ": " + writer.error());
+    remove_output(f.output);
+    return kExitFailure;
+  }
+  const CmapssImportReport r = write_cmapss_telemetry(source, options, writer);
+  const bool closed = writer.close();
+  if (!r.ok || !closed) {
+    print_error(!r.ok ? r.error : std::string("cannot write ") + f.output + ": " + writer.error());
+    remove_output(f.output);
+    return r.ok ? kExitFailure : kExitInvalidInput;
+  }
+  if (r.inexact_values > 0) {
+    print_error(std::string("warning: ") + std::to_string(r.inexact_values) +
+                " values do not survive single precision exactly; first: " + r.first_inexact);
+  }
+  if (f.quiet) return kExitOk;
+  std::cout << "engines       " << r.units << " (" << cmapss_split_name(source.split) << " split";
+  if (source.split == CmapssSplit::kTest) {
+    std::cout << (source.rul ? std::string(", RUL from ").append(source.rul_file)
+                             : std::string(", no RUL file"));
+  }
+  std::cout << ")\n";
+  std::cout << "cycles        " << r.cycles << " (one sample batch of 24 tags each)\n";
+  std::cout << "samples       " << r.samples << '\n';
+  std::cout << "cycle length  " << duration_text(static_cast<int64_t>(f.cycle_s * 1e9)) << '\n';
+  std::cout << "time range    " << format_utc(r.first_ns) << " .. " << format_utc(r.last_ns)
+            << " (" << duration_text(r.last_ns - r.first_ns) << ")\n";
+  std::cout << "truth         " << r.truths << " failure records on /truth/faults\n";
+  std::cout << "wrote         " << f.output << " (" << r.messages
+            << (r.messages == 1 ? " message)\n" : " messages)\n");
+  return kExitOk;
+}
+
 int run_import(const ImportFlags& f) {
+  if (f.format == "cmapss") return run_cmapss_import(f);
+  if (!f.rul.empty() || f.split != "auto") {
+    print_error("--rul and --split are for --format cmapss");
+    return kExitUsage;
+  }
   CsvImportOptions options;
   options.format = f.format == "wide" ? CsvFormat::kWide : CsvFormat::kLong;
   options.time_format = f.time_format;
@@ -112,9 +189,7 @@ int run_import(const ImportFlags& f) {
     return kExitUsage;
   }
   TelemetryWriterOptions writer_options;
-  writer_options.compression = f.compression == "none"  ? mcap::Compression::None
-                               : f.compression == "lz4" ? mcap::Compression::Lz4
-                                                        : mcap::Compression::Zstd;
+  writer_options.compression = compression_of(f);
 
   std::optional<SceneLoadResult> scene;
   if (!f.scene.empty()) {
@@ -172,8 +247,9 @@ int run_import(const ImportFlags& f) {
 void add_import_command(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<ImportFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "import", "Convert historian CSV exports (long or wide) to MCAP telemetry");
-  cmd->add_option("inputs", f->inputs, "CSV files, appended in order")
+      "import",
+      "Convert historian CSV exports (long or wide) or NASA C-MAPSS files to MCAP telemetry");
+  cmd->add_option("inputs", f->inputs, "CSV files, appended in order (cmapss: one file)")
       ->required()
       ->type_name("INPUT.csv");
   cmd->add_option("-o,--output", f->output, "MCAP file to write")
@@ -184,9 +260,22 @@ void add_import_command(CLI::App& app, Context& ctx) {
       ->type_name("SCENE.yaml");
   cmd->add_option("--format", f->format,
                   "long: timestamp, machine, tag, value[, quality] per row; wide: a timestamp "
-                  "column and one column per machine/tag")
+                  "column and one column per machine/tag; cmapss: a NASA C-MAPSS turbofan "
+                  "file (train_FD00x.txt or test_FD00x.txt), one machine per engine")
       ->capture_default_str()
-      ->check(CLI::IsMember({"long", "wide"}));
+      ->check(CLI::IsMember({"long", "wide", "cmapss"}));
+  cmd->add_option("--rul", f->rul,
+                  "cmapss: the test file's RUL_FD00x.txt, for the ground truth (/truth/faults)")
+      ->type_name("RUL_FILE");
+  cmd->add_option("--split", f->split,
+                  "cmapss: train (run to failure) or test; auto: test with --rul, else by the "
+                  "file name")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "train", "test"}));
+  cmd->add_option("--cycle-s", f->cycle_s,
+                  "cmapss: seconds between engine cycles on the time axis (a cycle is a flight)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--map", f->maps,
                   "Wide format: the machine/tag of a column (repeat for several columns)")
       ->type_name("COL=MACHINE/TAG")

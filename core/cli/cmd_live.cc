@@ -46,6 +46,7 @@ struct LiveFlags {
   double status_every_s = 0.0;
   std::string json;
   std::string record;
+  std::string fit;
   bool quiet = false;
 };
 
@@ -82,6 +83,13 @@ int run_live(const LiveFlags& f) {
   so.ignore_group = f.republish_group;
   so.ignore_node = f.host_id;
   so.twin.sparkplug.max_messages_per_second = f.max_node_rate;
+  if (!f.fit.empty()) {
+    std::string error;
+    if (!load_monitor_fit(f.fit, so.twin.monitor_fit, error)) {
+      print_error(error);
+      return kExitInvalidInput;
+    }
+  }
   LiveSession session(model, hub, so);
   if (!f.record.empty()) {
     std::string error;
@@ -256,6 +264,10 @@ void add_live_command(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--json", f->json, "Write the final snapshot (JSON) here at exit")
       ->type_name("FILE");
+  cmd->add_option("--fit", f->fit,
+                  "Healthy condition models from `twin fit` for the twin's alarms (default: "
+                  "learnt from each machine's first running hour)")
+      ->type_name("FILE.json");
   cmd->add_option("--record", f->record,
                   "Record what the twin receives (MCAP; play it back with twin replay)")
       ->type_name("FILE.mcap");

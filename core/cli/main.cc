@@ -26,12 +26,16 @@ int main(int argc, char** argv) {
   // Register new subcommands here, one add_<name>_command(app, ctx) per cmd_<name>.cc.
   add_simulate_command(app, ctx);
   add_whatif_command(app, ctx);
+  add_forecast_command(app, ctx);
   add_validate_command(app, ctx);
   add_import_command(app, ctx);
   add_generate_command(app, ctx);
   add_replay_command(app, ctx);
   add_record_command(app, ctx);
   add_demo_command(app, ctx);
+  add_rul_command(app, ctx);
+  add_score_command(app, ctx);
+  add_fit_command(app, ctx);
 #ifdef TWIN_WITH_NETWORK
   add_live_command(app, ctx);
   add_edge_command(app, ctx);

@@ -8,7 +8,10 @@
 
 #include "core/stats/summary.h"
 #include "core/telemetry/telemetry.h"
+#include "models/condition/tool_wear.h"
 #include "models/estimation/cusum.h"
+#include "models/estimation/degradation_trend.h"
+#include "models/estimation/thermal_filter.h"
 
 namespace twin {
 
@@ -95,11 +98,22 @@ struct ConditionMonitor::Machine {
   double vibration_cusum = 0.0;  // [1 x windows]
   int64_t vibration_onset_ns = 0;
   bool bearing_alarm = false;
+  DegradationTrend bearing_trend;  // log of the relative excess vibration over running time
+  int64_t next_bearing_rul_ns = 0;
+  DegradationTrend wear_trend;  // flank wear [mm] over running time, restarted with each edge
+  int64_t next_tool_rul_ns = 0;
+  std::deque<std::pair<int64_t, double>> running_history;  // (t [ns], running_s [s]) per window
   // Tool: current explained by the flank wear while healthy.
   HealthyFit current_fit;
   CusumDetector current_cusum;
   bool worn_alarm = false;
   bool current_alarm = false;
+  // Thermal: a UKF on the nominal RC model driven by the motor load (latest current / rated).
+  std::unique_ptr<ThermalFilter> thermal;
+  double load = 0.0;  // [1] latest motor load seen
+  bool cooling_alarm = false;
+  int64_t thermal_since_ns = 0;  // [ns] first temperature sample
+  int64_t next_thermal_rul_ns = 0;
 
   std::vector<SensorWatch> sensors;  // per tag of the machine (slot - first slot)
   uint32_t first_slot = 0;
@@ -132,6 +146,12 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
                                    ConditionMonitorOptions options, const MonitorFit* fit)
     : model_(model), names_(names), options_(options) {
   const size_t nm = names.machine.size();
+  {
+    // Median life fraction at breakage of the nominal tool model, as flank wear.
+    const condition::ToolWearParams tool;
+    const double life = condition::breakage_life_used(tool, std::log(2.0));
+    breakage_wear_mm_ = options_.tool_wear_limit_mm * std::pow(life, tool.wear_exponent);
+  }
   mode_.assign(nm, telemetry::MODE_UNKNOWN);
   mode_since_ns_.assign(nm, 0);
   tag_role_.assign(names.tag_name.size(), kNone);
@@ -278,6 +298,28 @@ void ConditionMonitor::raise(TwinAlarm alarm) {
   alarms_.push_back(std::move(alarm));
 }
 
+void ConditionMonitor::emit_rul(const Machine& m, int64_t t, const std::string& tag, FaultKind kind,
+                                const RulEstimate& running) {
+  // Running time left -> calendar time at the machine's recent share of running.
+  double share = 1.0;
+  if (m.running_history.size() >= 2) {
+    const auto& [t0, r0] = m.running_history.front();
+    const auto& [t1, r1] = m.running_history.back();
+    if (t1 > t0) share = (r1 - r0) / to_s(t1 - t0);
+  }
+  share = std::clamp(share, 0.05, 1.0);
+  RulPoint p;
+  p.time_ns = t;
+  p.target = m.name;
+  p.tag = tag;
+  p.suspected = kind;
+  p.median_s = running.median_s / share;
+  p.lo_s = running.p05_s / share;
+  p.hi_s = running.p95_s / share;
+  if (!std::isfinite(p.median_s) && !std::isfinite(p.lo_s)) return;  // no degradation seen
+  rul_.push_back(std::move(p));
+}
+
 void ConditionMonitor::process(Machine& m, const Pending& s) {
   ++counters_.samples;
   const int64_t t = s.time_ns;
@@ -368,6 +410,16 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       const double vb = m.wear_sum / m.wear_count;
       const bool replaced = std::isfinite(m.wear_mm) && vb < m.wear_mm - 0.05;
       m.wear_mm = vb;
+      if (replaced) m.wear_trend.reset();
+      m.wear_trend.update(m.running_s, vb);
+      // Life left to the wear at which the twin's tool model expects the edge to break (the
+      // median of its breakage hazard), while the tool is suspect.
+      if ((m.current_alarm || m.worn_alarm) && t >= m.next_tool_rul_ns &&
+          m.wear_trend.initialised()) {
+        m.next_tool_rul_ns = t + to_ns(options_.rul_interval_s);
+        emit_rul(m, t, tag, telemetry::FaultTruth::KIND_TOOL_BREAKAGE,
+                 m.wear_trend.time_to_threshold(breakage_wear_mm_));
+      }
       if (!m.worn_alarm && vb > options_.tool_wear_limit_mm * options_.tool_wear_margin) {
         m.worn_alarm = true;
         TwinAlarm a;
@@ -402,7 +454,63 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
     ++m.wear_count;
     return;
   }
-  if (role == kTemperature) return;  // the thermal filter comes with the UKF
+  if (role == kCurrent) m.load = std::max(0.0, s.value / options_.rated_current_A);
+  if (role == kTemperature) {
+    // The RC model is a motor's: it needs the load, i.e. the machine's current.
+    if (m.current_slot < 0) return;
+    if (!m.thermal) m.thermal_since_ns = t;
+    if (!m.thermal) m.thermal = std::make_unique<ThermalFilter>(condition::ThermalParams());
+    const double ts = to_s(t);
+    if (m.thermal->started()) m.thermal->predict_to(ts, m.load);
+    const ThermalUpdate u = m.thermal->update(ts, s.value);
+    if (!u.used) return;
+    const double upper = u.cooling + 3.0 * u.cooling_sd;
+    // Near ambient the cooling is not observable: judge it after a warm-up.
+    const bool warm = t - m.thermal_since_ns >= to_ns(options_.thermal_warmup_s);
+    if (!m.cooling_alarm && warm && upper < options_.cooling_alarm) {
+      m.cooling_alarm = true;
+      TwinAlarm a;
+      a.time_ns = t;
+      a.target = m.name;
+      a.tag = tag;
+      a.code = "COOLING_DEGRADED";
+      a.suspected = telemetry::FaultTruth::KIND_OVERHEATING;
+      a.value = u.cooling;
+      a.limit = options_.cooling_alarm;
+      a.evidence = format(
+          "the thermal model needs a cooling factor of %.2f +- %.2f to explain %.1f degC at this "
+          "load (healthy: 1)",
+          u.cooling, u.cooling_sd, s.value);
+      raise(std::move(a));
+    } else if (m.cooling_alarm && u.cooling - 3.0 * u.cooling_sd > options_.cooling_clear) {
+      m.cooling_alarm = false;
+      TwinAlarm a;
+      a.time_ns = t;
+      a.target = m.name;
+      a.tag = tag;
+      a.code = "COOLING_DEGRADED";
+      a.suspected = telemetry::FaultTruth::KIND_OVERHEATING;
+      a.active = false;
+      a.severity = telemetry::SEVERITY_INFO;
+      a.value = u.cooling;
+      a.evidence = "cooling back to healthy";
+      raise(std::move(a));
+    }
+    if (m.cooling_alarm && t >= m.next_thermal_rul_ns) {
+      m.next_thermal_rul_ns = t + to_ns(options_.rul_interval_s);
+      const TimeToLimit left = m.thermal->time_to_limit(options_.temperature_limit_C, m.load);
+      RulPoint p;
+      p.time_ns = t;
+      p.target = m.name;
+      p.tag = tag;
+      p.suspected = telemetry::FaultTruth::KIND_OVERHEATING;
+      p.median_s = left.median_s;
+      p.lo_s = left.p05_s;
+      p.hi_s = left.p95_s;
+      if (std::isfinite(p.median_s) || std::isfinite(p.lo_s)) rul_.push_back(std::move(p));
+    }
+    return;
+  }
 
   // Current and vibration: running samples away from mode changes, in windows.
   RunningWindow& win = role == kCurrent ? m.current_win : m.vibration_win;
@@ -411,8 +519,14 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
     if (win.count >= options_.min_window_samples) {
       ++counters_.windows;
       const double mean = win.sum / win.count;
-      if (role == kCurrent) {
+      if (role == kCurrent || m.current_slot < 0) {
         m.running_s += win.running_s;
+        m.running_history.emplace_back(t, m.running_s);
+        while (m.running_history.size() > 2 &&
+               m.running_history[1].first <= t - to_ns(options_.running_share_s))
+          m.running_history.pop_front();
+      }
+      if (role == kCurrent) {
         m.current_mean = mean;
         // Tool: the current a window of cutting should draw with this much wear (a machine
         // without a wear sensor: what it drew while healthy).
@@ -495,6 +609,21 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
             a.value = mean;
             a.evidence = "vibration back to the healthy level";
             raise(std::move(a));
+            m.bearing_trend.reset();
+          }
+          if (m.bearing_alarm) {
+            // The damage d = vibration / healthy - 1 grows exponentially with running time
+            // (models/condition/bearing.h): log d is a line whose crossing of the trip level's
+            // log d is the end of life.
+            const double d = mean / expected - 1.0;
+            m.bearing_trend.update(m.running_s, std::log(std::max(d, 1e-3)));
+            const double d_trip = options_.vibration_trip_mm_s / expected - 1.0;
+            if (t >= m.next_bearing_rul_ns && m.bearing_trend.initialised()) {
+              m.next_bearing_rul_ns = t + to_ns(options_.rul_interval_s);
+              emit_rul(m, t, names_.tag_name[static_cast<size_t>(m.vibration_slot)],
+                       telemetry::FaultTruth::KIND_BEARING_WEAR,
+                       m.bearing_trend.time_to_threshold(std::log(std::max(d_trip, 1e-3))));
+            }
           }
         }
       }

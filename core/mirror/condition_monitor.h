@@ -36,6 +36,7 @@
 #include "core/mirror/monitor_fit.h"
 #include "core/mirror/twin_alarm.h"
 #include "core/model/model.h"
+#include "models/estimation/degradation_trend.h"
 
 namespace twin {
 
@@ -56,6 +57,9 @@ struct ConditionMonitorOptions {
   // Thermal: temperature limit the RUL counts to.
   double temperature_limit_C = 80.0;  // [degC]
   double rated_current_A = 28.0;      // [A] to turn current into motor load for the thermal model
+  double cooling_alarm = 0.7;  // COOLING_DEGRADED when the cooling factor + 3 sd falls below this
+  double thermal_warmup_s = 1800.0;  // [s] of temperature data before the cooling is judged
+  double cooling_clear = 0.85;       // and clears when the factor - 3 sd is back above this
   // Sensors.
   double sensor_uncertain_window_s = 300.0;  // [s]
   uint32_t sensor_uncertain_count = 3;       // uncertain samples in the window raise the alarm
@@ -64,7 +68,9 @@ struct ConditionMonitorOptions {
   // [s] beyond the conveyor's mean transport time that the oldest part put on may stay there
   // while every machine after it starves, before a jam is called
   double jam_s = 120.0;
-  double rul_interval_s = 300.0;  // [s] between RUL estimates of a degrading component
+  double rul_interval_s = 300.0;    // [s] between RUL estimates of a degrading component
+  double running_share_s = 3600.0;  // [s] window of the running share that turns running time
+                                    // left into calendar time left
 };
 
 struct MonitorCounters {
@@ -106,12 +112,15 @@ class ConditionMonitor final : public MirrorListener {
   void check_conveyors(int64_t now_ns);
   void on_conveyor_part(uint32_t machine, int64_t time_ns, uint8_t kind);
   void raise(TwinAlarm alarm);
+  void emit_rul(const Machine& m, int64_t t, const std::string& tag, FaultKind kind,
+                const RulEstimate& running);
 
   const Model& model_;
   const MirrorModel& names_;
   ConditionMonitorOptions options_;
   std::vector<std::unique_ptr<Machine>> machines_;
   std::vector<Conveyor> conveyors_;
+  double breakage_wear_mm_ = 0.0;  // [mm] flank wear at the nominal tool's median breakage
   std::vector<int32_t> tag_role_;  // per slot: which detector input it is
   std::vector<uint8_t> mode_;      // per machine: latest released telemetry::Mode
   std::vector<int64_t> mode_since_ns_;

@@ -84,6 +84,12 @@ LiveTwin::LiveTwin(const Model& model, StateHub& hub, LiveTwinOptions options)
   last_stale_.assign(nt, 0);
   last_stuck_.assign(nt, 0);
   last_mode_.assign(model.machine_count(), telemetry::MODE_UNKNOWN);
+  if (options_.monitor) {
+    monitor_ = std::make_unique<ConditionMonitor>(
+        model, mirror_.names(), options_.monitor_options,
+        options_.monitor_fit.machines.empty() ? nullptr : &options_.monitor_fit);
+    mirror_.set_listener(monitor_.get());
+  }
 }
 
 void LiveTwin::reset(int64_t origin_ns) {
@@ -101,6 +107,32 @@ void LiveTwin::collect_mode_changes(live::StateChange& change) {
     mode->set_machine(mirror_.names().machine[m]);
     mode->set_mode(static_cast<telemetry::Mode>(s.mode[m]));
     mode->set_since_ns(s.mode_since_ns[m]);
+  }
+}
+
+void LiveTwin::collect_twin_alarms(live::StateChange& change) {
+  if (!monitor_) return;
+  const std::vector<TwinAlarm>& alarms = monitor_->alarms();
+  for (; twin_alarms_published_ < alarms.size(); ++twin_alarms_published_) {
+    const TwinAlarm& a = alarms[twin_alarms_published_];
+    telemetry::Alarm alarm;
+    alarm.set_time_ns(a.time_ns);
+    alarm.set_machine(a.target);
+    std::string code = "TWIN_";
+    code += a.code;
+    alarm.set_code(code);
+    alarm.set_tag(a.tag);
+    alarm.set_severity(a.severity);
+    alarm.set_active(a.active);
+    alarm.set_text(a.evidence);
+    auto key = std::make_pair(a.target + "/" + a.tag, code);
+    if (a.active) {
+      active_alarms_[std::move(key)] = alarm;
+    } else {
+      active_alarms_.erase(key);
+    }
+    *change.add_alarms() = std::move(alarm);
+    ++counters_.alarms;
   }
 }
 
@@ -165,7 +197,8 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
   newest_source_ns_ = std::max(newest_source_ns_, newest);
   collect_mode_changes(*change);
   collect_alarms(r, *change);
-  if (recorder_) record(*change, receive_time_ns);
+  if (recorder_) record(*change, receive_time_ns);  // the plant's alarms only
+  collect_twin_alarms(*change);
   if (change->tags_size() + change->modes_size() + change->alarms_size() > 0) {
     change->set_source_time_ns(newest);
     publish(std::move(change), receive_time_ns);
@@ -214,6 +247,7 @@ void LiveTwin::tick(int64_t now_ns) {
   mirror_.advance_to(now_ns);
   auto change = std::make_shared<live::StateChange>();
   collect_mode_changes(*change);
+  collect_twin_alarms(*change);
   const MirrorState& s = mirror_.state();
   for (uint32_t slot = 0; slot < last_stale_.size(); ++slot) {
     if (s.stale[slot] == last_stale_[slot] && s.stuck[slot] == last_stuck_[slot]) continue;
@@ -227,7 +261,8 @@ void LiveTwin::tick(int64_t now_ns) {
     kpis_ = std::make_shared<live::Kpis>(make_kpis(now_ns));
     *change->mutable_kpis() = *kpis_;
   }
-  if (change->tags_size() + change->modes_size() > 0 || change->has_kpis()) {
+  if (change->tags_size() + change->modes_size() + change->alarms_size() > 0 ||
+      change->has_kpis()) {
     publish(std::move(change), now_ns);
   }
   if (kpi_due ||

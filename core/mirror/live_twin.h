@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/live/state_hub.h"
+#include "core/mirror/condition_monitor.h"
 #include "core/mirror/sparkplug_feed.h"
 #include "core/telemetry/telemetry_sink.h"
 
@@ -33,6 +34,10 @@ struct LiveTwinOptions {
   TagResolver resolver{TagResolver::DefaultRule::kDeviceIsMachine};
   double kpi_period_s = 1.0;       // [s] KPIs in the stream and the snapshot
   double snapshot_period_s = 0.2;  // [s] hub snapshot refresh (also on every KPI update)
+  // The twin's own condition monitor; its alarms go out with the plant's, coded "TWIN_<code>".
+  bool monitor = true;
+  ConditionMonitorOptions monitor_options;
+  MonitorFit monitor_fit;  // healthy models from `twin fit` (empty: learnt online)
 };
 
 class LiveTwin {
@@ -79,6 +84,8 @@ class LiveTwin {
   int64_t newest_source_ns() const { return newest_source_ns_; }
   const Mirror& mirror() const { return mirror_; }
   const SparkplugFeed& feed() const { return feed_; }
+  // The twin's condition monitor (null when LiveTwinOptions::monitor is off).
+  const ConditionMonitor* monitor() const { return monitor_.get(); }
   const Counters& counters() const { return counters_; }
   // Connection facts the snapshot reports (set by the MQTT side).
   void set_connects(uint64_t connects) { connects_ = connects; }
@@ -86,6 +93,7 @@ class LiveTwin {
  private:
   void collect_alarms(const SparkplugHost::Result& r, live::StateChange& change);
   void collect_mode_changes(live::StateChange& change);
+  void collect_twin_alarms(live::StateChange& change);
   void publish(std::shared_ptr<live::StateChange> change, int64_t now_ns);
   void record(const live::StateChange& change, int64_t receive_time_ns);
   void refresh_snapshot(int64_t now_ns);
@@ -94,6 +102,8 @@ class LiveTwin {
   StateHub& hub_;
   LiveTwinOptions options_;
   Mirror mirror_;
+  std::unique_ptr<ConditionMonitor> monitor_;
+  size_t twin_alarms_published_ = 0;  // monitor alarms already sent
   SparkplugFeed feed_;
   Counters counters_;
   uint64_t seq_ = 0;

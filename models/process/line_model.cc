@@ -85,6 +85,10 @@ class LineSim {
   void drain();
   void notify(uint32_t notice, uint32_t index) { s_.pending.push_back(notice | index); }
   void schedule_next_break();
+  // Forking (init_state_from): a machine's mode, its running operation, a blocked wait.
+  void fork_mode(uint32_t machine, Mode mode) { set_mode(machine, mode); }
+  void fork_segment(uint32_t machine) { begin_segment(machine); }
+  void fork_wait(uint32_t node, uint32_t machine) { enqueue_waiter(node, machine); }
 
  private:
   const Station& station_of(uint32_t machine) const {
@@ -732,7 +736,11 @@ Part PartRing::pop() {
   return p;
 }
 
-void init_state(const Model& model, const RunOptions& options, LineState& s) {
+namespace {
+
+// Everything init_state does before the first events: sizes, zeroed counters and the random
+// streams of (options.seed, options.replication). Shared with init_state_from.
+void prepare_state(const Model& model, const RunOptions& options, LineState& s) {
   const uint32_t nm = model.machine_count();
   const size_t nn = model.nodes.size();
   const Calendar& cal = model.calendar;
@@ -852,7 +860,15 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
   s.oldest_active = -1;
   s.pending.clear();
   s.next_break = 0;
+}
 
+}  // namespace
+
+void init_state(const Model& model, const RunOptions& options, LineState& s) {
+  prepare_state(model, options, s);
+  const size_t nn = model.nodes.size();
+  const uint32_t nm = model.machine_count();
+  const size_t nf = s.failure_machine.size();
   LineSim sim(model, s);
   // Initial contents.
   for (size_t n = 0; n < nn; ++n) {
@@ -881,6 +897,222 @@ void init_state(const Model& model, const RunOptions& options, LineState& s) {
   if (s.warmup_end > 0.0) s.events.push(s.warmup_end, kWarmupEnd, 0, priority_of(kWarmupEnd), 0);
   sim.schedule_next_break();
   for (uint32_t m = 0; m < nm; ++m) sim.notify(kMachineFree, m);
+  sim.drain();
+}
+
+namespace {
+
+constexpr uint64_t kStreamFork = 0x666f726bull;  // "fork": residual operations and repairs
+
+// What is left of an operation (or repair) of distribution `d` that has run `elapsed` seconds:
+// a draw conditional on lasting longer, minus the elapsed time (0 when 16 draws in a row end
+// sooner: it is about to end). Unknown elapsed time (< 0): a uniform fraction of a full draw.
+double residual(const Distribution& d, Rng& rng, double elapsed) {
+  if (elapsed < 0.0) return sample(d, rng) * rng.uniform01();
+  for (int i = 0; i < 16; ++i) {
+    const double x = sample(d, rng);
+    if (x > elapsed) return x - elapsed;
+  }
+  return 0.0;
+}
+
+// Time to failure of a clock that has survived `age` seconds: conditional draws (fresh when 64
+// in a row fail to survive, i.e. the clock is far in its tail). age <= 0: one plain draw.
+double aged_time_to_failure(const Distribution& d, Rng& rng, double age) {
+  if (age <= 0.0) return sample(d, rng);
+  for (int i = 0; i < 64; ++i) {
+    const double x = sample(d, rng);
+    if (x > age) return x - age;
+  }
+  return sample(d, rng);
+}
+
+// Repair time left of a machine observed down for `elapsed` seconds: the repair distribution of
+// one of its station's failure modes, picked in proportion to its rate (1 / mean time to
+// failure). A machine without failure modes (an outside fault) stays down as long again.
+double residual_repair(const Station& st, Rng& rng, double elapsed) {
+  double total = 0.0;
+  for (const FailureSpec& f : st.failures) total += 1.0 / std::max(f.time_to_failure.mean, 1e-9);
+  if (st.failures.empty() || !(total > 0.0)) return std::max(elapsed, 0.0);
+  double u = rng.uniform01() * total;
+  size_t pick = st.failures.size() - 1;
+  for (size_t i = 0; i < st.failures.size(); ++i) {
+    u -= 1.0 / std::max(st.failures[i].time_to_failure.mean, 1e-9);
+    if (u <= 0.0) {
+      pick = i;
+      break;
+    }
+  }
+  return residual(st.failures[pick].time_to_repair, rng, std::max(elapsed, 0.0));
+}
+
+}  // namespace
+
+void init_state_from(const Model& model, const RunOptions& options, const ObservedLine& observed,
+                     LineState& s, bool aged_failure_clocks) {
+  const bool levels_known = observed.node_level.size() == model.nodes.size() &&
+                            std::none_of(observed.node_level.begin(), observed.node_level.end(),
+                                         [](int64_t level) { return level < 0; });
+  if (!levels_known) {
+    init_state_from(model, options, infer_node_levels(model, observed), s, aged_failure_clocks);
+    return;
+  }
+  prepare_state(model, options, s);
+  const size_t nn = model.nodes.size();
+  const uint32_t nm = model.machine_count();
+  const size_t nf = s.failure_machine.size();
+  const Calendar& cal = model.calendar;
+  const double t = std::clamp(observed.calendar_s, 0.0, s.horizon_calendar);
+  s.now_calendar = t;
+  s.now = cal.empty() ? t : cal.working_at(t);
+  s.wip_since = s.now;
+  // Breaks that began before the fork are over (or frozen in: the clock is at the break start).
+  if (!cal.empty()) {
+    for (;;) {
+      if (cal.period <= 0.0 && s.next_break >= cal.breaks.size()) break;
+      double duration = 0.0;
+      if (break_calendar_start(cal, s.next_break, &duration) >= t) break;
+      ++s.next_break;
+    }
+  }
+  const ObservedMachine none;
+  auto machine_obs = [&](uint32_t m) -> const ObservedMachine& {
+    return m < observed.machines.size() ? observed.machines[m] : none;
+  };
+
+  LineSim sim(model, s);
+  // Node contents, in init_state's order (contents, then the first arrival).
+  for (size_t n = 0; n < nn; ++n) {
+    const Node& node = model.nodes[n];
+    const int64_t level = observed.node_level[n];
+    s.level_since[n] = s.now;
+    if (node.kind == NodeKind::kSink) {
+      s.sink_count[n] = static_cast<uint64_t>(level);
+      s.parts_in[n] = static_cast<uint64_t>(level);
+      continue;
+    }
+    for (int64_t k = 0; k < level; ++k) {
+      Part p;
+      p.created = s.now;
+      p.product = node.mix_product.empty() ? 0 : node.mix_product[0];
+      if (node.kind == NodeKind::kConveyor) {
+        // Spread along the belt: the oldest at the end, the newest a transport time away.
+        p.ready =
+            s.now + node.transport_time.mean * static_cast<double>(k) / static_cast<double>(level);
+        s.last_ready[n] = p.ready;
+        s.events.push(p.ready, kConveyorReady, static_cast<uint32_t>(n),
+                      priority_of(kConveyorReady), 0);
+      }
+      s.contents[n].push(p);
+      ++s.wip;
+    }
+    s.level_max[n] = s.contents[n].count;
+    if (node.kind == NodeKind::kSource && !node.saturated) {
+      const double gap = sample(node.interarrival, s.rng_node[2 * n]);
+      s.events.push(s.now + gap, kArrival, static_cast<uint32_t>(n), priority_of(kArrival), 0);
+    }
+  }
+  // Failure clocks, in init_state's order: fresh, or aged by the machine's busy (operation
+  // clocks) or up (time clocks) time when it has not failed since the shift start. The clocks
+  // of a machine that is down stay stopped until its repair ends.
+  for (uint32_t f = 0; f < nf; ++f) {
+    const uint32_t m = s.failure_machine[f];
+    const Station& st = model.stations[model.machine_station[m]];
+    const FailureSpec& spec = st.failures[s.failure_spec[f]];
+    const ObservedMachine& om = machine_obs(m);
+    const double age = aged_failure_clocks && !om.failed_before
+                           ? (spec.operation_based ? om.busy_s : om.up_s)
+                           : 0.0;
+    s.ttf_remaining[f] = aged_time_to_failure(spec.time_to_failure, s.rng_failure[2 * f], age);
+    if (!spec.operation_based && om.mode != Mode::kDown) {
+      s.fail_at[f] = s.now + s.ttf_remaining[f];
+      s.events.push(s.fail_at[f], kTimeFailure, f, priority_of(kTimeFailure), 0);
+    }
+  }
+  if (s.warmup_end > s.now) s.events.push(s.warmup_end, kWarmupEnd, 0, priority_of(kWarmupEnd), 0);
+  sim.schedule_next_break();
+  // Machines: those holding a part continue their operation, repair or wait; the others look
+  // for work once everything is in place (in machine order, as init_state does).
+  for (uint32_t m = 0; m < nm; ++m) {
+    const Station& st = model.stations[model.machine_station[m]];
+    const ObservedMachine& om = machine_obs(m);
+    const ForkedMachine fm = resolve_machine(model, m, om);
+    s.started[m] = om.started;
+    s.good[m] = om.good;
+    s.scrapped[m] = om.scrapped;
+    s.reworked[m] = om.reworked;
+    s.completed[m] = om.good + om.scrapped + om.reworked;
+    s.mode_since[m] = s.now;
+    s.parts_since_setup[m] =
+        st.setup_every_parts > 0 ? static_cast<uint32_t>(om.started % st.setup_every_parts) : 0;
+    Rng rng(Rng::stream_seed(options.seed, options.replication,
+                             mix64(st.name_key + (m - st.first_machine)), kStreamFork));
+    if (fm.holding) {
+      const uint32_t source = st.inputs.empty() ? 0 : st.inputs[0];
+      Part p;
+      p.created = s.now;
+      p.product = model.nodes[source].mix_product.empty() ? 0 : model.nodes[source].mix_product[0];
+      s.holding[m] = 1;
+      s.part[m] = p;
+      ++s.wip;
+    }
+    const bool reserves = st.blocking == Blocking::kBeforeService &&
+                          model.nodes[st.output].capacity != 0 && fm.holding &&
+                          fm.mode != Mode::kBlocked;
+    if (reserves) {
+      s.reserved_output[m] = 1;
+      ++s.reserved[st.output];
+    }
+    const double op_elapsed = fm.mode_unknown ? -1.0 : om.op_elapsed_s;
+    switch (fm.mode) {
+      case Mode::kBusy:
+        s.phase[m] = Phase::kProcess;
+        s.op_remaining[m] = residual(st.cycle_time, rng, op_elapsed);
+        sim.fork_mode(m, Mode::kBusy);
+        sim.fork_segment(m);
+        break;
+      case Mode::kSetup:
+        s.phase[m] = Phase::kSetup;
+        s.op_remaining[m] = residual(st.setup_time, rng, op_elapsed);
+        s.parts_since_setup[m] = 1;
+        sim.fork_mode(m, Mode::kSetup);
+        sim.fork_segment(m);
+        break;
+      case Mode::kDown: {
+        if (fm.holding) {
+          s.phase[m] = Phase::kProcess;
+          s.op_remaining[m] = residual(st.cycle_time, rng, -1.0);
+        }
+        const double repair = om.repair_remaining_s >= 0.0
+                                  ? om.repair_remaining_s
+                                  : residual_repair(st, rng, om.mode_elapsed_s);
+        s.down[m] = 1;
+        s.machine_failed_by[m] = kInjectedFailure;  // every clock was drawn above
+        sim.fork_mode(m, Mode::kDown);
+        s.events.push(s.now + repair, kRepairEnd, m, priority_of(kRepairEnd), 0);
+        break;
+      }
+      case Mode::kBlocked:
+        if (fm.holding) {
+          s.phase[m] = Phase::kDone;
+          s.destination[m] = static_cast<int32_t>(st.output);
+          sim.fork_mode(m, Mode::kBlocked);
+          sim.fork_wait(st.output, m);
+        } else {
+          sim.notify(kMachineFree, m);  // blocks again before service if there is no room
+        }
+        break;
+      default:
+        sim.notify(kMachineFree, m);
+        break;
+    }
+  }
+  // A blocked machine whose output has room after all (or hands off to a waiting consumer).
+  for (size_t n = 0; n < nn; ++n) {
+    if (s.waiter_count[n] == 0) continue;
+    sim.notify(kSpaceFreed, static_cast<uint32_t>(n));
+    if (model.nodes[n].capacity == 0) sim.notify(kPartAvailable, static_cast<uint32_t>(n));
+  }
   sim.drain();
 }
 

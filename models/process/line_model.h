@@ -10,6 +10,7 @@
 #include "core/model/model.h"
 #include "models/process/kpi.h"
 #include "models/process/line_state.h"
+#include "models/process/observed_line.h"
 
 namespace twin {
 
@@ -23,6 +24,18 @@ struct RunOptions {
 // Prepares `state` for a run from time 0: initial buffer contents, first arrivals and
 // failures. Reuses the state's storage when it already fits this model (no allocation).
 void init_state(const Model& model, const RunOptions& options, LineState& state);
+// Prepares `state` to continue a running line from what is known about it at calendar time
+// `observed.calendar_s` (the mirror's telemetry, or another run): the clock, breaks already
+// taken, node contents (levels left at -1 are inferred, which allocates: pass an observation
+// from infer_node_levels to avoid it), each machine's mode with its part, operation and repair
+// (drawn per replication where unknown: residual operation times conditional on the elapsed
+// time, residual repair times likewise), part counts so far (sinks: parts received) and fresh
+// failure clocks, or with `aged_failure_clocks` clocks conditional on the machine's busy (or
+// up) time since the shift start when it has not failed since. Statistics other than the part
+// counts start at the fork. From an empty observation at time 0 it is init_state exactly (same
+// events, same draws). Reuses the state's storage (no allocation once it fits the model).
+void init_state_from(const Model& model, const RunOptions& options, const ObservedLine& observed,
+                     LineState& state, bool aged_failure_clocks = true);
 // Processes the next event. Returns false when no event is left before the horizon.
 bool step(const Model& model, LineState& state);
 // Processes events up to calendar time `t` (clamped to the horizon); the clock ends at t.

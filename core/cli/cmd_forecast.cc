@@ -1,0 +1,283 @@
+// twin forecast SCENE SHIFT.mcap --at T[,T2...]: throughput from now. Plays the recording to each
+// time (never reading /truth), forks the mirrored state into the line model and forecasts the
+// good parts at the shift end; when the recording covers the whole shift, scores each forecast
+// against the shift's actual count (the mirror's line output at the end: telemetry, not truth).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cli/cli_common.h"
+#include "core/mirror/real_kpis.h"
+#include "core/run/forecast.h"
+#include "replay/player.h"
+
+namespace twin::cli {
+
+namespace {
+
+struct ForecastFlags {
+  std::string scene;
+  std::string log;
+  std::vector<std::string> at;  // times: 2h, 90min, 3600, 25%
+  bool score = false;           // at 25, 50 and 75 % of the shift
+  size_t reps = 200;
+  uint64_t seed = 0;
+  CLI::Option* seed_option = nullptr;
+  unsigned threads = 0;
+  std::string json;
+  bool fresh_clocks = false;
+  bool quiet = false;
+};
+
+// "2h", "90min", "3600", "3600s" -> seconds; "25%" -> that share of `shift_s`; -1 if unreadable.
+double parse_time(const std::string& text, double shift_s) {
+  size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return -1.0;
+  }
+  std::string unit = text.substr(used);
+  unit.erase(0, unit.find_first_not_of(' '));
+  if (!(v >= 0.0)) return -1.0;
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "min" || unit == "m") return v * 60.0;
+  if (unit == "h") return v * 3600.0;
+  if (unit == "%") return v / 100.0 * shift_s;
+  return -1.0;
+}
+
+// Sees every message of the replay: the last arrival time and the shift end the channels state.
+class EndProbe final : public mcap::MessageSink {
+ public:
+  void on_channel(const mcap::Channel& channel, const mcap::Schema*) override {
+    auto it = channel.metadata.find("shift_end_ns");
+    if (it == channel.metadata.end()) return;
+    try {
+      shift_end_ns = std::max<int64_t>(shift_end_ns, std::stoll(it->second));
+    } catch (...) {
+    }
+  }
+  bool on_message(const mcap::MessageView& m) override {
+    last_log_ns = std::max<uint64_t>(last_log_ns, m.log_time);
+    return true;
+  }
+  int64_t shift_end_ns = 0;  // [ns] 0: not stated
+  uint64_t last_log_ns = 0;  // [ns]
+};
+
+// The calendar time to observe for a fork at `t`: inside a break the line is frozen, so the
+// state just before the break began is the state at t (and its modes are not "off" yet).
+double observation_time(const Calendar& cal, double t) {
+  if (cal.empty() || !cal.is_off(t)) return t;
+  const double base = cal.period > 0.0 ? std::floor(t / cal.period) * cal.period : 0.0;
+  for (const BreakWindow& b : cal.breaks) {
+    // 1 s before the break: device clocks are skewed by less than that.
+    if (base + b.start <= t && t < base + b.end) return std::max(base + b.start - 1.0, 0.0);
+  }
+  return t;
+}
+
+int run_forecast_command(const ForecastFlags& f) {
+  SceneLoadResult scene;
+  if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
+  const Model& model = scene.model;
+  if (f.at.empty() && !f.score) {
+    print_error("forecast needs --at T[,T2...] (e.g. 2h, 25%) or --score");
+    return kExitUsage;
+  }
+
+  // One pass over the whole recording: the actual end-of-shift count, and keyframes to seek.
+  Player player(model);
+  PlayOptions po;
+  po.keyframe_interval_s = 300.0;
+  EndProbe probe;
+  po.tee = &probe;
+  const PlayResult whole = player.play(f.log, po);
+  if (!whole.ok) {
+    print_error(f.log + ": " + whole.error);
+    return kExitInvalidInput;
+  }
+  if (!whole.read.damage.empty()) {
+    print_error(f.log +
+                ": damaged, replayed what was readable: " + mcap::describe_damage(whole.read));
+  }
+  const double shift_s = static_cast<double>(whole.window_end_ns - whole.shift_start_ns) * 1e-9;
+  // The recording runs to its end when it states the shift's end and has data up to it.
+  const bool complete =
+      probe.shift_end_ns > whole.shift_start_ns && whole.read.damage.empty() &&
+      static_cast<int64_t>(probe.last_log_ns) >= probe.shift_end_ns - 60LL * 1000000000LL;
+  const uint64_t actual = line_good_parts(model, player.mirror());
+
+  std::vector<double> times;
+  std::vector<std::string> labels;
+  std::vector<std::string> requested = f.at;
+  if (f.score) {
+    for (const char* p : {"25%", "50%", "75%"}) requested.emplace_back(p);
+  }
+  for (const std::string& text : requested) {
+    const double t = parse_time(text, shift_s);
+    if (t < 0.0) {
+      print_error("--at: cannot read '" + text + "' as a time (e.g. 2h, 90min, 25%)");
+      return kExitUsage;
+    }
+    if (t >= shift_s) {
+      print_error("--at " + text + " is not before the shift end (" +
+                  std::to_string(shift_s / 3600.0).substr(0, 4) + " h)");
+      return kExitUsage;
+    }
+    times.push_back(t);
+    labels.push_back(text);
+  }
+
+  ForecastOptions fo;
+  fo.replications = f.reps;
+  fo.shift_end_s = shift_s;
+  fo.seed = f.seed_option != nullptr && f.seed_option->count() > 0 ? f.seed : model.seed;
+  fo.threads = f.threads;
+  fo.aged_failure_clocks = !f.fresh_clocks;
+  ForecastWorkspace ws;
+  std::vector<Forecast> forecasts;
+  for (double t : times) {
+    const double observe_at = observation_time(model.calendar, t);
+    PlayResult seek;
+    if (!player.seek(f.log, observe_at, &seek)) {
+      print_error(f.log + ": cannot seek to " + std::to_string(observe_at) + " s: " + seek.error);
+      return kExitFailure;
+    }
+    const int64_t at_ns =
+        whole.shift_start_ns + static_cast<int64_t>(std::llround(observe_at * 1e9));
+    player.mirror().flush_events(at_ns);
+    ObservedLine observed = observe_mirror(model, player.mirror(), at_ns);
+    observed.calendar_s = t;  // a fork inside a break continues from the frozen line
+    forecasts.push_back(forecast(model, observed, fo, &ws));
+  }
+
+  int inside_count = 0;
+  auto inside = [&](const Forecast& fc) {
+    const double a = static_cast<double>(actual);
+    return a >= fc.p05 && a <= fc.p95;
+  };
+  if (!f.quiet) {
+    std::printf(
+        "%s: good parts at the shift end (%.2f h), %zu replications from each time, seed %llu\n",
+        f.log.c_str(), shift_s / 3600.0, f.reps, static_cast<unsigned long long>(fo.seed));
+    std::printf("%-14s %10s %10s %22s %14s %10s", "at", "good now", "forecast", "90% interval",
+                "95% CI mean", "ms");
+    if (complete) std::printf(" %8s %7s", "actual", "inside");
+    std::printf("\n");
+  }
+  for (size_t i = 0; i < forecasts.size(); ++i) {
+    const Forecast& fc = forecasts[i];
+    const bool in = inside(fc);
+    inside_count += in ? 1 : 0;
+    if (f.quiet) continue;
+    char at[48], band[48], ci[32];
+    std::snprintf(at, sizeof at, "%.2f h (%s)", times[i] / 3600.0, labels[i].c_str());
+    std::snprintf(band, sizeof band, "[%.0f, %.0f]", fc.p05, fc.p95);
+    std::snprintf(ci, sizeof ci, "+-%.1f", fc.mean.half_width);
+    std::printf("%-14s %10llu %10.1f %22s %14s %10.1f", at,
+                static_cast<unsigned long long>(fc.good_so_far), fc.mean.mean, band, ci,
+                fc.wall_s * 1e3);
+    if (complete)
+      std::printf(" %8llu %7s", static_cast<unsigned long long>(actual), in ? "yes" : "no");
+    std::printf("\n");
+    const ForkReport& r = fc.fork;
+    if (r.nodes_clamped + r.machines_inconsistent + r.machines_mode_unknown > 0) {
+      std::printf(
+          "  fork: %u node levels clamped (%lld parts), %u machines whose mode and part "
+          "counts disagree, %u with no mode known\n",
+          r.nodes_clamped, static_cast<long long>(r.parts_clamped), r.machines_inconsistent,
+          r.machines_mode_unknown);
+    }
+  }
+  if (!f.quiet) {
+    if (complete) {
+      std::printf(
+          "actual good parts at the shift end (telemetry): %llu; inside the 90%% interval "
+          "at %d of %zu times\n",
+          static_cast<unsigned long long>(actual), inside_count, forecasts.size());
+    } else {
+      std::printf("the recording does not cover the whole shift: no actual count to score\n");
+    }
+  }
+
+  if (!f.json.empty()) {
+    nlohmann::json j;
+    j["log"] = f.log;
+    j["scene"] = model.name;
+    j["shift_end_s"] = shift_s;
+    j["replications"] = f.reps;
+    j["seed"] = fo.seed;
+    j["aged_failure_clocks"] = fo.aged_failure_clocks;
+    j["complete"] = complete;
+    if (complete) j["actual_good_parts"] = actual;
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < forecasts.size(); ++i) {
+      const Forecast& fc = forecasts[i];
+      nlohmann::json e = {{"at", labels[i]},
+                          {"at_s", times[i]},
+                          {"good_so_far", fc.good_so_far},
+                          {"mean", fc.mean.mean},
+                          {"ci95", {fc.mean.lo(), fc.mean.hi()}},
+                          {"p05", fc.p05},
+                          {"p95", fc.p95},
+                          {"wall_s", fc.wall_s},
+                          {"fork",
+                           {{"nodes_clamped", fc.fork.nodes_clamped},
+                            {"parts_clamped", fc.fork.parts_clamped},
+                            {"machines_inconsistent", fc.fork.machines_inconsistent},
+                            {"machines_mode_unknown", fc.fork.machines_mode_unknown},
+                            {"source_levels_estimated", fc.fork.source_levels_estimated},
+                            {"node_level", fc.fork.node_level}}}};
+      if (complete) e["inside"] = inside(fc);
+      list.push_back(e);
+    }
+    j["forecasts"] = list;
+    if (complete) j["inside_count"] = inside_count;
+    std::ofstream out(f.json);
+    out << j.dump(2) << '\n';
+    if (!out) {
+      print_error("cannot write " + f.json);
+      return kExitFailure;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_forecast_command(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<ForecastFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "forecast",
+      "Throughput from now: good parts at the shift end forecast from times of a recorded shift");
+  cmd->add_option("scene", f->scene, "Scene file (YAML)")->required()->type_name("FILE");
+  cmd->add_option("log", f->log, "Recording (MCAP)")->required()->type_name("FILE.mcap");
+  cmd->add_option("--at", f->at, "Times from the shift start: 2h, 90min, 3600, 25%")
+      ->delimiter(',')
+      ->type_name("T[,T2...]");
+  cmd->add_flag("--score", f->score, "Forecast at 25, 50 and 75 % of the shift");
+  cmd->add_option("--reps", f->reps, "Replications per forecast")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  f->seed_option = cmd->add_option("--seed", f->seed, "Scenario seed (default: the scene's)");
+  cmd->add_option("--threads", f->threads, "Worker threads (default: all hardware threads)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--fresh-clocks", f->fresh_clocks,
+                "Failure clocks as good as new at each fork (default: aged by the busy time)");
+  cmd->add_option("--json", f->json, "Write the forecasts as JSON to FILE")->type_name("FILE");
+  cmd->add_flag("--quiet,-q", f->quiet, "Print nothing (use with --json)");
+  cmd->callback([f, &ctx] { ctx.exit_code = run_forecast_command(*f); });
+}
+
+}  // namespace twin::cli
