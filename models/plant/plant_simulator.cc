@@ -392,8 +392,13 @@ std::vector<FaultSpec> random_faults(const Model& model, uint32_t count, double 
       f->set_machine(machine_name(model, m));
       if (kKinds[k] == faults::Fault::SENSOR_FAILURE) {
         const std::vector<TagSpec> tags = sample_tags(model, m);
-        f->set_tag(
-            tags[static_cast<size_t>(rng.uniform01() * static_cast<double>(tags.size()))].name);
+        if (tags.empty()) {
+          // Only a mode signal: no sensor to fail, so the machine fails instead (unseen).
+          f->set_kind(faults::Fault::TOOL_BREAKAGE);
+        } else {
+          f->set_tag(
+              tags[static_cast<size_t>(rng.uniform01() * static_cast<double>(tags.size()))].name);
+        }
       }
     }
     f->set_at(hours * 3600.0 * (0.25 + 0.65 * rng.uniform01()));

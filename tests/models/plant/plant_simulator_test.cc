@@ -967,6 +967,23 @@ TEST(PlantSimulator, ResolveFaultsFillsDefaultsAndReportsEachProblem) {
 
 // ---- (h) random faults ----
 
+// machining20 has machines that report only their mode (no sample tags): a sensor failure drawn
+// on one of them once indexed an empty tag list (seeds 11 and 15 crashed `twin generate`).
+TEST(PlantSimulator, RandomFaultsOnMachinesWithoutSensorsAreResolved) {
+  const SceneLoadResult scene =
+      load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/machining20.yaml");
+  ASSERT_TRUE(scene.ok());
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    const std::vector<FaultSpec> f = random_faults(scene.model, 5, 8.0, seed);
+    EXPECT_EQ(f.size(), 5u) << "seed " << seed;
+    for (const FaultSpec& x : f) {
+      if (x.kind == faults::Fault::SENSOR_FAILURE) {
+        EXPECT_FALSE(x.tag.empty()) << "seed " << seed;
+      }
+    }
+  }
+}
+
 TEST(PlantSimulator, RandomFaultsAreDeterministicAndInsideTheShift) {
   const Model model = small_line();
   const Model belt = load(kConveyorLine);
