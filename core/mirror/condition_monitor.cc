@@ -18,7 +18,6 @@ namespace twin {
 namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 double to_s(int64_t ns) {
   return static_cast<double>(ns) * 1e-9;
