@@ -17,6 +17,9 @@ mkdir -p "$out"
 # Physics: 1,000 parts on Bullet conveyor belts at 60 Hz (simulated seconds per wall second).
 ./build/twin_bench --benchmark_filter='Physics' \
   --benchmark_out="$out/physics.json" --benchmark_out_format=json "$@"
+# Forecast from now: 200 replications of the 20-station line to the end of an 8-hour shift.
+./build/twin_bench --benchmark_filter='Forecast|BM_Fork_' \
+  --benchmark_out="$out/forecast.json" --benchmark_out_format=json "$@"
 # RUL on NASA's C-MAPSS FD001 (../shared/data/cmapss, or TWIN_CMAPSS_DIR): RMSE and the PHM08
 # score beside published results; skipped with a message when the files are not there.
 ./build/twin_bench --benchmark_filter='Cmapss' \
