@@ -101,8 +101,9 @@ int run_cmapss_import(const ImportFlags& f) {
     return kExitUsage;
   }
   if (!f.scene.empty() || !f.maps.empty() || !f.columns.empty() || f.strict || f.allow_unknown) {
-    print_error("--scene, --map, --columns, --strict and --allow-unknown are for CSV files, not "
-                "--format cmapss");
+    print_error(
+        "--scene, --map, --columns, --strict and --allow-unknown are for CSV files, not "
+        "--format cmapss");
     return kExitUsage;
   }
   std::optional<CmapssSplit> split;
@@ -146,8 +147,8 @@ int run_cmapss_import(const ImportFlags& f) {
   std::cout << "cycles        " << r.cycles << " (one sample batch of 24 tags each)\n";
   std::cout << "samples       " << r.samples << '\n';
   std::cout << "cycle length  " << duration_text(static_cast<int64_t>(f.cycle_s * 1e9)) << '\n';
-  std::cout << "time range    " << format_utc(r.first_ns) << " .. " << format_utc(r.last_ns)
-            << " (" << duration_text(r.last_ns - r.first_ns) << ")\n";
+  std::cout << "time range    " << format_utc(r.first_ns) << " .. " << format_utc(r.last_ns) << " ("
+            << duration_text(r.last_ns - r.first_ns) << ")\n";
   std::cout << "truth         " << r.truths << " failure records on /truth/faults\n";
   std::cout << "wrote         " << f.output << " (" << r.messages
             << (r.messages == 1 ? " message)\n" : " messages)\n");
