@@ -66,6 +66,26 @@ inline void add_run_flags(CLI::App& cmd, RunFlags& f) {
   cmd.add_flag("--quiet,-q", f.quiet, "No tables on stdout and no progress bar");
 }
 
+// "90", "90s", "15min", "2h", "1.5 h" -> seconds; with shift_s >= 0 also "25%" of it. -1 when
+// it does not parse or is negative.
+inline double parse_duration(const std::string& text, double shift_s = -1.0) {
+  size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return -1.0;
+  }
+  std::string unit = text.substr(used);
+  unit.erase(0, unit.find_first_not_of(' '));
+  if (!(v >= 0.0)) return -1.0;
+  if (unit.empty() || unit == "s" || unit == "sec") return v;
+  if (unit == "min" || unit == "m") return v * 60.0;
+  if (unit == "h") return v * 3600.0;
+  if (unit == "%" && shift_s >= 0.0) return v / 100.0 * shift_s;
+  return -1.0;
+}
+
 inline void print_error(const std::string& message) {
   std::cerr << "twin: " << message << '\n';
 }

@@ -37,25 +37,6 @@ struct ForecastFlags {
   bool quiet = false;
 };
 
-// "2h", "90min", "3600", "3600s" -> seconds; "25%" -> that share of `shift_s`; -1 if unreadable.
-double parse_time(const std::string& text, double shift_s) {
-  size_t used = 0;
-  double v = 0.0;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    return -1.0;
-  }
-  std::string unit = text.substr(used);
-  unit.erase(0, unit.find_first_not_of(' '));
-  if (!(v >= 0.0)) return -1.0;
-  if (unit.empty() || unit == "s") return v;
-  if (unit == "min" || unit == "m") return v * 60.0;
-  if (unit == "h") return v * 3600.0;
-  if (unit == "%") return v / 100.0 * shift_s;
-  return -1.0;
-}
-
 // Sees every message of the replay: the last arrival time and the shift end the channels state.
 class EndProbe final : public mcap::MessageSink {
  public:
@@ -125,7 +106,7 @@ int run_forecast_command(const ForecastFlags& f) {
     for (const char* p : {"25%", "50%", "75%"}) requested.emplace_back(p);
   }
   for (const std::string& text : requested) {
-    const double t = parse_time(text, shift_s);
+    const double t = parse_duration(text, shift_s);
     if (t < 0.0) {
       print_error("--at: cannot read '" + text + "' as a time (e.g. 2h, 90min, 25%)");
       return kExitUsage;

@@ -20,23 +20,6 @@ namespace twin::cli {
 
 namespace {
 
-// "90", "90s", "15min", "2h", "1.5 h" -> seconds; -1 when it does not parse.
-double parse_duration(const std::string& text) {
-  size_t used = 0;
-  double v = 0.0;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    return -1.0;
-  }
-  std::string unit = text.substr(used);
-  unit.erase(0, unit.find_first_not_of(' '));
-  if (unit.empty() || unit == "s" || unit == "sec") return v;
-  if (unit == "min" || unit == "m") return v * 60.0;
-  if (unit == "h") return v * 3600.0;
-  return -1.0;
-}
-
 std::string count_text(double n) {
   char buf[32];
   if (n >= 1e6) {

@@ -73,6 +73,21 @@ struct SensorWatch {
   bool stuck = false;  // SENSOR_STUCK active
 };
 
+// An alarm raised (warning) or cleared (info) on `target`; the caller adds value, limit and
+// evidence.
+TwinAlarm make_alarm(int64_t t, const std::string& target, const std::string& tag, const char* code,
+                     FaultKind kind, bool active) {
+  TwinAlarm a;
+  a.time_ns = t;
+  a.target = target;
+  a.tag = tag;
+  a.code = code;
+  a.suspected = kind;
+  a.active = active;
+  a.severity = active ? telemetry::SEVERITY_WARNING : telemetry::SEVERITY_INFO;
+  return a;
+}
+
 }  // namespace
 
 struct ConditionMonitor::Machine {
@@ -334,12 +349,8 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       w.uncertain_ns.pop_front();
     if (!w.erratic && w.uncertain_ns.size() >= options_.sensor_uncertain_count) {
       w.erratic = true;
-      TwinAlarm a;
-      a.time_ns = t;
-      a.target = m.name;
-      a.tag = tag;
-      a.code = "SENSOR_ERRATIC";
-      a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+      TwinAlarm a = make_alarm(t, m.name, tag, "SENSOR_ERRATIC",
+                               telemetry::FaultTruth::KIND_SENSOR_FAILURE, true);
       a.value = static_cast<double>(w.uncertain_ns.size());
       a.limit = options_.sensor_uncertain_count;
       a.evidence = format("%.0f values flagged uncertain by the device within %.0f s", a.value,
@@ -347,14 +358,8 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       raise(std::move(a));
     } else if (w.erratic && w.uncertain_ns.empty()) {
       w.erratic = false;
-      TwinAlarm a;
-      a.time_ns = t;
-      a.target = m.name;
-      a.tag = tag;
-      a.code = "SENSOR_ERRATIC";
-      a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
-      a.active = false;
-      a.severity = telemetry::SEVERITY_INFO;
+      TwinAlarm a = make_alarm(t, m.name, tag, "SENSOR_ERRATIC",
+                               telemetry::FaultTruth::KIND_SENSOR_FAILURE, false);
       a.evidence = "no uncertain values for a whole window";
       raise(std::move(a));
     }
@@ -362,26 +367,16 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       if (!w.has_last || s.value != w.last) {
         if (w.stuck) {
           w.stuck = false;
-          TwinAlarm a;
-          a.time_ns = t;
-          a.target = m.name;
-          a.tag = tag;
-          a.code = "SENSOR_STUCK";
-          a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
-          a.active = false;
-          a.severity = telemetry::SEVERITY_INFO;
+          TwinAlarm a = make_alarm(t, m.name, tag, "SENSOR_STUCK",
+                                   telemetry::FaultTruth::KIND_SENSOR_FAILURE, false);
           a.evidence = "the value moves again";
           raise(std::move(a));
         }
         w.same_since_ns = t;
       } else if (!w.stuck && t - w.same_since_ns >= to_ns(options_.sensor_stuck_s)) {
         w.stuck = true;
-        TwinAlarm a;
-        a.time_ns = t;
-        a.target = m.name;
-        a.tag = tag;
-        a.code = "SENSOR_STUCK";
-        a.suspected = telemetry::FaultTruth::KIND_SENSOR_FAILURE;
+        TwinAlarm a = make_alarm(t, m.name, tag, "SENSOR_STUCK",
+                                 telemetry::FaultTruth::KIND_SENSOR_FAILURE, true);
         a.value = to_s(t - w.same_since_ns);
         a.limit = options_.sensor_stuck_s;
         a.evidence = format("a noisy signal has repeated %.4g for %.0f s", s.value, a.value);
@@ -421,26 +416,16 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       }
       if (!m.worn_alarm && vb > options_.tool_wear_limit_mm * options_.tool_wear_margin) {
         m.worn_alarm = true;
-        TwinAlarm a;
-        a.time_ns = t;
-        a.target = m.name;
-        a.tag = tag;
-        a.code = "TOOL_WORN";
-        a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
+        TwinAlarm a = make_alarm(t, m.name, tag, "TOOL_WORN",
+                                 telemetry::FaultTruth::KIND_TOOL_BREAKAGE, true);
         a.value = vb;
         a.limit = options_.tool_wear_limit_mm;
         a.evidence = format("flank wear %.3f mm over the %.2f mm limit (ISO 3685)", vb, a.limit);
         raise(std::move(a));
       } else if (m.worn_alarm && (replaced || vb < 0.5 * options_.tool_wear_limit_mm)) {
         m.worn_alarm = false;
-        TwinAlarm a;
-        a.time_ns = t;
-        a.target = m.name;
-        a.tag = tag;
-        a.code = "TOOL_WORN";
-        a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
-        a.active = false;
-        a.severity = telemetry::SEVERITY_INFO;
+        TwinAlarm a = make_alarm(t, m.name, tag, "TOOL_WORN",
+                                 telemetry::FaultTruth::KIND_TOOL_BREAKAGE, false);
         a.value = vb;
         a.evidence = "a new edge";
         raise(std::move(a));
@@ -468,12 +453,8 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
     const bool warm = t - m.thermal_since_ns >= to_ns(options_.thermal_warmup_s);
     if (!m.cooling_alarm && warm && upper < options_.cooling_alarm) {
       m.cooling_alarm = true;
-      TwinAlarm a;
-      a.time_ns = t;
-      a.target = m.name;
-      a.tag = tag;
-      a.code = "COOLING_DEGRADED";
-      a.suspected = telemetry::FaultTruth::KIND_OVERHEATING;
+      TwinAlarm a = make_alarm(t, m.name, tag, "COOLING_DEGRADED",
+                               telemetry::FaultTruth::KIND_OVERHEATING, true);
       a.value = u.cooling;
       a.limit = options_.cooling_alarm;
       a.evidence = format(
@@ -483,14 +464,8 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       raise(std::move(a));
     } else if (m.cooling_alarm && u.cooling - 3.0 * u.cooling_sd > options_.cooling_clear) {
       m.cooling_alarm = false;
-      TwinAlarm a;
-      a.time_ns = t;
-      a.target = m.name;
-      a.tag = tag;
-      a.code = "COOLING_DEGRADED";
-      a.suspected = telemetry::FaultTruth::KIND_OVERHEATING;
-      a.active = false;
-      a.severity = telemetry::SEVERITY_INFO;
+      TwinAlarm a = make_alarm(t, m.name, tag, "COOLING_DEGRADED",
+                               telemetry::FaultTruth::KIND_OVERHEATING, false);
       a.value = u.cooling;
       a.evidence = "cooling back to healthy";
       raise(std::move(a));
@@ -545,14 +520,9 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
             const CusumChange change = m.current_cusum.update(t, std::max(z, 0.0));
             if (change != CusumChange::kNone) {
               m.current_alarm = change == CusumChange::kRaised;
-              TwinAlarm a;
-              a.time_ns = t;
-              a.target = m.name;
-              a.tag = names_.tag_name[static_cast<size_t>(m.current_slot)];
-              a.code = "CURRENT_RISE";
-              a.suspected = telemetry::FaultTruth::KIND_TOOL_BREAKAGE;
-              a.active = m.current_alarm;
-              a.severity = m.current_alarm ? telemetry::SEVERITY_WARNING : telemetry::SEVERITY_INFO;
+              TwinAlarm a = make_alarm(
+                  t, m.name, names_.tag_name[static_cast<size_t>(m.current_slot)], "CURRENT_RISE",
+                  telemetry::FaultTruth::KIND_TOOL_BREAKAGE, m.current_alarm);
               a.value = mean;
               a.limit = m.current_fit.predict(wear);
               a.evidence = m.current_alarm
@@ -582,12 +552,9 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
           if (before == 0.0 && m.vibration_cusum > 0.0) m.vibration_onset_ns = win.start_ns;
           if (!m.bearing_alarm && m.vibration_cusum > options_.vibration_h) {
             m.bearing_alarm = true;
-            TwinAlarm a;
-            a.time_ns = t;
-            a.target = m.name;
-            a.tag = names_.tag_name[static_cast<size_t>(m.vibration_slot)];
-            a.code = "BEARING_DEGRADING";
-            a.suspected = telemetry::FaultTruth::KIND_BEARING_WEAR;
+            TwinAlarm a =
+                make_alarm(t, m.name, names_.tag_name[static_cast<size_t>(m.vibration_slot)],
+                           "BEARING_DEGRADING", telemetry::FaultTruth::KIND_BEARING_WEAR, true);
             a.value = mean;
             a.limit = expected;
             a.evidence = format(
@@ -597,14 +564,9 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
             raise(std::move(a));
           } else if (m.bearing_alarm && m.vibration_cusum == 0.0) {
             m.bearing_alarm = false;
-            TwinAlarm a;
-            a.time_ns = t;
-            a.target = m.name;
-            a.tag = names_.tag_name[static_cast<size_t>(m.vibration_slot)];
-            a.code = "BEARING_DEGRADING";
-            a.suspected = telemetry::FaultTruth::KIND_BEARING_WEAR;
-            a.active = false;
-            a.severity = telemetry::SEVERITY_INFO;
+            TwinAlarm a =
+                make_alarm(t, m.name, names_.tag_name[static_cast<size_t>(m.vibration_slot)],
+                           "BEARING_DEGRADING", telemetry::FaultTruth::KIND_BEARING_WEAR, false);
             a.value = mean;
             a.evidence = "vibration back to the healthy level";
             raise(std::move(a));
@@ -647,11 +609,8 @@ void ConditionMonitor::check_conveyors(int64_t now_ns) {
     const double waiting_s = c.on_belt_ns.empty() ? 0.0 : to_s(now_ns - c.on_belt_ns.front());
     if (!c.alarm && starved && waiting_s >= c.transport_s + options_.jam_s) {
       c.alarm = true;
-      TwinAlarm a;
-      a.time_ns = now_ns;
-      a.target = name;
-      a.code = "CONVEYOR_JAM";
-      a.suspected = telemetry::FaultTruth::KIND_CONVEYOR_JAM;
+      TwinAlarm a = make_alarm(now_ns, name, std::string(), "CONVEYOR_JAM",
+                               telemetry::FaultTruth::KIND_CONVEYOR_JAM, true);
       a.value = waiting_s;
       a.limit = c.transport_s + options_.jam_s;
       a.evidence = format(
@@ -661,13 +620,8 @@ void ConditionMonitor::check_conveyors(int64_t now_ns) {
       raise(std::move(a));
     } else if (c.alarm && (!starved || waiting_s < c.transport_s + options_.jam_s)) {
       c.alarm = false;
-      TwinAlarm a;
-      a.time_ns = now_ns;
-      a.target = name;
-      a.code = "CONVEYOR_JAM";
-      a.suspected = telemetry::FaultTruth::KIND_CONVEYOR_JAM;
-      a.active = false;
-      a.severity = telemetry::SEVERITY_INFO;
+      TwinAlarm a = make_alarm(now_ns, name, std::string(), "CONVEYOR_JAM",
+                               telemetry::FaultTruth::KIND_CONVEYOR_JAM, false);
       a.evidence = "parts come off again";
       raise(std::move(a));
     }
