@@ -175,6 +175,8 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
   const int64_t clock_ns = tl->to_ns(clock);
   std::vector<ModeSegment> segments;
   std::vector<AlarmMark> alarms;
+  std::vector<size_t> twin_alarms;
+  int64_t hovered_twin_alarm = -1;  // index into ui.condition->alarms(), or -1
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(nm), row_h);
   int32_t hovered_machine = -1;
@@ -210,7 +212,8 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
         tl->store().alarms().query(static_cast<int32_t>(m), t0_ns, std::min(t1_ns, clock_ns),
                                    alarms);
         for (const AlarmMark& a : alarms) {
-          if (a.active == 0) continue;
+          // The twin's own alarms (live: coded TWIN_...) go on the twin's row below.
+          if (a.active == 0 || is_twin_alarm_code(tl->store().alarms().code_name(a.code))) continue;
           const float x = static_cast<float>(scale.to_x(tl->to_s(a.time_ns)));
           rows_dl->AddTriangleFilled({x - 4.0f * s, y - 2.0f * s}, {x + 4.0f * s, y - 2.0f * s},
                                      {x, y + 5.0f * s}, IM_COL32(255, 235, 235, 255));
@@ -220,6 +223,29 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
       tl->store().twin_modes(m).query(t0_ns, t1_ns, segments);
       draw_segments(rows_dl, segments, *tl, scale, y, y + strip_h, clock, 0.38f);
       rows_dl->PopClipRect();
+      // The twin's alarms on its row: diamonds (raised: by severity; cleared: hollow green),
+      // known only up to the clock. Drawn unclipped so a marker at the edge stays whole.
+      if (ui.condition != nullptr) {
+        ui.condition->alarms_of(static_cast<int32_t>(m), t0_ns, std::min(t1_ns, clock_ns) + 1,
+                                twin_alarms);
+        const float yc = y + strip_h * 0.5f, r = 5.0f * s;
+        for (size_t i : twin_alarms) {
+          const TwinAlarm& a = ui.condition->alarms()[i];
+          const float x = static_cast<float>(scale.to_x(tl->to_s(a.time_ns)));
+          const ImVec2 d[4] = {{x, yc - r}, {x + r, yc}, {x, yc + r}, {x - r, yc}};
+          if (a.active) {
+            const Rgba c =
+                a.severity == telemetry::SEVERITY_CRITICAL ? kTwinAlarmCritical : kTwinAlarmWarning;
+            rows_dl->AddConvexPolyFilled(d, 4, to_imu32(c));
+            rows_dl->AddPolyline(d, 4, IM_COL32(20, 20, 24, 255), ImDrawFlags_Closed, 1.2f * s);
+          } else {
+            rows_dl->AddPolyline(d, 4, to_imu32(kTwinAlarmCleared), ImDrawFlags_Closed, 1.5f * s);
+          }
+          const ImVec2 mouse = ImGui::GetIO().MousePos;
+          if (hovered && std::abs(mouse.x - x) <= r + 1.0f && std::abs(mouse.y - yc) <= r + 2.0f)
+            hovered_twin_alarm = static_cast<int64_t>(i);
+        }
+      }
       ImGui::SetCursorScreenPos({p.x, p.y + row_h});
     }
   }
@@ -237,7 +263,12 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
                 IM_COL32(255, 255, 255, 255), now.c_str());
   }
 
-  if (hovered_machine >= 0) {
+  if (hovered_twin_alarm >= 0) {
+    const TwinAlarm& a = ui.condition->alarms()[static_cast<size_t>(hovered_twin_alarm)];
+    ImGui::BeginTooltip();
+    twin_alarm_tooltip(a, tl->to_s(a.time_ns));
+    ImGui::EndTooltip();
+  } else if (hovered_machine >= 0) {
     const double t = scale.to_t(ImGui::GetIO().MousePos.x);
     if (t >= scale.range.t0 && t <= scale.range.t1 && ImGui::GetIO().MousePos.x >= scale.x0) {
       const auto m = static_cast<uint32_t>(hovered_machine);

@@ -351,6 +351,13 @@ void draw_node_table(const Playback& pb, const ReplicationKpis& k) {
 void draw_kpi_tab(UiState& ui, Playback& pb) {
   const Model& model = pb.model();
   const ReplicationKpis& k = pb.kpis();
+  // A mirrored source: the forecast from now and the twin's condition first.
+  if (ui.forecast != nullptr && ui.forecast->available) {
+    heading(ui, "Forecast to the shift end");
+    draw_forecast_section(ui, pb.clock());
+    heading(ui, "Twin condition");
+    draw_condition_section(ui, pb.clock());
+  }
   heading(ui, "Line");
   draw_line_kpis(ui, pb, k);
   heading(ui, "Stations");

@@ -15,7 +15,9 @@ bool RecordingSource::open(const std::string& path, const RecordingOptions& opti
     po.on_series = [&](double t_s, const Mirror& mirror) { options.on_point(t_s, mirror); };
   }
   po.on_alarm = options.on_alarm;
+  player_.mirror().set_listener(options.listener);
   first_pass_ = player_.play(path, po);
+  player_.mirror().set_listener(nullptr);
   if (!first_pass_.ok) {
     if (error) *error = first_pass_.error;
     return false;

@@ -22,6 +22,9 @@ struct RecordingOptions {
   std::function<void(double t_s, const Mirror& mirror)> on_point;
   // Called in the first pass with every alarm of the recording.
   std::function<void(const telemetry::Alarm& alarm)> on_alarm;
+  // Listens to the mirror during the first pass only (a ConditionMonitor sees the whole shift
+  // once, in order); seeks replay from keyframes and must not feed it again. Not owned.
+  MirrorListener* listener = nullptr;
 };
 
 class RecordingSource {

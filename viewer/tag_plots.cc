@@ -46,6 +46,8 @@ void draw_alarm_lines(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl
                       const std::vector<AlarmMark>& alarms, const TimeScale& scale, float y0,
                       float y1, bool labels) {
   for (const AlarmMark& a : alarms) {
+    // The twin's own alarms (live: coded TWIN_...) are drawn from the condition log instead.
+    if (is_twin_alarm_code(tl.store().alarms().code_name(a.code))) continue;
     const float x = static_cast<float>(scale.to_x(tl.to_s(a.time_ns)));
     if (x < scale.x0 || x > scale.x1) continue;
     const ImU32 c = a.active != 0 ? kAlarm : to_imu32(kAlarmCleared);
@@ -60,11 +62,102 @@ void draw_alarm_lines(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl
   }
 }
 
+// The twin's alarms on this tag (or on the machine with no tag): solid lines with a diamond.
+void draw_twin_alarm_lines(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl,
+                           uint32_t slot, const std::vector<size_t>& twin_alarms,
+                           const TimeScale& scale, float y0, float y1) {
+  const float s = ui.scale;
+  for (size_t i : twin_alarms) {
+    const TwinAlarm& a = ui.condition->alarms()[i];
+    if (!a.tag.empty() && a.tag != tl.names().tag_name[slot]) continue;
+    const float x = static_cast<float>(scale.to_x(tl.to_s(a.time_ns)));
+    if (x < scale.x0 || x > scale.x1) continue;
+    const Rgba c = !a.active                                    ? kTwinAlarmCleared
+                   : a.severity == telemetry::SEVERITY_CRITICAL ? kTwinAlarmCritical
+                                                                : kTwinAlarmWarning;
+    dl->AddLine({x, y0}, {x, y1}, to_imu32(c, 0.8f), 1.0f * s);
+    const float r = 4.0f * s;
+    const ImVec2 d[4] = {{x, y0}, {x + r, y0 + r}, {x, y0 + 2.0f * r}, {x - r, y0 + r}};
+    dl->AddConvexPolyFilled(d, 4, to_imu32(c));
+    if (a.active) {
+      dl->AddText(ui.fonts.small, ui.fonts.small->FontSize * 0.85f, {x + r + 1.0f * s, y0},
+                  to_imu32(c), a.code.c_str());
+    }
+  }
+}
+
+// The remaining useful life of what this tag indicates, as estimated over time: the median
+// hours left with its 5 % .. 95 % band, up to the clock. Returns false when there is none.
+bool draw_rul_strip(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32_t slot,
+                    const TimeScale& scale, double clock_s, float px, float y0, float y1) {
+  const float s = ui.scale;
+  const std::string& machine = tl.names().machine[tl.names().tag_machine[slot]];
+  const std::string& tag = tl.names().tag_name[slot];
+  const int64_t clock_ns = tl.to_ns(clock_s);
+  double top_h = 0.0;
+  bool any = false;
+  for (const RulPoint& p : ui.condition->rul()) {
+    if (p.time_ns > clock_ns) break;
+    if (p.target != machine || p.tag != tag) continue;
+    any = true;
+    top_h = std::max(top_h, std::isfinite(p.median_s) ? p.median_s / 3600.0 : 0.0);
+  }
+  if (!any) return false;
+  top_h = std::clamp(top_h * 1.5, 1.0, 48.0);
+  const float x0 = static_cast<float>(scale.x0), x1 = static_cast<float>(scale.x1);
+  auto ys = [&](double s_left) {
+    const double h = std::clamp(s_left / 3600.0, 0.0, top_h);
+    return static_cast<float>(y1 - h / top_h * (y1 - y0));
+  };
+  dl->AddRectFilled({x0, y0}, {x1, y1}, kPlotBg);
+  dl->PushClipRect({x0, y0}, {x1, y1}, true);
+  const RulPoint* prev = nullptr;
+  for (const RulPoint& p : ui.condition->rul()) {
+    if (p.time_ns > clock_ns) break;
+    if (p.target != machine || p.tag != tag) continue;
+    const float x = static_cast<float>(scale.to_x(tl.to_s(p.time_ns)));
+    if (prev != nullptr) {
+      const float xp = static_cast<float>(scale.to_x(tl.to_s(prev->time_ns)));
+      const ImVec2 quad[4] = {
+          {xp, ys(prev->hi_s)}, {x, ys(p.hi_s)}, {x, ys(p.lo_s)}, {xp, ys(prev->lo_s)}};
+      dl->AddConvexPolyFilled(quad, 4, to_imu32(kRulBand));
+      dl->AddLine({xp, ys(prev->median_s)}, {x, ys(p.median_s)}, to_imu32(kRulMedian), 1.5f * s);
+    } else {
+      dl->AddCircleFilled({x, ys(p.median_s)}, 2.0f * s, to_imu32(kRulMedian));
+    }
+    prev = &p;
+  }
+  dl->PopClipRect();
+  dl->AddRect({x0, y0}, {x1, y1}, kPlotFrame);
+  char label[48];
+  std::snprintf(label, sizeof label, "RUL %.0fh", top_h);
+  dl->AddText(ui.fonts.small, ui.fonts.small->FontSize * 0.85f, {px, y0},
+              IM_COL32(140, 148, 160, 255), label);
+  // The latest estimate in words, aged to the clock.
+  if (prev != nullptr) {
+    const double age = static_cast<double>(clock_ns - prev->time_ns) * 1e-9;
+    const std::string text = "fails in ~" + format_time_left(prev->median_s - age) + " (" +
+                             format_time_left(prev->lo_s - age) + " - " +
+                             format_time_left(prev->hi_s - age) + ")";
+    dl->AddText(ui.fonts.small, ui.fonts.small->FontSize, {x0 + 4.0f * s, y0 + 1.0f * s},
+                to_imu32(kRulMedian), text.c_str());
+  }
+  return true;
+}
+
+// Whether the condition log has an RUL estimate of this tag by the clock.
+bool has_rul(const UiState& ui, const ShiftTimeline& tl, uint32_t slot, double clock_s) {
+  if (ui.condition == nullptr) return false;
+  const std::string& machine = tl.names().machine[tl.names().tag_machine[slot]];
+  return ui.condition->latest_rul(machine, tl.names().tag_name[slot], tl.to_ns(clock_s)) != nullptr;
+}
+
 // One tag: measured min/max columns, the estimate and its band; below it the residual strip.
 // Returns true when the mouse is over it.
 void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32_t slot,
               const TimeScale& scale, double clock_s, const std::vector<AlarmMark>& alarms,
-              ImVec2 p, float plot_h, float resid_h, PlotBuckets& b) {
+              const std::vector<size_t>& twin_alarms, ImVec2 p, float plot_h, float resid_h,
+              float rul_h, PlotBuckets& b) {
   const float s = ui.scale;
   const MirrorModel& names = tl.names();
   const float x0 = static_cast<float>(scale.x0), x1 = static_cast<float>(scale.x1);
@@ -194,8 +287,15 @@ void draw_tag(ImDrawList* dl, const UiState& ui, const ShiftTimeline& tl, uint32
   dl->AddText(ui.fonts.small, ui.fonts.small->FontSize * 0.85f, {p.x, r0 - 1.0f * s},
               IM_COL32(140, 148, 160, 255), "resid.");
   draw_alarm_lines(dl, ui, tl, alarms, scale, y0, r1, false);
+  float bottom = r1;
+  if (rul_h > 0.0f &&
+      draw_rul_strip(dl, ui, tl, slot, scale, clock_s, p.x, r1 + 2.0f * s, r1 + 2.0f * s + rul_h))
+    bottom = r1 + 2.0f * s + rul_h;
+  if (ui.condition != nullptr)
+    draw_twin_alarm_lines(dl, ui, tl, slot, twin_alarms, scale, y0, bottom);
   const float xc = static_cast<float>(scale.to_x(clock_s));
-  if (xc >= x0 && xc <= x1) dl->AddLine({xc, y0}, {xc, r1}, IM_COL32(255, 255, 255, 200), 1.0f * s);
+  if (xc >= x0 && xc <= x1)
+    dl->AddLine({xc, y0}, {xc, bottom}, IM_COL32(255, 255, 255, 200), 1.0f * s);
 }
 
 }  // namespace
@@ -249,6 +349,7 @@ void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& pb) {
     key(kEstimate, "twin estimate", false);
     key(kBand, "+-2 sd", true);
     key(kAlarm, "alarm", false);
+    if (ui.condition != nullptr) key(to_imu32(kTwinAlarmWarning), "twin alarm / RUL", false);
     ImGui::NewLine();
   }
 
@@ -268,13 +369,21 @@ void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& pb) {
   std::vector<AlarmMark> alarms;
   tl->store().alarms().query(m, tl->to_ns(scale.range.t0),
                              tl->to_ns(std::min(scale.range.t1, clock)), alarms);
+  std::vector<size_t> twin_alarms;
+  if (ui.condition != nullptr) {
+    ui.condition->alarms_of(m, tl->to_ns(scale.range.t0),
+                            tl->to_ns(std::min(scale.range.t1, clock)) + 1, twin_alarms);
+  }
+  const float rul_h = 26.0f * s;
   PlotBuckets buckets;
   for (uint32_t slot = first; slot < last; ++slot) {
     const ImVec2 p = ImGui::GetCursorScreenPos();
-    if (ImGui::IsRectVisible({p.x, p.y}, {p.x + avail.x, p.y + block_h})) {
-      draw_tag(pdl, ui, *tl, slot, scale, clock, alarms, p, plot_h, resid_h, buckets);
+    const float extra = has_rul(ui, *tl, slot, clock) ? rul_h + 2.0f * s : 0.0f;
+    if (ImGui::IsRectVisible({p.x, p.y}, {p.x + avail.x, p.y + block_h + extra})) {
+      draw_tag(pdl, ui, *tl, slot, scale, clock, alarms, twin_alarms, p, plot_h, resid_h,
+               extra > 0.0f ? rul_h : 0.0f, buckets);
     }
-    ImGui::Dummy({avail.x, block_h});
+    ImGui::Dummy({avail.x, block_h + extra});
   }
   if (first == last) ImGui::TextDisabled("This machine has no tags in the scene.");
   // Alarm codes once, at the top of the first plot.

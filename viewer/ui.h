@@ -8,11 +8,13 @@
 
 #include "viewer/camera_3d.h"
 #include "viewer/colors.h"
+#include "viewer/forecast_view.h"
 #include "viewer/layout.h"
 #include "viewer/line_view_3d.h"
 #include "viewer/playback.h"
 #include "viewer/shift_timeline.h"
 #include "viewer/time_axis.h"
+#include "viewer/twin_condition.h"
 #include "viewer/view_frame.h"
 #include "viewer/whatif_panel.h"
 
@@ -44,12 +46,14 @@ struct UiState {
   LineView3D* line_view_3d = nullptr;  // the 3D renderer (null: no 3D view available)
   Camera3D camera_3d;                  // its orbit camera
   const ViewFrame* frame = nullptr;    // this frame's real and twin sides (the 3D view reads it)
-  WhatIfPanelState* whatif = nullptr;  // the what-if tab's state (null: no scene, no tab)
-  WhatIfContext whatif_context;        // what the what-if tab reads
-  bool open_whatif_tab = false;        // select the what-if tab next frame
-  std::string notice;                  // shown under the title (e.g. a dropped file that failed)
-  int32_t selected_machine = -1;       // machine whose tags are plotted (global index), or -1
-  double time_window_s = 0.0;          // [s] width of the strips' and plots' range; 0: whole shift
+  const ForecastView* forecast = nullptr;       // the forecast from "now" (null: none)
+  const TwinConditionLog* condition = nullptr;  // the twin's alarms and RUL (null: none)
+  WhatIfPanelState* whatif = nullptr;           // the what-if tab's state (null: no scene, no tab)
+  WhatIfContext whatif_context;                 // what the what-if tab reads
+  bool open_whatif_tab = false;                 // select the what-if tab next frame
+  std::string notice;             // shown under the title (e.g. a dropped file that failed)
+  int32_t selected_machine = -1;  // machine whose tags are plotted (global index), or -1
+  double time_window_s = 0.0;     // [s] width of the strips' and plots' range; 0: whole shift
   // Commands the panes send to the frame loop (the panes read state, the loop changes it).
   double jump_to_s = -1.0;  // [s] show this shift time next frame; < 0: none
 };
@@ -98,6 +102,18 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& playback);
 // The tag plots pane: the selected machine's measured tags with the twin's estimate and its
 // uncertainty band, the normalised residual below each, alarms marked on the time axis.
 void draw_tag_plots(const Rect& pane, UiState& ui, const Playback& playback);
+
+// The panel's forecast section: good parts so far, expected at the shift end with the 90 %
+// interval and the mean's confidence interval, and the cumulative plot (real so far, the
+// forecast's fan to the shift end). Nothing when ui.forecast is unavailable.
+void draw_forecast_section(const UiState& ui, double clock_s);
+// The panel's twin-condition section: the twin's alarms active at the clock and the latest RUL
+// of each degrading component ("fails in ~X h (Y-Z)").
+void draw_condition_section(const UiState& ui, double clock_s);
+// A twin alarm's tooltip body: code, target and tag, suspected fault, severity, evidence.
+void twin_alarm_tooltip(const TwinAlarm& alarm, double t_s);
+// "2.4 h", "35 min", "> 1 week" for a time left [s].
+std::string format_time_left(double seconds);
 
 // The help overlay (shortcuts and mouse) when ui.show_help.
 void draw_help(UiState& ui);

@@ -10,7 +10,12 @@
 #include <GL/gl.h>
 #include <GLFW/glfw3.h>  // key codes (ImGui 1.86's GLFW backend indexes keys by them)
 
+#include "core/mirror/condition_monitor.h"
+#include "core/mirror/real_kpis.h"
+#include "core/run/forecast.h"
+#include "core/run/rul_failures.h"
 #include "core/telemetry/telemetry.h"
+#include "viewer/live_observation.h"
 #include "viewer/shortcuts.h"
 
 namespace twin::viewer {
@@ -18,6 +23,14 @@ namespace twin::viewer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr size_t kForecastReplications = 200;
+constexpr double kRealGoodStep_s = 10.0;  // [s] between points of the real output curve
+// Replications on all cores but one (the UI's); results do not depend on the count.
+unsigned forecast_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 1 ? hw - 1 : 1;
+}
 
 }  // namespace
 
@@ -94,6 +107,12 @@ bool ViewerSession::open(std::string& error) {
     ui_.live = true;
     ui_.live_label = options_.live_label;
     ui_.time_window_s = 3600.0;  // follow the clock
+    reset_forecast();
+    forecast_view_.available = true;
+    forecast_view_.note =
+        "live: the fork is rebuilt from the twin's snapshot (modes, part counts, time in mode)";
+    // Forecast again every minute of live time.
+    forecast_trigger_ = ForecastTrigger({0.3, 60.0});
     return true;
   }
   if (!options_.recording.empty()) return open_recording(options_.recording, error);
@@ -126,6 +145,18 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
     timeline->add_point(mirror);
   };
   ro.on_alarm = [&](const telemetry::Alarm& alarm) { alarms.push_back(alarm); };
+  // The twin's condition monitor sees the whole shift once, in the first pass (alarms and RUL
+  // over the shift are then known up front, as the plant's modes and samples are).
+  ConditionMonitor monitor(model_, recording->mirror().names());
+  ro.listener = &monitor;
+  std::vector<double> good_t_s, good;
+  ro.on_point = [&, on_point = ro.on_point](double t_s, const Mirror& mirror) {
+    on_point(t_s, mirror);
+    if (good_t_s.empty() || t_s - good_t_s.back() >= kRealGoodStep_s) {
+      good_t_s.push_back(t_s);
+      good.push_back(static_cast<double>(line_good_parts(model_, mirror)));
+    }
+  };
   std::string why;
   if (!recording->open(path, ro, &why)) {
     error = "cannot read ";
@@ -152,8 +183,115 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   ui_.timeline = timeline_.get();
   ui_.real = nullptr;
   real_clock_s_ = -1.0;
+  reset_forecast();
+  condition_ = TwinConditionLog(timeline_->names());
+  condition_.set_from(monitor);
+  forecast_view_.available = true;
+  forecast_view_.note = "recording: the mirror at the shown time (seek), as `twin forecast`";
+  forecast_view_.real_t_s = std::move(good_t_s);
+  forecast_view_.real_good = std::move(good);
   sync_real(0.0);
   return true;
+}
+
+void ViewerSession::reset_forecast() {
+  forecast_job_.cancel();  // its result, if it comes, belongs to the previous source
+  ++forecast_generation_;
+  forecast_pending_ = false;
+  forecast_trigger_.reset();
+  forecast_view_ = ForecastView{};
+  forecast_view_.replications = kForecastReplications;
+  condition_ = TwinConditionLog();
+}
+
+bool ViewerSession::observe_now(double t_s, ObservedLine& observed, ForecastOptions& options) {
+  options.replications = kForecastReplications;
+  options.seed = options_.seed;
+  options.threads = forecast_threads();
+  if (recording_) {
+    // As `twin forecast --at t`: the mirror at t (before the break when t is inside one), the
+    // reorder window flushed up to it, forked at t.
+    const double at_s = observation_time(model_.calendar, t_s);
+    if (at_s != recording_->clock_s()) recording_->seek(at_s);
+    if (!forecast_scratch_) forecast_scratch_ = std::make_unique<Mirror>(recording_->mirror());
+    *forecast_scratch_ = recording_->mirror();
+    if (recording_->clock_s() != t_s) recording_->seek(t_s);
+    const int64_t at_ns =
+        recording_->shift_start_ns() + static_cast<int64_t>(std::llround(at_s * 1e9));
+    forecast_scratch_->flush_events(at_ns);
+    observed = observe_mirror(model_, *forecast_scratch_, at_ns);
+    observed.calendar_s = t_s;
+    // The failures the twin's condition monitor sees coming at t (RUL of its active alarms).
+    options.predicted_failures =
+        predicted_failures_at(model_, timeline_->names(), condition_.alarms(), condition_.rul(),
+                              recording_->shift_start_ns(), at_ns);
+    options.shift_end_s = recording_->duration_s();
+    forecast_view_.axis_offset_s = 0.0;
+    return true;
+  }
+  if (live_changes_ && timeline_) {
+    const SnapshotPtr snapshot = options_.live->snapshot();
+    int64_t at_ns = 0;
+    if (snapshot == nullptr ||
+        !observe_snapshot(model_, timeline_->names(), *snapshot, observed, &at_ns))
+      return false;
+    // The live twin's KPI window may start before the viewer's axis (its first data).
+    const int64_t origin_ns = snapshot->kpis().window_start_ns();
+    forecast_view_.axis_offset_s = timeline_->to_s(origin_ns);
+    options.shift_end_s = playback_->horizon() - forecast_view_.axis_offset_s;
+    return options.shift_end_s > observed.calendar_s;
+  }
+  return false;
+}
+
+void ViewerSession::update_forecast(bool force) {
+  if (!forecast_view_.available) return;
+  // A finished run: into the view (unless it belongs to a previous source).
+  const JobState state = forecast_job_.state();
+  if (state != JobState::kRunning && job_generation_ == forecast_generation_) {
+    const Forecast* r = forecast_job_.result();
+    if (r != nullptr && forecast_taken_run_ != forecast_job_.runs()) {
+      forecast_view_.result = *r;
+      forecast_view_.has_result = true;
+      forecast_taken_run_ = forecast_job_.runs();
+    }
+    if (state == JobState::kFailed) forecast_view_.error = forecast_job_.error();
+  }
+  forecast_view_.state = state;
+  forecast_view_.progress = forecast_job_.progress();
+
+  const double t = playback_->clock();
+  if (force || forecast_trigger_.due(t, wall_s_)) {
+    forecast_trigger_.requested(t);
+    forecast_pending_ = true;
+    forecast_pending_t_s_ = t;
+  }
+  if (!forecast_pending_) return;
+  if (state == JobState::kRunning) {
+    forecast_job_.cancel();  // a newer time is due: stop the old one, start when it has ended
+    return;
+  }
+  ObservedLine observed;
+  ForecastOptions options;
+  forecast_pending_ = false;
+  if (!observe_now(forecast_pending_t_s_, observed, options) ||
+      !(options.shift_end_s > observed.calendar_s))
+    return;  // no mirrored state, or the shift is over
+  if (forecast_job_.start(model_, observed, options)) {
+    job_generation_ = forecast_generation_;
+    forecast_view_.state = JobState::kRunning;
+  }
+}
+
+bool ViewerSession::wait_for_forecast() {
+  if (!forecast_view_.available) return false;
+  update_forecast(/*force=*/true);
+  while (forecast_pending_ || forecast_job_.state() == JobState::kRunning) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    update_forecast();
+  }
+  update_forecast();
+  return forecast_view_.has_result && forecast_job_.state() == JobState::kDone;
 }
 
 void ViewerSession::sync_real(double clock_s) {
@@ -180,8 +318,20 @@ void ViewerSession::sync_live() {
     timeline_ = std::make_unique<ShiftTimeline>(model_, now_ns, playback_->horizon());
     timeline_->record_twin_modes(model_, options_.seed);
     ui_.timeline = timeline_.get();
+    condition_ = TwinConditionLog(timeline_->names());
   }
-  for (const StateChangePtr& c : changes_) timeline_->add_change(*c);
+  for (const StateChangePtr& c : changes_) {
+    timeline_->add_change(*c);
+    for (const telemetry::Alarm& a : c->alarms()) condition_.add_stream_alarm(a);
+    if (c->has_kpis() && c->kpis().time_ns() > 0) {
+      const double t_s = timeline_->to_s(c->kpis().time_ns());
+      std::vector<double>& ts = forecast_view_.real_t_s;
+      if (ts.empty() || t_s - ts.back() >= kRealGoodStep_s) {
+        ts.push_back(t_s);
+        forecast_view_.real_good.push_back(static_cast<double>(c->kpis().line_good()));
+      }
+    }
+  }
   if (!changes_.empty()) timeline_->update_estimates();
   playback_->seek(timeline_->to_s(now_ns));
   if (snapshot != nullptr && snapshot->seq() != live_snapshot_seq_) {
@@ -192,12 +342,14 @@ void ViewerSession::sync_live() {
 }
 
 void ViewerSession::tick(double wall_dt_s) {
+  wall_s_ += std::max(wall_dt_s, 0.0);
   if (live_changes_) {
     sync_live();
   } else {
     playback_->tick(wall_dt_s);
   }
   sync_real(playback_->clock());
+  update_forecast();
 }
 
 bool ViewerSession::prepare_screenshot(std::string& error) {
@@ -221,6 +373,8 @@ bool ViewerSession::prepare_screenshot(std::string& error) {
     playback_->seek(options_.screenshot_at_s);
   }
   sync_real(playback_->clock());
+  // The forecast from the screenshot's time is part of the picture too.
+  wait_for_forecast();
   // What-if changes asked for: their results are part of the picture.
   while (whatif_.job.state() == JobState::kRunning) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -233,6 +387,8 @@ void ViewerSession::draw(double width, double height, bool keys) {
   const Panes panes = pane_layout(width, height, ui_.scale);
   fill_twin_side(model_, playback_->state(), playback_->clock(), playback_->kpis(), view_frame_);
   ui_.frame = &view_frame_;
+  ui_.forecast = &forecast_view_;
+  ui_.condition = &condition_;
   ui_.hovered_station = ui_.hover_next;
   ui_.hover_next = -1;
   draw_plan(panes.plan, ui_, *playback_);

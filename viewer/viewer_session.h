@@ -11,9 +11,13 @@
 
 #include "core/live/state_hub.h"
 #include "core/model/model.h"
+#include "viewer/forecast_job.h"
+#include "viewer/forecast_trigger.h"
+#include "viewer/forecast_view.h"
 #include "viewer/playback.h"
 #include "viewer/recording_source.h"
 #include "viewer/shift_timeline.h"
+#include "viewer/twin_condition.h"
 #include "viewer/ui.h"
 #include "viewer/view_frame.h"
 #include "viewer/viewer.h"
@@ -46,11 +50,23 @@ class ViewerSession {
   Playback& playback() { return *playback_; }
   UiState& ui() { return ui_; }
   const ShiftTimeline* timeline() const { return timeline_.get(); }
+  const ForecastView& forecast() const { return forecast_view_; }
+  const TwinConditionLog& condition() const { return condition_; }
+  // Blocks until the forecast of the shown time is there (screenshots, tests). False when the
+  // source has no mirrored state or the forecast failed.
+  bool wait_for_forecast();
 
  private:
   void handle_keys();
   void sync_real(double clock_s);
   void sync_live();
+  // Starts a forecast of the shown time when the trigger says so (and the job is free), and
+  // takes a finished one into the view. Never waits.
+  void update_forecast(bool force = false);
+  // The observation of the mirrored state at shift time `t_s` for the forecast; false when the
+  // source has none. `options` gets the shift end.
+  bool observe_now(double t_s, ObservedLine& observed, ForecastOptions& options);
+  void reset_forecast();  // a new source
 
   const Model& model_;
   const ViewerOptions& options_;
@@ -66,6 +82,18 @@ class ViewerSession {
   std::shared_ptr<StateSubscription> live_changes_;
   uint64_t live_snapshot_seq_ = UINT64_MAX;
   std::vector<StateChangePtr> changes_;  // reused
+  // The forecast from "now" and the twin's condition (alarms, RUL).
+  ForecastJob forecast_job_;
+  ForecastTrigger forecast_trigger_;
+  ForecastView forecast_view_;
+  TwinConditionLog condition_;
+  std::unique_ptr<Mirror> forecast_scratch_;  // the mirror copy the fork observes, reused
+  double wall_s_ = 0.0;                       // [s] wall time summed over tick()
+  bool forecast_pending_ = false;             // a forecast is due once the job is free
+  double forecast_pending_t_s_ = 0.0;         // [s] shift time it is due for
+  uint64_t forecast_generation_ = 0;          // bumped per source: older results are dropped
+  uint64_t job_generation_ = 0;               // generation of the job's current run
+  uint64_t forecast_taken_run_ = 0;           // ForecastJob::runs() of the result shown
 };
 
 }  // namespace twin::viewer

@@ -1,6 +1,7 @@
 // twin forecast SCENE SHIFT.mcap --at T[,T2...]: throughput from now. Plays the recording to each
 // time (never reading /truth), forks the mirrored state into the line model and forecasts the
-// good parts at the shift end; when the recording covers the whole shift, scores each forecast
+// good parts at the shift end (with --rul, the failures the condition monitor expects by then
+// are injected); when the recording covers the whole shift, scores each forecast
 // against the shift's actual count (the mirror's line output at the end: telemetry, not truth).
 #include <algorithm>
 #include <cmath>
@@ -15,8 +16,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/cli_common.h"
+#include "core/mirror/condition_monitor.h"
+#include "core/mirror/monitor_fit.h"
 #include "core/mirror/real_kpis.h"
 #include "core/run/forecast.h"
+#include "core/run/rul_failures.h"
 #include "replay/player.h"
 
 namespace twin::cli {
@@ -34,6 +38,8 @@ struct ForecastFlags {
   unsigned threads = 0;
   std::string json;
   bool fresh_clocks = false;
+  bool rul = false;  // the condition monitor's RUL estimates become predicted failures
+  std::string fit;   // healthy models for the monitor (twin fit)
   bool quiet = false;
 };
 
@@ -56,18 +62,6 @@ class EndProbe final : public mcap::MessageSink {
   uint64_t last_log_ns = 0;  // [ns]
 };
 
-// The calendar time to observe for a fork at `t`: inside a break the line is frozen, so the
-// state just before the break began is the state at t (and its modes are not "off" yet).
-double observation_time(const Calendar& cal, double t) {
-  if (cal.empty() || !cal.is_off(t)) return t;
-  const double base = cal.period > 0.0 ? std::floor(t / cal.period) * cal.period : 0.0;
-  for (const BreakWindow& b : cal.breaks) {
-    // 1 s before the break: device clocks are skewed by less than that.
-    if (base + b.start <= t && t < base + b.end) return std::max(base + b.start - 1.0, 0.0);
-  }
-  return t;
-}
-
 int run_forecast_command(const ForecastFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
@@ -77,13 +71,31 @@ int run_forecast_command(const ForecastFlags& f) {
     return kExitUsage;
   }
 
-  // One pass over the whole recording: the actual end-of-shift count, and keyframes to seek.
+  MonitorFit fit;
+  if (!f.fit.empty()) {
+    std::string error;
+    if (!load_monitor_fit(f.fit, fit, error)) {
+      print_error(f.fit + ": " + error);
+      return kExitInvalidInput;
+    }
+  }
+
+  // One pass over the whole recording: the actual end-of-shift count, keyframes to seek, and
+  // (with --rul) the condition monitor's alarms and RUL estimates, each stamped with the device
+  // time it was made at, so a fork at t uses only what the twin knew by then.
   Player player(model);
+  std::unique_ptr<ConditionMonitor> monitor;
+  if (f.rul) {
+    monitor = std::make_unique<ConditionMonitor>(
+        model, player.mirror().names(), ConditionMonitorOptions(), f.fit.empty() ? nullptr : &fit);
+    player.mirror().set_listener(monitor.get());
+  }
   PlayOptions po;
   po.keyframe_interval_s = 300.0;
   EndProbe probe;
   po.tee = &probe;
   const PlayResult whole = player.play(f.log, po);
+  player.mirror().set_listener(nullptr);  // seeks re-apply data: the monitor saw it once
   if (!whole.ok) {
     print_error(f.log + ": " + whole.error);
     return kExitInvalidInput;
@@ -128,6 +140,7 @@ int run_forecast_command(const ForecastFlags& f) {
   fo.aged_failure_clocks = !f.fresh_clocks;
   ForecastWorkspace ws;
   std::vector<Forecast> forecasts;
+  std::vector<std::vector<PredictedFailure>> predicted;
   for (double t : times) {
     const double observe_at = observation_time(model.calendar, t);
     PlayResult seek;
@@ -140,8 +153,15 @@ int run_forecast_command(const ForecastFlags& f) {
     player.mirror().flush_events(at_ns);
     ObservedLine observed = observe_mirror(model, player.mirror(), at_ns);
     observed.calendar_s = t;  // a fork inside a break continues from the frozen line
+    if (monitor) {
+      fo.predicted_failures =
+          predicted_failures_at(model, player.mirror().names(), monitor->alarms(), monitor->rul(),
+                                whole.shift_start_ns, at_ns);
+    }
+    predicted.push_back(fo.predicted_failures);
     forecasts.push_back(forecast(model, observed, fo, &ws));
   }
+  const std::vector<std::string>& machine_names = player.mirror().names().machine;
 
   int inside_count = 0;
   auto inside = [&](const Forecast& fc) {
@@ -172,6 +192,11 @@ int run_forecast_command(const ForecastFlags& f) {
     if (complete)
       std::printf(" %8llu %7s", static_cast<unsigned long long>(actual), in ? "yes" : "no");
     std::printf("\n");
+    for (const PredictedFailure& p : predicted[i]) {
+      std::printf("  predicted failure of %s in %.0f min (90%%: %.0f-%.0f) of working time\n",
+                  machine_names[p.machine].c_str(), p.median_s / 60.0, p.lo_s / 60.0,
+                  p.hi_s / 60.0);
+    }
     const ForkReport& r = fc.fork;
     if (r.nodes_clamped + r.machines_inconsistent + r.machines_mode_unknown > 0) {
       std::printf(
@@ -200,6 +225,7 @@ int run_forecast_command(const ForecastFlags& f) {
     j["replications"] = f.reps;
     j["seed"] = fo.seed;
     j["aged_failure_clocks"] = fo.aged_failure_clocks;
+    j["rul"] = f.rul;
     j["complete"] = complete;
     if (complete) j["actual_good_parts"] = actual;
     nlohmann::json list = nlohmann::json::array();
@@ -221,6 +247,16 @@ int run_forecast_command(const ForecastFlags& f) {
                             {"source_levels_estimated", fc.fork.source_levels_estimated},
                             {"node_level", fc.fork.node_level}}}};
       if (complete) e["inside"] = inside(fc);
+      if (f.rul) {
+        nlohmann::json pf = nlohmann::json::array();
+        for (const PredictedFailure& p : predicted[i]) {
+          pf.push_back({{"machine", machine_names[p.machine]},
+                        {"median_s", p.median_s},
+                        {"p05_s", p.lo_s},
+                        {"p95_s", p.hi_s}});
+        }
+        e["predicted_failures"] = pf;
+      }
       list.push_back(e);
     }
     j["forecasts"] = list;
@@ -256,6 +292,12 @@ void add_forecast_command(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fresh-clocks", f->fresh_clocks,
                 "Failure clocks as good as new at each fork (default: aged by the busy time)");
+  cmd->add_flag("--rul", f->rul,
+                "Run the condition monitor over the recording; the failures it expects by each "
+                "time (RUL) enter the forecast");
+  cmd->add_option("--fit", f->fit, "Healthy models for the monitor, from `twin fit` (with --rul)")
+      ->type_name("FIT.json")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--json", f->json, "Write the forecasts as JSON to FILE")->type_name("FILE");
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing (use with --json)");
   cmd->callback([f, &ctx] { ctx.exit_code = run_forecast_command(*f); });

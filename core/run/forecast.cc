@@ -23,7 +23,10 @@ constexpr double kZ95 = 1.6448536269514722;           // standard normal 95 % qu
 double draw_failure_time(const PredictedFailure& p, Rng& rng) {
   const double median = std::max(p.median_s, 1e-9);
   double sigma = 0.0;
-  if (p.hi_s > median) sigma = std::max(sigma, std::log(p.hi_s / median) / kZ95);
+  // An unbounded 95 % quantile (no end of life in sight on that side) gives no spread.
+  if (p.hi_s > median && std::isfinite(p.hi_s)) {
+    sigma = std::max(sigma, std::log(p.hi_s / median) / kZ95);
+  }
   if (p.lo_s > 0.0 && p.lo_s < median) sigma = std::max(sigma, std::log(median / p.lo_s) / kZ95);
   return median * std::exp(sigma * normal_quantile(rng.uniform01()));
 }
@@ -43,6 +46,15 @@ double sink_total(const Model& model, const LineState& s) {
 
 }  // namespace
 
+double observation_time(const Calendar& cal, double t) {
+  if (cal.empty() || !cal.is_off(t)) return t;
+  const double base = cal.period > 0.0 ? std::floor(t / cal.period) * cal.period : 0.0;
+  for (const BreakWindow& b : cal.breaks) {
+    if (base + b.start <= t && t < base + b.end) return std::max(base + b.start - 1.0, 0.0);
+  }
+  return t;
+}
+
 Forecast forecast(const Model& model, const ObservedLine& observed, const ForecastOptions& options,
                   ForecastWorkspace* workspace) {
   const auto wall = std::chrono::steady_clock::now();
@@ -56,6 +68,14 @@ Forecast forecast(const Model& model, const ObservedLine& observed, const Foreca
   const uint32_t nm = model.machine_count();
   f.good_at_end.assign(reps, 0.0);
   std::vector<double> down(options.machine_downtime ? reps * nm : 0, 0.0);
+  const size_t nc = options.fan_steps > 0 ? options.fan_steps + 1 : 0;
+  f.fan.t_s.resize(nc);
+  for (size_t c = 0; c < nc; ++c) {
+    const double share = static_cast<double>(c) / static_cast<double>(nc - 1);
+    f.fan.t_s[c] =
+        c + 1 == nc ? options.shift_end_s : f.at_s + (options.shift_end_s - f.at_s) * share;
+  }
+  std::vector<double> at_step(reps * nc, 0.0);  // [r * nc + c] line output
   const unsigned threads = effective_threads(options.threads, reps);
   ForecastWorkspace local;
   ForecastWorkspace& ws = workspace != nullptr ? *workspace : local;
@@ -64,11 +84,16 @@ Forecast forecast(const Model& model, const ObservedLine& observed, const Foreca
   const double now_w = cal.empty() ? obs.calendar_s : cal.working_at(std::max(obs.calendar_s, 0.0));
 
   std::atomic<size_t> next{0};
+  std::atomic<bool> cancelled{false};
   std::vector<std::exception_ptr> errors(threads);
   auto worker = [&](unsigned index) {
     LineState& s = ws.states[index];
     try {
       for (;;) {
+        if (options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed)) {
+          cancelled.store(true);
+          next.store(reps);
+        }
         const size_t r = next.fetch_add(1);
         if (r >= reps) break;
         RunOptions run;
@@ -89,6 +114,10 @@ Forecast forecast(const Model& model, const ObservedLine& observed, const Foreca
           inject_failure(model, s, p.machine, at_cal,
                          p.repair_s > 0.0 ? p.repair_s : mean_repair(st));
         }
+        for (size_t c = 0; c < nc; ++c) {
+          if (c > 0) advance_to(model, s, f.fan.t_s[c]);
+          at_step[r * nc + c] = sink_total(model, s);
+        }
         advance_to(model, s, options.shift_end_s);
         f.good_at_end[r] = sink_total(model, s);
         if (!down.empty()) {
@@ -98,6 +127,7 @@ Forecast forecast(const Model& model, const ObservedLine& observed, const Foreca
             down[r * nm + m] = d;
           }
         }
+        if (options.done != nullptr) options.done->fetch_add(1, std::memory_order_relaxed);
       }
     } catch (...) {
       errors[index] = std::current_exception();
@@ -115,10 +145,23 @@ Forecast forecast(const Model& model, const ObservedLine& observed, const Foreca
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+  if (cancelled.load()) throw Cancelled();
 
   f.mean = summarize(f.good_at_end);
   f.p05 = quantile(f.good_at_end, 0.05);
   f.p95 = quantile(f.good_at_end, 0.95);
+  if (nc > 0) {
+    f.fan.p05.resize(nc);
+    f.fan.p50.resize(nc);
+    f.fan.p95.resize(nc);
+    std::vector<double> column(reps);
+    for (size_t c = 0; c < nc; ++c) {
+      for (size_t r = 0; r < reps; ++r) column[r] = at_step[r * nc + c];
+      f.fan.p05[c] = quantile(column, 0.05);
+      f.fan.p50[c] = quantile(column, 0.50);
+      f.fan.p95[c] = quantile(column, 0.95);
+    }
+  }
   if (!down.empty()) {
     f.downtime_s.assign(nm, 0.0);
     for (size_t r = 0; r < reps; ++r) {

@@ -4,6 +4,7 @@
 // for the same inputs on any number of threads.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -38,6 +39,22 @@ struct ForecastOptions {
   bool aged_failure_clocks = true;
   std::vector<PredictedFailure> predicted_failures;
   bool machine_downtime = false;  // fill Forecast::downtime_s
+  // Fill Forecast::fan at this many equal steps from the fork to the shift end (0: no fan).
+  // Advancing in steps processes the same events as in one go: the numbers at the end are the
+  // same with or without a fan.
+  size_t fan_steps = 0;
+  // Checked before each replication: once set, forecast() throws Cancelled (core/run/
+  // replications.h). For a UI that forecasts in the background and moves on.
+  const std::atomic<bool>* cancel = nullptr;
+  std::atomic<size_t>* done = nullptr;  // counts finished replications (progress)
+};
+
+// The line output over the rest of the shift: per step the spread of the replications.
+struct ForecastFan {
+  std::vector<double> t_s;  // (n_c) [s] calendar time from the shift start; first = the fork
+  std::vector<double> p05;  // (n_c) [parts] line output: 5 % quantile over replications
+  std::vector<double> p50;  // (n_c) [parts] median
+  std::vector<double> p95;  // (n_c) [parts] 95 % quantile
 };
 
 struct Forecast {
@@ -49,6 +66,7 @@ struct Forecast {
   double p05 = 0.0, p95 = 0.0;      // [parts] 90 % interval: where 90 % of the replications end
   std::vector<double> downtime_s;   // (n_m) [s] mean working time down from now to the end
   ForkReport fork;                  // what the fork inferred or corrected
+  ForecastFan fan;                  // when options.fan_steps > 0
   double wall_s = 0.0;              // [s] wall time of the forecast
 };
 
@@ -62,6 +80,11 @@ struct ForecastWorkspace {
 // N replications from `observed` to options.shift_end_s.
 Forecast forecast(const Model& model, const ObservedLine& observed, const ForecastOptions& options,
                   ForecastWorkspace* workspace = nullptr);
+
+// The calendar time to observe for a fork at `t_s` [s from the shift start]: inside a break the
+// line is frozen, so the state just before the break began (1 s before: device clocks are skewed
+// by less) is the state at t, and its modes are not "off" yet.
+double observation_time(const Calendar& calendar, double t_s);
 
 // What the mirror knows at device time `at_ns` (call Mirror::flush_events(at_ns) first to apply
 // the events still in the reorder window): modes and their elapsed working time (the latest
