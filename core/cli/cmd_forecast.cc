@@ -85,10 +85,12 @@ int run_forecast_command(const ForecastFlags& f) {
   // time it was made at, so a fork at t uses only what the twin knew by then.
   Player player(model);
   std::unique_ptr<ConditionMonitor> monitor;
+  std::unique_ptr<DownLog> downs;  // a foreseen failure that has come is not injected again
   if (f.rul) {
     monitor = std::make_unique<ConditionMonitor>(
         model, player.mirror().names(), ConditionMonitorOptions(), f.fit.empty() ? nullptr : &fit);
-    player.mirror().set_listener(monitor.get());
+    downs = std::make_unique<DownLog>(monitor.get(), player.mirror().names().machine.size());
+    player.mirror().set_listener(downs.get());
   }
   PlayOptions po;
   po.keyframe_interval_s = 300.0;
@@ -156,7 +158,7 @@ int run_forecast_command(const ForecastFlags& f) {
     if (monitor) {
       fo.predicted_failures =
           predicted_failures_at(model, player.mirror().names(), monitor->alarms(), monitor->rul(),
-                                whole.shift_start_ns, at_ns);
+                                whole.shift_start_ns, at_ns, {}, &downs->down_starts());
     }
     predicted.push_back(fo.predicted_failures);
     forecasts.push_back(forecast(model, observed, fo, &ws));

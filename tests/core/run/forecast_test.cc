@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -192,6 +193,63 @@ TEST(Forecast, DeterministicAndIndependentOfThreads) {
   // A different seed gives different replications.
   o.seed = 78;
   EXPECT_NE(forecast(model, observed, o).good_at_end, one.good_at_end);
+}
+
+// The fan (good parts at steps to the shift end) leaves the numbers at the end unchanged bit for
+// bit; it starts at the good parts so far, never falls, and ends at the quantiles of the end.
+TEST(Forecast, FanDoesNotChangeTheEndAndEndsAtItsQuantiles) {
+  const Model& model = machining20();
+  LineState s;
+  RunOptions run;
+  run.horizon_s = kShift;
+  run.seed = 9;
+  init_state(model, run, s);
+  advance_to(model, s, 0.3 * kShift);
+  const ObservedLine observed = observe_state(model, s);
+  ForecastOptions o = options(60, kShift, 31);
+  o.predicted_failures.push_back({5, 3000.0, 1500.0, 6000.0, 1200.0});
+  const Forecast plain = forecast(model, observed, o);
+  o.fan_steps = 12;
+  const Forecast fanned = forecast(model, observed, o);
+  EXPECT_EQ(plain.good_at_end, fanned.good_at_end);
+  EXPECT_TRUE(plain.fan.t_s.empty());
+  const ForecastFan& fan = fanned.fan;
+  ASSERT_EQ(fan.t_s.size(), 13u);
+  ASSERT_EQ(fan.p05.size(), 13u);
+  EXPECT_DOUBLE_EQ(fan.t_s.front(), 0.3 * kShift);
+  EXPECT_DOUBLE_EQ(fan.t_s.back(), kShift);
+  const double so_far = static_cast<double>(fanned.good_so_far);
+  EXPECT_EQ(fan.p05.front(), so_far);
+  EXPECT_EQ(fan.p95.front(), so_far);
+  for (size_t c = 1; c < fan.t_s.size(); ++c) {
+    EXPECT_GT(fan.t_s[c], fan.t_s[c - 1]);
+    EXPECT_GE(fan.p05[c], fan.p05[c - 1]);
+    EXPECT_GE(fan.p50[c], fan.p50[c - 1]);
+    EXPECT_GE(fan.p95[c], fan.p95[c - 1]);
+    EXPECT_LE(fan.p05[c], fan.p50[c]);
+    EXPECT_LE(fan.p50[c], fan.p95[c]);
+  }
+  EXPECT_EQ(fan.p05.back(), fanned.p05);
+  EXPECT_EQ(fan.p95.back(), fanned.p95);
+  EXPECT_GT(fan.p50.back(), so_far);  // 70 % of a shift makes parts
+}
+
+// Progress counts every replication; a set cancel flag stops the forecast with Cancelled.
+TEST(Forecast, ProgressAndCancel) {
+  const Model& model = small_line();
+  ObservedLine empty;
+  std::atomic<size_t> done{0};
+  std::atomic<bool> cancel{false};
+  ForecastOptions o = options(30, kShift, 3);
+  o.done = &done;
+  o.cancel = &cancel;
+  const Forecast f = forecast(model, empty, o);
+  EXPECT_EQ(done.load(), 30u);
+  EXPECT_EQ(f.good_at_end.size(), 30u);
+  cancel.store(true);
+  done.store(0);
+  EXPECT_THROW(forecast(model, empty, o), Cancelled);
+  EXPECT_EQ(done.load(), 0u);  // the flag is checked before each replication
 }
 
 // No allocation per replication once the workspace has grown: 50 replications allocate exactly

@@ -119,23 +119,69 @@ TEST(RulFailures, InfiniteQuantiles) {
   EXPECT_TRUE(std::isinf(out[0].hi_s));
 }
 
-// Calendar time left becomes working time left: a break between the fork and the failure does
-// not count (the machine does not wear while the line stands), and the shift start is t = 0.
-TEST(RulFailures, BreaksAreNotWorkingTime) {
+// The monitor's times left are working times: an estimate ages by the working time since it was
+// made, so a break between the estimate and the fork neither ages it nor makes it stale; the
+// shift start is t = 0 of the calendar.
+TEST(RulFailures, BreaksDoNotAgeEstimates) {
   Fixture f;
   f.model.calendar.breaks = {{1000.0, 1600.0}};  // a 10-minute break
   f.model.calendar.index();
   const int64_t shift_start = 5000 * kSecond;
   const std::vector<TwinAlarm> alarms = {alarm(5000, "S2", kBearing, true)};
-  const std::vector<RulPoint> rul = {estimate(5500, "S2", kBearing, 200, 400, 2000)};
-  // Fork at calendar 500 s (device 5500 s): lo 200 -> calendar 700 (before the break): 200 s of
-  // work; median 400 -> calendar 900: 400; hi 2000 -> calendar 2500: 2000 - 600 of break = 1400.
+  const std::vector<RulPoint> rul = {estimate(5500, "S2", kBearing, 200, 1000, 2000)};
+  RulFailureOptions o;
+  o.max_age_s = 1000;
+  // Fork at calendar 1800 s (device 6800 s): 1300 s of calendar, 700 s of work since.
   const auto out =
-      predicted_failures_at(f.model, f.names, alarms, rul, shift_start, 5500 * kSecond);
+      predicted_failures_at(f.model, f.names, alarms, rul, shift_start, 6800 * kSecond, o);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_DOUBLE_EQ(out[0].lo_s, 200.0);
-  EXPECT_DOUBLE_EQ(out[0].median_s, 400.0);
-  EXPECT_DOUBLE_EQ(out[0].hi_s, 1400.0);
+  EXPECT_DOUBLE_EQ(out[0].lo_s, 60.0);  // 200 - 700 < 0
+  EXPECT_DOUBLE_EQ(out[0].median_s, 300.0);
+  EXPECT_DOUBLE_EQ(out[0].hi_s, 1300.0);
+  // A fork inside the break (calendar 1200 s): 500 s of work since the estimate.
+  const auto in_break =
+      predicted_failures_at(f.model, f.names, alarms, rul, shift_start, 6200 * kSecond, o);
+  ASSERT_EQ(in_break.size(), 1u);
+  EXPECT_DOUBLE_EQ(in_break[0].median_s, 500.0);
+  // 1100 s of work since (calendar 2200 s): stale.
+  EXPECT_TRUE(
+      predicted_failures_at(f.model, f.names, alarms, rul, shift_start, 7200 * kSecond, o).empty());
+}
+
+// A machine that went down after the alarm was raised has had the failure the alarm foresaw (the
+// fork has its repair): nothing is injected, though the alarm is still active. A down period
+// before the alarm does not count. The DownLog records downs and forwards every call.
+TEST(RulFailures, FailureThatHasComeIsNotInjectedAgain) {
+  Fixture f;
+  const uint32_t s2 = machine_index(f.names, "S2");
+  struct Count : MirrorListener {
+    int modes = 0, samples = 0;
+    void on_sample(uint32_t, int64_t, float, uint8_t) override { ++samples; }
+    void on_mode(uint32_t, int64_t, uint8_t) override { ++modes; }
+    void on_part(uint32_t, int64_t, uint8_t) override {}
+    void on_released(int64_t) override {}
+  } next;
+  DownLog log(&next, f.names.machine.size());
+  log.on_mode(s2, 50 * kSecond, telemetry::MODE_DOWN);  // before the alarm
+  log.on_mode(s2, 60 * kSecond, telemetry::MODE_RUNNING);
+  log.on_sample(0, 70 * kSecond, 1.0f, 0);
+  log.on_mode(s2, 600 * kSecond, telemetry::MODE_DOWN);
+  EXPECT_EQ(next.modes, 3);
+  EXPECT_EQ(next.samples, 1);
+  ASSERT_EQ(log.down_starts()[s2].size(), 2u);
+  const std::vector<TwinAlarm> alarms = {alarm(100, "S2", kBearing, true)};
+  const std::vector<RulPoint> rul = {estimate(200, "S2", kBearing, 1000, 2000, 4000)};
+  // Before the failure (the earlier down is older than the alarm): injected.
+  EXPECT_EQ(
+      predicted_failures_at(f.model, f.names, alarms, rul, 0, 500 * kSecond, {}, &log.down_starts())
+          .size(),
+      1u);
+  // After it went down: not.
+  EXPECT_TRUE(
+      predicted_failures_at(f.model, f.names, alarms, rul, 0, 700 * kSecond, {}, &log.down_starts())
+          .empty());
+  // Without the log the monitor's alarm alone decides.
+  EXPECT_EQ(predicted_failures_at(f.model, f.names, alarms, rul, 0, 700 * kSecond).size(), 1u);
 }
 
 // Machines the model does not know are skipped, and the output is sorted by machine.
