@@ -1,5 +1,6 @@
 // twin fit SCENE HEALTHY.mcap -o FIT.json: fits each machine's healthy condition models (the
-// current a cut draws for its tool wear, the vibration its load gives) from a recording the
+// current a cut draws for its tool wear, the vibration its load gives, the energy per good part,
+// and the mode-from-current classifier on the current and the PLC modes) from a recording the
 // user knows to be healthy, for `twin score --fit` and the live monitor.
 #include <cstdio>
 #include <limits>
@@ -28,6 +29,7 @@ int run_fit(const FitFlags& f) {
   Player player(model);
   ConditionMonitorOptions options;
   options.baseline_s = std::numeric_limits<double>::infinity();  // all of it is healthy
+  options.collect_mode_fit = true;
   ConditionMonitor monitor(model, player.mirror().names(), options);
   player.mirror().set_listener(&monitor);
   const PlayResult r = player.play(f.log, PlayOptions());
@@ -36,10 +38,12 @@ int run_fit(const FitFlags& f) {
     print_error(f.log + ": " + r.error);
     return kExitInvalidInput;
   }
+  monitor.finish(r.window_end_ns);
   MonitorFit fit = monitor.fit();
   fit.source = f.log;
   if (fit.machines.empty()) {
-    print_error(f.log + ": no machine ran long enough with current or vibration tags to fit");
+    print_error(f.log +
+                ": no machine ran long enough with current, vibration or power tags to fit");
     return kExitInvalidInput;
   }
   std::string error;
@@ -59,6 +63,25 @@ int run_fit(const FitFlags& f) {
         std::snprintf(vib, sizeof vib, "%.3f + %.4f /A mm/s (sd %.3f)", m.vibration_vs_current.a,
                       m.vibration_vs_current.b, m.vibration_vs_current.sd);
       std::printf("%-22s %8.1f h %26s %30s\n", m.machine.c_str(), m.running_s / 3600.0, cur, vib);
+    }
+    bool header = false;
+    for (const MachineFit& m : fit.machines) {
+      if (m.energy_kWh_per_part <= 0.0 && !m.has_mode_classifier) continue;
+      if (!header) {
+        std::printf("\n%-22s %18s   %s\n", "machine", "energy per part",
+                    "mode from current: running / idle / setup / off mean [A]");
+        header = true;
+      }
+      char energy[48] = "-", mode[160] = "-";
+      if (m.energy_kWh_per_part > 0.0)
+        std::snprintf(energy, sizeof energy, "%.4f kWh (%u h)", m.energy_kWh_per_part,
+                      m.energy_hours);
+      if (m.has_mode_classifier) {
+        const auto& a = m.mode_classifier.mean_A;
+        std::snprintf(mode, sizeof mode, "%.2f / %.2f / %.2f / %.2f%s%s", a[0], a[1], a[2], a[3],
+                      m.mode_fit_note.empty() ? "" : "  ", m.mode_fit_note.c_str());
+      }
+      std::printf("%-22s %18s   %s\n", m.machine.c_str(), energy, mode);
     }
     std::printf("Wrote %s (%zu machines)\n", f.out.c_str(), fit.machines.size());
   }

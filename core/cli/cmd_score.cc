@@ -2,6 +2,7 @@
 // monitor listening, then scores the monitor's alarms and RUL estimates against the recording's
 // ground truth (/truth/faults). The twin never sees the truth: it is read afterwards, by the
 // scorer only.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -91,6 +92,8 @@ struct ShiftScore {
   int64_t start_ns = 0;
   FaultScore score;
   std::vector<TwinAlarm> alarms;
+  std::vector<MachineEnergy> energy;
+  std::vector<ModeAgreement> modes;
 };
 
 bool score_shift(const Model& model, const std::string& log, const MonitorFit* fit,
@@ -104,6 +107,7 @@ bool score_shift(const Model& model, const std::string& log, const MonitorFit* f
     print_error(log + ": " + r.error);
     return false;
   }
+  monitor.finish(r.window_end_ns);
   // Only now, and only here, the ground truth.
   TruthReader truth;
   mcap::StreamOptions so;
@@ -116,7 +120,82 @@ bool score_shift(const Model& model, const std::string& log, const MonitorFit* f
       score_faults(truth.truths, monitor.alarms(), monitor.rul(),
                    static_cast<uint32_t>(model.machine_station.size()), shift_s, r.window_end_ns);
   out.alarms = monitor.alarms();
+  out.energy = monitor.energy();
+  out.modes = monitor.mode_agreement();
   return true;
+}
+
+// Energy per machine over every shift scored.
+std::vector<MachineEnergy> pooled_energy(const std::vector<ShiftScore>& shifts) {
+  std::vector<MachineEnergy> out;
+  for (const ShiftScore& s : shifts) {
+    for (const MachineEnergy& e : s.energy) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const MachineEnergy& x) { return x.machine == e.machine; });
+      if (it == out.end()) {
+        out.push_back(e);
+        continue;
+      }
+      it->kWh += e.kWh;
+      it->estimated_kWh += e.estimated_kWh;
+      it->kg_co2 += e.kg_co2;
+      it->good_parts += e.good_parts;
+      it->hours += e.hours;
+      it->drift = it->drift || e.drift;
+      if (e.baseline_kWh_per_part > 0.0) it->baseline_kWh_per_part = e.baseline_kWh_per_part;
+    }
+  }
+  for (MachineEnergy& e : out)
+    e.kWh_per_part = e.good_parts > 0 ? e.kWh / static_cast<double>(e.good_parts) : 0.0;
+  return out;
+}
+
+// Mode from current against the PLC modes, pooled over the machines that report modes.
+struct ModeSummary {
+  ModeAgreement pooled;
+  uint32_t machines = 0;
+};
+ModeSummary pooled_modes(const std::vector<ShiftScore>& shifts) {
+  ModeSummary out;
+  std::vector<std::string> seen;
+  for (const ShiftScore& s : shifts) {
+    for (const ModeAgreement& a : s.modes) {
+      if (!a.plc_mode || a.scored_s() <= 0.0) continue;
+      out.pooled.add(a);
+      if (std::find(seen.begin(), seen.end(), a.machine) == seen.end()) seen.push_back(a.machine);
+    }
+  }
+  out.machines = static_cast<uint32_t>(seen.size());
+  return out;
+}
+
+nlohmann::json confusion_json(const ModeAgreement& a) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : a.seconds) rows.push_back(row);
+  return rows;
+}
+
+nlohmann::json energy_json(const MachineEnergy& e) {
+  return {{"machine", e.machine},
+          {"tag", e.tag},
+          {"kWh", e.kWh},
+          {"estimated_kWh", e.estimated_kWh},
+          {"kg_co2", e.kg_co2},
+          {"good_parts", e.good_parts},
+          {"kWh_per_part", e.good_parts > 0 ? nlohmann::json(e.kWh_per_part) : nullptr},
+          {"baseline_kWh_per_part",
+           e.baseline_kWh_per_part > 0.0 ? nlohmann::json(e.baseline_kWh_per_part) : nullptr},
+          {"drift", e.drift}};
+}
+
+nlohmann::json agreement_json(const ModeAgreement& a) {
+  return {{"machine", a.machine},
+          {"tag", a.tag},
+          {"fitted", a.fitted},
+          {"plc_mode", a.plc_mode},
+          {"scored_s", a.scored_s()},
+          {"agreement", a.scored_s() > 0.0 ? nlohmann::json(a.agreement()) : nullptr},
+          {"confusion_s", confusion_json(a)}};
 }
 
 void print_faults(const ShiftScore& s) {
@@ -164,6 +243,8 @@ int run_score(const ScoreFlags& f) {
   std::vector<FaultScore> parts;
   for (const ShiftScore& s : shifts) parts.push_back(s.score);
   const FaultScore score = combine_scores(parts);
+  const std::vector<MachineEnergy> energy = pooled_energy(shifts);
+  const ModeSummary modes = pooled_modes(shifts);
 
   if (!f.quiet) {
     std::printf(
@@ -201,6 +282,37 @@ int run_score(const ScoreFlags& f) {
                     a.target.c_str(), a.tag.c_str(), a.code.c_str(), a.evidence.c_str());
       }
     }
+    if (!energy.empty()) {
+      double kWh = 0.0, co2 = 0.0;
+      for (const MachineEnergy& e : energy) {
+        kWh += e.kWh;
+        co2 += e.kg_co2;
+      }
+      std::printf("Energy: %.1f kWh, %.1f kg CO2 (machines with a power tag: %zu)\n", kWh, co2,
+                  energy.size());
+      std::printf("  %-22s %10s %10s %10s %12s %12s\n", "machine", "kWh", "kg CO2", "good parts",
+                  "kWh/part", "baseline");
+      for (const MachineEnergy& e : energy) {
+        char per_part[32] = "-", baseline[32] = "-";
+        if (e.good_parts > 0) std::snprintf(per_part, sizeof per_part, "%.4f", e.kWh_per_part);
+        if (e.baseline_kWh_per_part > 0.0)
+          std::snprintf(baseline, sizeof baseline, "%.4f", e.baseline_kWh_per_part);
+        std::printf("  %-22s %10.2f %10.2f %10llu %12s %12s\n", e.machine.c_str(), e.kWh, e.kg_co2,
+                    static_cast<unsigned long long>(e.good_parts), per_part, baseline);
+      }
+    }
+    if (modes.machines > 0) {
+      std::printf("Mode from current: %.1f %% agreement with the PLC modes (machines: %u)\n",
+                  100.0 * modes.pooled.agreement(), modes.machines);
+      std::printf("  %-14s %10s %10s %10s %10s   (hours; rows PLC, columns current)\n", "",
+                  "running", "idle", "setup", "off");
+      for (int i = 0; i < condition::kCurrentModeCount; ++i) {
+        const auto& row = modes.pooled.seconds[static_cast<size_t>(i)];
+        std::printf("  %-14s %10.2f %10.2f %10.2f %10.2f\n",
+                    condition::current_mode_name(static_cast<condition::CurrentMode>(i)),
+                    row[0] / 3600.0, row[1] / 3600.0, row[2] / 3600.0, row[3] / 3600.0);
+      }
+    }
     if (f.alarms) {
       for (const ShiftScore& s : shifts) {
         std::printf("\nTwin alarms %s\n", s.log.c_str());
@@ -226,6 +338,23 @@ int run_score(const ScoreFlags& f) {
     j["rul_mean_abs_error_s"] = score.rul_mean_abs_error_s;
     j["rul_coverage"] = score.rul_coverage;
     j["energy_alarms"] = score.energy_alarms;
+    {
+      double kWh = 0.0, co2 = 0.0;
+      nlohmann::json machines = nlohmann::json::array();
+      for (const MachineEnergy& e : energy) {
+        kWh += e.kWh;
+        co2 += e.kg_co2;
+        machines.push_back(energy_json(e));
+      }
+      j["energy"] = {{"kWh", kWh}, {"kg_co2", co2}, {"machines", machines}};
+    }
+    j["mode_from_current"] = {
+        {"agreement",
+         modes.pooled.scored_s() > 0.0 ? nlohmann::json(modes.pooled.agreement()) : nullptr},
+        {"machines", modes.machines},
+        {"scored_s", modes.pooled.scored_s()},
+        {"classes", {"running", "idle", "setup", "off"}},
+        {"confusion_s", confusion_json(modes.pooled)}};
     nlohmann::json per_shift = nlohmann::json::array();
     for (const ShiftScore& s : shifts) {
       nlohmann::json faults = nlohmann::json::array();
@@ -246,7 +375,15 @@ int run_score(const ScoreFlags& f) {
       }
       nlohmann::json alarms = nlohmann::json::array();
       for (const TwinAlarm& a : s.alarms) alarms.push_back(alarm_json(a, s.start_ns));
-      per_shift.push_back({{"log", s.log}, {"faults", faults}, {"alarms", alarms}});
+      nlohmann::json energy_machines = nlohmann::json::array();
+      for (const MachineEnergy& e : s.energy) energy_machines.push_back(energy_json(e));
+      nlohmann::json mode_machines = nlohmann::json::array();
+      for (const ModeAgreement& a : s.modes) mode_machines.push_back(agreement_json(a));
+      per_shift.push_back({{"log", s.log},
+                           {"faults", faults},
+                           {"alarms", alarms},
+                           {"energy", energy_machines},
+                           {"mode_from_current", mode_machines}});
     }
     j["per_shift"] = per_shift;
     std::ofstream out(f.json);

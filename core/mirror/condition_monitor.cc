@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "core/stats/summary.h"
 #include "core/telemetry/telemetry.h"
+#include "models/condition/motor.h"
 #include "models/condition/tool_wear.h"
 #include "models/estimation/cusum.h"
 #include "models/estimation/degradation_trend.h"
@@ -73,6 +75,58 @@ struct SensorWatch {
   bool stuck = false;  // SENSOR_STUCK active
 };
 
+using condition::CurrentMode;
+using Modes = std::deque<std::pair<int64_t, uint8_t>>;  // (time, telemetry::Mode)
+
+// What the current can tell of a telemetry mode; -1 for MODE_UNKNOWN.
+int current_class(uint8_t mode) {
+  switch (mode) {
+    case telemetry::MODE_RUNNING:
+      return static_cast<int>(CurrentMode::kRunning);
+    case telemetry::MODE_IDLE:
+    case telemetry::MODE_STARVED:
+    case telemetry::MODE_BLOCKED:
+    case telemetry::MODE_DOWN:
+      return static_cast<int>(CurrentMode::kIdle);
+    case telemetry::MODE_SETUP:
+      return static_cast<int>(CurrentMode::kSetup);
+    case telemetry::MODE_OFF:
+      return static_cast<int>(CurrentMode::kOff);
+    default:
+      return -1;
+  }
+}
+
+uint8_t telemetry_mode(CurrentMode mode) {
+  switch (mode) {
+    case CurrentMode::kRunning:
+      return telemetry::MODE_RUNNING;
+    case CurrentMode::kIdle:
+      return telemetry::MODE_IDLE;
+    case CurrentMode::kSetup:
+      return telemetry::MODE_SETUP;
+    case CurrentMode::kOff:
+      return telemetry::MODE_OFF;
+  }
+  return telemetry::MODE_UNKNOWN;
+}
+
+uint8_t mode_in(const Modes& modes, int64_t t) {
+  uint8_t m = telemetry::MODE_UNKNOWN;
+  for (const auto& [at, mode] : modes) {
+    if (at > t) break;
+    m = mode;
+  }
+  return m;
+}
+
+// [ns] distance from t to the nearest mode change (either side) in the history.
+int64_t nearest_change(const Modes& modes, int64_t t) {
+  int64_t best = std::numeric_limits<int64_t>::max();
+  for (const auto& [at, mode] : modes) best = std::min(best, at > t ? at - t : t - at);
+  return best;
+}
+
 // An alarm raised (warning) or cleared (info) on `target`; the caller adds value, limit and
 // evidence.
 TwinAlarm make_alarm(int64_t t, const std::string& target, const std::string& tag, const char* code,
@@ -132,20 +186,29 @@ struct ConditionMonitor::Machine {
   std::vector<SensorWatch> sensors;  // per tag of the machine (slot - first slot)
   uint32_t first_slot = 0;
 
-  uint8_t mode_at(int64_t t) const {
-    uint8_t m = telemetry::MODE_UNKNOWN;
-    for (const auto& [at, mode] : modes) {
-      if (at > t) break;
-      m = mode;
-    }
-    return m;
-  }
-  // [ns] distance from t to the nearest mode change (either side) in the history.
-  int64_t to_nearest_change(int64_t t) const {
-    int64_t best = std::numeric_limits<int64_t>::max();
-    for (const auto& [at, mode] : modes) best = std::min(best, at > t ? at - t : t - at);
-    return best;
-  }
+  // Energy: the first power tag.
+  int32_t power_slot = -1;
+  std::unique_ptr<condition::EnergyMonitor> energy;
+  size_t energy_alarms_seen = 0;  // energy->alarms() already turned into TwinAlarms
+
+  // Mode from current: the first current tag.
+  bool plc = true;  // the machine reports its mode (else own_modes condition its samples)
+  std::unique_ptr<condition::ModeClassifier> classifier;
+  Modes own_modes;                        // classified, as telemetry::Mode (without PLC modes)
+  std::deque<ClassifiedMode> classified;  // decision changes
+  ModeAgreement agreement;
+  int64_t last_current_ns = 0;  // [ns] previous current sample (0: none)
+  int last_plc_class = -1;      // PLC class at it (-1 unknown)
+  int last_class = 0;           // classified class at it
+  // `twin fit`: current samples (thinned) and PLC modes, seconds from the monitor's origin.
+  std::vector<condition::CurrentSample> fit_samples;
+  std::vector<condition::ModeSegment> fit_modes;
+  int64_t fit_next_ns = std::numeric_limits<int64_t>::min();
+
+  uint8_t mode_at(int64_t t) const { return mode_in(modes, t); }
+  // The mode that conditions the samples: the PLC's, or the classified one without it.
+  uint8_t condition_mode_at(int64_t t) const { return mode_in(plc ? modes : own_modes, t); }
+  int64_t to_nearest_change(int64_t t) const { return nearest_change(plc ? modes : own_modes, t); }
 };
 
 struct ConditionMonitor::Conveyor {
@@ -202,6 +265,7 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
           role = kTemperature;
           break;
         case Signal::kPower:
+          first = &mc->power_slot;
           role = kPower;
           break;
         default:
@@ -210,13 +274,36 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
       if (first != nullptr && *first < 0) {
         *first = static_cast<int32_t>(slot);
         tag_role_[slot] = role;
-      } else if (role == kPower) {
-        tag_role_[slot] = role;
       }
     }
-    if (const MachineFit* f = fit != nullptr ? fit->find(mc->name) : nullptr) {
-      mc->current_fit.line = f->current_vs_wear;
-      mc->vibration_fit.line = f->vibration_vs_current;
+    // A station that lists its tags without a mode tag has no PLC mode signal.
+    const Station& st = model.stations[model.machine_station[m]];
+    if (!st.tags.empty()) {
+      mc->plc = std::any_of(st.tags.begin(), st.tags.end(), [](const TagSpec& t) {
+        return static_cast<Signal>(t.signal) == Signal::kMode;
+      });
+    }
+    const MachineFit* mf = fit != nullptr ? fit->find(mc->name) : nullptr;
+    if (mc->power_slot >= 0) {
+      condition::EnergyMonitorOptions eo = options_.energy;
+      eo.shift_start_s = 0.0;  // times are seconds from the monitor's origin
+      if (mf != nullptr && mf->energy_kWh_per_part > 0.0)
+        eo.baseline_kWh_per_part = mf->energy_kWh_per_part;
+      mc->energy = std::make_unique<condition::EnergyMonitor>(eo);
+    }
+    if (mc->current_slot >= 0) {
+      const bool fitted = mf != nullptr && mf->has_mode_classifier;
+      mc->classifier = std::make_unique<condition::ModeClassifier>(
+          fitted ? mf->mode_classifier
+                 : condition::nominal_mode_classifier(condition::MotorParams{}));
+      mc->agreement.machine = mc->name;
+      mc->agreement.tag = names.tag_name[static_cast<size_t>(mc->current_slot)];
+      mc->agreement.fitted = fitted;
+      mc->agreement.plc_mode = mc->plc;
+    }
+    if (mf != nullptr) {
+      mc->current_fit.line = mf->current_vs_wear;
+      mc->vibration_fit.line = mf->vibration_vs_current;
     }
     machines_.push_back(std::move(mc));
   }
@@ -257,9 +344,101 @@ MonitorFit ConditionMonitor::fit() const {
     f.vibration_vs_current = m->vibration_fit.x.empty()
                                  ? m->vibration_fit.line
                                  : fit_line(m->vibration_fit.x, m->vibration_fit.y, 0.005);
-    if (f.current_vs_wear.ok() || f.vibration_vs_current.ok()) out.machines.push_back(f);
+    if (m->energy) {
+      // The healthy energy per good part over every eligible hour of the recording.
+      double kWh = 0.0;
+      uint64_t parts = 0;
+      uint32_t hours = 0;
+      for (const condition::EnergyHour& h : m->energy->hours()) {
+        if (!h.closed || !h.judged) continue;
+        kWh += h.kWh;
+        parts += h.good_parts;
+        ++hours;
+      }
+      if (parts > 0) {
+        f.energy_kWh_per_part = kWh / static_cast<double>(parts);
+        f.energy_hours = hours;
+      }
+    }
+    if (m->classifier && options_.collect_mode_fit && !m->fit_samples.empty() &&
+        !m->fit_modes.empty()) {
+      f.mode_classifier =
+          condition::fit_mode_classifier(m->fit_samples, m->fit_modes, f.mode_fit_note);
+      f.has_mode_classifier = condition::validate(f.mode_classifier).empty();
+    }
+    if (f.current_vs_wear.ok() || f.vibration_vs_current.ok() || f.energy_kWh_per_part > 0.0 ||
+        f.has_mode_classifier)
+      out.machines.push_back(f);
   }
   return out;
+}
+
+double ModeAgreement::scored_s() const {
+  double sum = 0.0;
+  for (const auto& row : seconds)
+    for (double x : row) sum += x;
+  return sum;
+}
+
+double ModeAgreement::agreed_s() const {
+  double sum = 0.0;
+  for (size_t c = 0; c < seconds.size(); ++c) sum += seconds[c][c];
+  return sum;
+}
+
+void ModeAgreement::add(const ModeAgreement& other) {
+  for (size_t i = 0; i < seconds.size(); ++i)
+    for (size_t j = 0; j < seconds[i].size(); ++j) seconds[i][j] += other.seconds[i][j];
+}
+
+std::vector<MachineEnergy> ConditionMonitor::energy() const {
+  std::vector<MachineEnergy> out;
+  for (const auto& m : machines_) {
+    if (!m->energy) continue;
+    const condition::EnergyMonitor& e = *m->energy;
+    MachineEnergy x;
+    x.machine = m->name;
+    x.tag = names_.tag_name[static_cast<size_t>(m->power_slot)];
+    x.kWh = e.total_kWh();
+    for (const condition::EnergyHour& h : e.hours()) x.estimated_kWh += h.estimated_kWh;
+    x.kg_co2 = e.total_kg_co2();
+    x.good_parts = e.total_good_parts();
+    x.kWh_per_part = e.kWh_per_part();
+    x.baseline_kWh_per_part = e.baseline_kWh_per_part();
+    x.hours = static_cast<uint32_t>(e.hours().size());
+    x.drift = e.drift_active();
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+std::vector<ModeAgreement> ConditionMonitor::mode_agreement() const {
+  std::vector<ModeAgreement> out;
+  for (const auto& m : machines_) {
+    if (m->classifier) out.push_back(m->agreement);
+  }
+  return out;
+}
+
+std::vector<ClassifiedMode> ConditionMonitor::classified_modes(uint32_t machine) const {
+  if (machine >= machines_.size()) return {};
+  const auto& c = machines_[machine]->classified;
+  return {c.begin(), c.end()};
+}
+
+void ConditionMonitor::set_origin(int64_t t) {
+  if (energy_start_ns_ != 0) return;
+  if (options_.energy_start_ns != 0) {
+    energy_start_ns_ = options_.energy_start_ns;
+    return;
+  }
+  // The minute the first data falls in, or the next one when it is a few seconds before it
+  // (device clocks a little ahead of a shift that starts on the minute).
+  const int64_t minute = 60LL * 1000000000LL;
+  const int64_t shifted = t + 5LL * 1000000000LL;
+  int64_t start = shifted / minute * minute;
+  if (start > shifted) start -= minute;  // negative times round down too
+  energy_start_ns_ = start != 0 ? start : 1;
 }
 
 void ConditionMonitor::on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) {
@@ -270,13 +449,24 @@ void ConditionMonitor::on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) 
   if (machine >= machines_.size()) return;
   Machine& m = *machines_[machine];
   if (!m.modes.empty() && m.modes.back().second == mode) return;
+  set_origin(time_ns);
   m.modes.emplace_back(time_ns, mode);
+  if (options_.collect_mode_fit && m.classifier) {
+    if (const std::optional<Mode> pm = from_telemetry(static_cast<telemetry::Mode>(mode)))
+      m.fit_modes.push_back({to_s(time_ns - energy_start_ns_), *pm});
+  }
   mode_[machine] = mode;
   mode_since_ns_[machine] = time_ns;
 }
 
 void ConditionMonitor::on_part(uint32_t machine, int64_t time_ns, uint8_t kind) {
   on_conveyor_part(machine, time_ns, kind);
+  if (machine >= machines_.size()) return;
+  Machine& m = *machines_[machine];
+  if (m.energy && kind == telemetry::PartEvent::KIND_FINISHED) {
+    set_origin(time_ns);
+    m.energy->add_good_parts(to_s(time_ns - energy_start_ns_), 1);
+  }
 }
 
 void ConditionMonitor::on_conveyor_part(uint32_t machine, int64_t time_ns, uint8_t kind) {
@@ -304,8 +494,80 @@ void ConditionMonitor::on_released(int64_t until_ns) {
   const int64_t oldest = pending_.empty() ? ready : std::min(ready, pending_.front().time_ns);
   for (auto& m : machines_) {
     while (m->modes.size() > 1 && m->modes[1].first < oldest - to_ns(60.0)) m->modes.pop_front();
+    while (m->own_modes.size() > 1 && m->own_modes[1].first < oldest - to_ns(60.0))
+      m->own_modes.pop_front();
   }
   check_conveyors(until_ns);
+}
+
+void ConditionMonitor::finish(int64_t end_ns) {
+  // Every mode up to end_ns is released now: what still waits can be processed.
+  std::deque<Pending> later;
+  while (!pending_.empty()) {
+    const Pending s = pending_.front();
+    pending_.pop_front();
+    if (s.time_ns > end_ns) {
+      later.push_back(s);
+      continue;
+    }
+    process(*machines_[names_.tag_machine[s.slot]], s);
+  }
+  pending_ = std::move(later);
+  if (energy_start_ns_ == 0) return;  // no data at all
+  for (auto& m : machines_) {
+    if (!m->energy) continue;
+    m->energy->close_until(to_s(end_ns - energy_start_ns_));
+    take_energy_alarms(*m);
+  }
+}
+
+void ConditionMonitor::take_energy_alarms(Machine& m) {
+  const std::vector<condition::EnergyAlarm>& list = m.energy->alarms();
+  for (; m.energy_alarms_seen < list.size(); ++m.energy_alarms_seen) {
+    const condition::EnergyAlarm& e = list[m.energy_alarms_seen];
+    TwinAlarm a = make_alarm(energy_start_ns_ + to_ns(e.time_s), m.name,
+                             names_.tag_name[static_cast<size_t>(m.power_slot)], e.code.c_str(),
+                             telemetry::FaultTruth::KIND_UNKNOWN, !e.cleared);
+    if (!e.cleared) a.severity = static_cast<telemetry::Severity>(std::clamp(e.severity, 1, 3));
+    a.value = e.value;
+    a.limit = e.limit;
+    a.evidence = e.text;
+    raise(std::move(a));
+  }
+}
+
+void ConditionMonitor::process_energy(Machine& m, const Pending& s) {
+  m.energy->add_power(to_s(s.time_ns - energy_start_ns_), static_cast<double>(s.value));
+  take_energy_alarms(m);
+}
+
+void ConditionMonitor::process_mode(Machine& m, const Pending& s, uint8_t plc_mode) {
+  const int64_t t = s.time_ns;
+  const double ts = to_s(t - energy_start_ns_);
+  const condition::ModeDecision d = m.classifier->update(ts, static_cast<double>(s.value));
+  // Time between consecutive samples counts for the PLC class and the decision at its start.
+  if (m.last_current_ns != 0 && t > m.last_current_ns && m.last_plc_class >= 0) {
+    const double dt = to_s(t - m.last_current_ns);
+    if (dt <= options_.mode_max_gap_s) {
+      m.agreement
+          .seconds[static_cast<size_t>(m.last_plc_class)][static_cast<size_t>(m.last_class)] += dt;
+    }
+  }
+  if (t >= m.last_current_ns) {
+    m.last_current_ns = t;
+    m.last_plc_class = current_class(plc_mode);
+    m.last_class = static_cast<int>(d.mode);
+  }
+  if (m.classified.empty() || m.classified.back().mode != d.mode) {
+    m.classified.push_back({t, d.mode, d.probability});
+    while (m.classified.size() > std::max<size_t>(options_.mode_history, 1))
+      m.classified.pop_front();
+    if (!m.plc) m.own_modes.emplace_back(t, telemetry_mode(d.mode));
+  }
+  if (options_.collect_mode_fit && t >= m.fit_next_ns) {
+    m.fit_samples.push_back({ts, static_cast<double>(s.value)});
+    m.fit_next_ns = t + to_ns(options_.mode_fit_every_s);
+  }
 }
 
 void ConditionMonitor::raise(TwinAlarm alarm) {
@@ -337,6 +599,7 @@ void ConditionMonitor::emit_rul(const Machine& m, int64_t t, const std::string& 
 void ConditionMonitor::process(Machine& m, const Pending& s) {
   ++counters_.samples;
   const int64_t t = s.time_ns;
+  set_origin(t);
   const uint32_t local = s.slot - m.first_slot;
   const std::string& tag = names_.tag_name[s.slot];
 
@@ -389,8 +652,18 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
   if (s.quality == telemetry::QUALITY_UNCERTAIN) return;  // not evidence for the models
 
   const int32_t role = tag_role_[s.slot];
-  if (role == kNone || role == kPower) return;
-  const uint8_t mode = m.mode_at(t);
+  if (role == kNone) return;
+  // A tag flagged stuck or erratic is not evidence of energy or mode: energy is bridged over it
+  // and the classifier (and its score) waits for the sensor to recover.
+  const bool suspect =
+      local < m.sensors.size() && (m.sensors[local].stuck || m.sensors[local].erratic);
+  if (suspect && (role == kPower || (role == kCurrent && m.classifier))) ++counters_.suspect_sensor;
+  if (role == kPower) {
+    if (m.energy && !suspect) process_energy(m, s);
+    return;
+  }
+  if (role == kCurrent && m.classifier && !suspect) process_mode(m, s, m.mode_at(t));
+  const uint8_t mode = m.condition_mode_at(t);
   if (mode == telemetry::MODE_UNKNOWN) {
     ++counters_.unknown_mode;
     return;

@@ -22,10 +22,22 @@
 //   minutes (SENSOR_STUCK).
 // - conveyors: parts were put on (finished upstream) but none taken off for well over the
 //   transport time while every machine downstream starves (CONVEYOR_JAM on the conveyor).
-// - energy: hourly energy against a limit and the machine's baseline (models/condition/
-//   energy_monitor).
+// - energy: the power tag [kW] integrated per hour (models/condition/energy_monitor): hourly
+//   energy against a limit (ENERGY_HOUR_LIMIT) and energy per good part (FINISHED part events)
+//   against the machine's baseline (ENERGY_DRIFT_HIGH / _LOW; learnt from its first eligible
+//   hours, or fitted by `twin fit`). Hours count from the shift start: the first sample's time
+//   rounded to the minute unless options.energy_start_ns gives it. Per-machine kWh, kg CO2 and
+//   kWh per good part: energy().
+//
+// Mode from current (models/condition/mode_classifier), per machine with a motor current tag: an
+// HMM classifies running / idle / setup / off from the first current tag alone (fitted by `twin
+// fit` on a healthy recording and its PLC modes, else nominal). The classified modes are kept
+// over time and, where the PLC reports modes, scored against them (time-weighted confusion,
+// mode_agreement()). A machine whose scene lists tags but no mode tag has no PLC mode signal:
+// its samples are conditioned on the classified mode instead.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -36,6 +48,8 @@
 #include "core/mirror/monitor_fit.h"
 #include "core/mirror/twin_alarm.h"
 #include "core/model/model.h"
+#include "models/condition/energy_monitor.h"
+#include "models/condition/mode_classifier.h"
 #include "models/estimation/degradation_trend.h"
 
 namespace twin {
@@ -71,12 +85,62 @@ struct ConditionMonitorOptions {
   double rul_interval_s = 300.0;    // [s] between RUL estimates of a degrading component
   double running_share_s = 3600.0;  // [s] window of the running share that turns running time
                                     // left into calendar time left
+  // Energy, per machine with a power tag. shift_start_s and baseline_kWh_per_part are set per
+  // machine (the shift start below, the baseline from the fit); hour_limit_kWh applies to every
+  // machine (scenes carry no energy limit; 0 = none).
+  condition::EnergyMonitorOptions energy;
+  int64_t energy_start_ns = 0;  // [ns] start of energy hour 0; 0: first sample, nearest minute
+  // Mode from current.
+  double mode_max_gap_s = 5.0;  // [s] longer gaps between current samples are not scored
+  size_t mode_history = 50000;  // classified mode changes kept per machine (oldest dropped)
+  // `twin fit`: keep each machine's current (one sample per mode_fit_every_s) and PLC modes so
+  // fit() can fit its mode classifier.
+  bool collect_mode_fit = false;
+  double mode_fit_every_s = 1.0;  // [s]
 };
 
 struct MonitorCounters {
-  uint64_t samples = 0;       // samples processed
-  uint64_t windows = 0;       // running windows formed
-  uint64_t unknown_mode = 0;  // samples before the machine's first mode (not conditioned)
+  uint64_t samples = 0;         // samples processed
+  uint64_t windows = 0;         // running windows formed
+  uint64_t unknown_mode = 0;    // samples before the machine's first mode (not conditioned)
+  uint64_t suspect_sensor = 0;  // power and current samples of a tag flagged stuck or erratic,
+                                // left out of energy and mode from current
+};
+
+// One machine's energy so far (a machine with a power tag).
+struct MachineEnergy {
+  std::string machine;
+  std::string tag;                     // the power tag
+  double kWh = 0.0;                    // [kWh] measured and bridged
+  double estimated_kWh = 0.0;          // [kWh] of which bridged over gaps
+  double kg_co2 = 0.0;                 // [kg CO2]
+  uint64_t good_parts = 0;             // [parts] finished good
+  double kWh_per_part = 0.0;           // [kWh/part] 0 without parts
+  double baseline_kWh_per_part = 0.0;  // [kWh/part] 0 until known
+  uint32_t hours = 0;                  // hours touched (the last may be partial)
+  bool drift = false;                  // an ENERGY_DRIFT alarm is active
+};
+
+// One machine's mode from current against its PLC modes: seconds by [PLC class][classified
+// class] (condition::CurrentMode order: running, idle, setup, off; starved, blocked and down
+// count as idle).
+struct ModeAgreement {
+  std::string machine;
+  std::string tag;       // the current tag classified
+  bool fitted = false;   // classifier from the fit (else nominal)
+  bool plc_mode = true;  // the machine reports modes (else the classifier's modes condition it)
+  std::array<std::array<double, condition::kCurrentModeCount>, condition::kCurrentModeCount>
+      seconds{};
+  double scored_s() const;  // [s] total
+  double agreed_s() const;  // [s] on the diagonal
+  double agreement() const { return scored_s() > 0.0 ? agreed_s() / scored_s() : 0.0; }
+  void add(const ModeAgreement& other);  // pools the seconds
+};
+
+struct ClassifiedMode {
+  int64_t time_ns = 0;  // [ns] from here on
+  condition::CurrentMode mode = condition::CurrentMode::kOff;
+  double probability = 0.0;  // [1] filtered probability when it became the decision
 };
 
 class ConditionMonitor final : public MirrorListener {
@@ -90,6 +154,10 @@ class ConditionMonitor final : public MirrorListener {
   void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) override;
   void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) override;
   void on_released(int64_t until_ns) override;
+  // The data has ended at `end_ns` (after the mirror's finish): every sample still waiting is
+  // processed, energy is held or bridged up to end_ns and the hours it ends are closed. Energy
+  // alarms this raises go to alarms().
+  void finish(int64_t end_ns);
 
   // Alarms in the order raised (clears included), and RUL estimates in time order.
   const std::vector<TwinAlarm>& alarms() const { return alarms_; }
@@ -98,6 +166,13 @@ class ConditionMonitor final : public MirrorListener {
   // The healthy models as learnt so far: those still learning are fitted on what they have.
   // `twin fit` runs a healthy recording with baseline_s = +inf and saves this.
   MonitorFit fit() const;
+  // Per machine with a power tag, in machine order.
+  std::vector<MachineEnergy> energy() const;
+  // Per machine with a current tag, in machine order.
+  std::vector<ModeAgreement> mode_agreement() const;
+  // The classified mode changes of `machine` (the latest mode_history), empty without a current
+  // tag.
+  std::vector<ClassifiedMode> classified_modes(uint32_t machine) const;
 
  private:
   struct Machine;
@@ -112,6 +187,10 @@ class ConditionMonitor final : public MirrorListener {
   void check_conveyors(int64_t now_ns);
   void on_conveyor_part(uint32_t machine, int64_t time_ns, uint8_t kind);
   void raise(TwinAlarm alarm);
+  void process_energy(Machine& m, const Pending& s);
+  void process_mode(Machine& m, const Pending& s, uint8_t plc_mode);
+  void take_energy_alarms(Machine& m);
+  void set_origin(int64_t t);  // the first data fixes energy hour 0 and the classifier's clock
   void emit_rul(const Machine& m, int64_t t, const std::string& tag, FaultKind kind,
                 const RulEstimate& running);
 
@@ -128,6 +207,7 @@ class ConditionMonitor final : public MirrorListener {
   std::vector<TwinAlarm> alarms_;
   std::vector<RulPoint> rul_;
   MonitorCounters counters_;
+  int64_t energy_start_ns_ = 0;  // [ns] energy hour 0 (0: not yet known)
 };
 
 }  // namespace twin

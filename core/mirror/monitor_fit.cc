@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +73,78 @@ bool read_line(const nlohmann::json& j, const std::string& where, LinearFit& f,
   return true;
 }
 
+nlohmann::json classifier_json(const condition::ModeClassifierParams& p) {
+  nlohmann::json rates = nlohmann::json::array();
+  for (const condition::ClassArray& row : p.rate_per_s) rates.push_back(row);
+  return {{"classes", {"running", "idle", "setup", "off"}},
+          {"mean_A", p.mean_A},
+          {"sd_A", p.sd_A},
+          {"prior", p.prior},
+          {"rate_per_s", rates},
+          {"outlier_fraction", p.outlier_fraction},
+          {"outlier_span_A", p.outlier_span_A},
+          {"adapt_time_s", p.adapt_time_s},
+          {"adapt_min_probability", p.adapt_min_probability}};
+}
+
+bool read_class_array(const nlohmann::json& j, const std::string& where, condition::ClassArray& a,
+                      std::string& error) {
+  if (!j.is_array() || j.size() != a.size()) {
+    error = where + ": not a list of " + std::to_string(a.size()) + " numbers";
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!j[i].is_number()) {
+      error = where + "[" + std::to_string(i) + "]: not a number";
+      return false;
+    }
+    a[i] = j[i].get<double>();
+  }
+  return true;
+}
+
+bool read_classifier(const nlohmann::json& j, const std::string& where,
+                     condition::ModeClassifierParams& p, std::string& error) {
+  if (!j.is_object()) {
+    error = where + ": not an object";
+    return false;
+  }
+  for (auto [key, field] :
+       {std::pair{"mean_A", &p.mean_A}, std::pair{"sd_A", &p.sd_A}, std::pair{"prior", &p.prior}}) {
+    if (!j.contains(key)) {
+      error = where + "." + key + ": missing";
+      return false;
+    }
+    if (!read_class_array(j[key], where + "." + key, *field, error)) return false;
+  }
+  if (!j.contains("rate_per_s") || !j["rate_per_s"].is_array() ||
+      j["rate_per_s"].size() != p.rate_per_s.size()) {
+    error = where + ".rate_per_s: missing or not a 4 x 4 list";
+    return false;
+  }
+  for (size_t i = 0; i < p.rate_per_s.size(); ++i) {
+    if (!read_class_array(j["rate_per_s"][i], where + ".rate_per_s[" + std::to_string(i) + "]",
+                          p.rate_per_s[i], error))
+      return false;
+  }
+  for (auto [key, field] :
+       {std::pair{"outlier_fraction", &p.outlier_fraction},
+        std::pair{"outlier_span_A", &p.outlier_span_A}, std::pair{"adapt_time_s", &p.adapt_time_s},
+        std::pair{"adapt_min_probability", &p.adapt_min_probability}}) {
+    if (!j.contains(key)) continue;  // the default
+    if (!j[key].is_number()) {
+      error = where + "." + key + ": not a number";
+      return false;
+    }
+    *field = j[key].get<double>();
+  }
+  if (const std::string bad = condition::validate(p); !bad.empty()) {
+    error = where + ": " + bad;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool save_monitor_fit(const MonitorFit& fit, const std::string& path, std::string& error) {
@@ -79,10 +153,18 @@ bool save_monitor_fit(const MonitorFit& fit, const std::string& path, std::strin
   j["source"] = fit.source;
   nlohmann::json machines = nlohmann::json::array();
   for (const MachineFit& m : fit.machines) {
-    machines.push_back({{"machine", m.machine},
-                        {"running_s", m.running_s},
-                        {"current_vs_wear", line_json(m.current_vs_wear)},
-                        {"vibration_vs_current", line_json(m.vibration_vs_current)}});
+    nlohmann::json mj{{"machine", m.machine},
+                      {"running_s", m.running_s},
+                      {"current_vs_wear", line_json(m.current_vs_wear)},
+                      {"vibration_vs_current", line_json(m.vibration_vs_current)}};
+    if (m.energy_kWh_per_part > 0.0) {
+      mj["energy"] = {{"kWh_per_part", m.energy_kWh_per_part}, {"hours", m.energy_hours}};
+    }
+    if (m.has_mode_classifier) {
+      mj["mode_classifier"] = classifier_json(m.mode_classifier);
+      if (!m.mode_fit_note.empty()) mj["mode_classifier"]["note"] = m.mode_fit_note;
+    }
+    machines.push_back(std::move(mj));
   }
   j["machines"] = machines;
   std::ofstream out(path);
@@ -132,6 +214,27 @@ bool load_monitor_fit(const std::string& path, MonitorFit& fit, std::string& err
         !read_line(m["vibration_vs_current"], where + ".vibration_vs_current",
                    mf.vibration_vs_current, error))
       return false;
+    // Optional (fit files before the energy and mode fits have neither).
+    if (m.contains("energy") && !m["energy"].is_null()) {
+      const nlohmann::json& e = m["energy"];
+      if (!e.is_object() || !e.contains("kWh_per_part") || !e["kWh_per_part"].is_number() ||
+          !(e["kWh_per_part"].get<double>() > 0.0) ||
+          !std::isfinite(e["kWh_per_part"].get<double>())) {
+        error = where + ".energy.kWh_per_part: missing or not a number > 0";
+        return false;
+      }
+      mf.energy_kWh_per_part = e["kWh_per_part"].get<double>();
+      if (e.contains("hours") && e["hours"].is_number_unsigned())
+        mf.energy_hours = e["hours"].get<uint32_t>();
+    }
+    if (m.contains("mode_classifier") && !m["mode_classifier"].is_null()) {
+      if (!read_classifier(m["mode_classifier"], where + ".mode_classifier", mf.mode_classifier,
+                           error))
+        return false;
+      mf.has_mode_classifier = true;
+      if (m["mode_classifier"].contains("note") && m["mode_classifier"]["note"].is_string())
+        mf.mode_fit_note = m["mode_classifier"]["note"].get<std::string>();
+    }
     fit.machines.push_back(std::move(mf));
   }
   return true;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "models/condition/mode_classifier.h"
+
 namespace twin {
 
 // y = a + b x with the residual standard deviation, fitted by least squares.
@@ -27,9 +29,14 @@ LinearFit fit_line(const std::vector<double>& x, const std::vector<double>& y, d
 
 struct MachineFit {
   std::string machine;
-  LinearFit current_vs_wear;       // [A] cutting current per window vs flank wear [mm]
-  LinearFit vibration_vs_current;  // [mm/s] vibration per window vs cutting current [A]
-  double running_s = 0.0;          // [s] healthy running time the fits saw
+  LinearFit current_vs_wear;         // [A] cutting current per window vs flank wear [mm]
+  LinearFit vibration_vs_current;    // [mm/s] vibration per window vs cutting current [A]
+  double running_s = 0.0;            // [s] healthy running time the fits saw
+  double energy_kWh_per_part = 0.0;  // [kWh/part] healthy energy per good part; 0: not fitted
+  uint32_t energy_hours = 0;         // [h] eligible hours behind it
+  bool has_mode_classifier = false;  // mode_classifier fitted on current + PLC modes
+  condition::ModeClassifierParams mode_classifier;
+  std::string mode_fit_note;  // classes the fit lacked (filled from nominal), "" when complete
 };
 
 struct MonitorFit {

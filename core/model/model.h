@@ -52,6 +52,16 @@ struct Node {
   uint64_t name_key = 0;  // hash_name(name): keys this node's random streams
   Position placement;
   Position end;  // conveyor end
+  // Conveyor geometry when the scene gives it (the physics scene needs it; 0: not given).
+  double length_m = 0.0;   // [m]
+  double speed_mps = 0.0;  // [m/s]
+  double width_m = 0.0;    // [m]
+};
+
+// A product's part, for the physics scenes; zeros: not given.
+struct PartGeometry {
+  double length_m = 0.0, width_m = 0.0, height_m = 0.0;  // [m]
+  double mass_kg = 0.0;                                  // [kg]
 };
 
 struct FailureSpec {
@@ -96,10 +106,11 @@ struct SparkplugRouteSpec {
 
 struct Model {
   std::string name;
-  std::string source_file;            // where the scene came from, for messages
-  uint64_t seed = 0;                  // default scenario seed
-  std::vector<std::string> products;  // at least one ("default" when the scene names none)
-  std::vector<Node> nodes;            // sources, buffers, conveyors, sinks (scene order per kind)
+  std::string source_file;                 // where the scene came from, for messages
+  uint64_t seed = 0;                       // default scenario seed
+  std::vector<std::string> products;       // at least one ("default" when the scene names none)
+  std::vector<PartGeometry> product_part;  // (products) the part of each product
+  std::vector<Node> nodes;  // sources, buffers, conveyors, sinks (scene order per kind)
   std::vector<Station> stations;
   std::vector<uint32_t> machine_station;  // station index per machine (n_machines)
   std::vector<uint32_t> sources;          // node indices of sources

@@ -168,11 +168,25 @@ class Compiler {
         error(path + ".name", "duplicate product '" + name + "'");
       }
       m_.products.push_back(name);
+      const auto& pr = scene_.products(i);
+      PartGeometry part;
+      non_negative(pr.length(), path + ".length", "length");
+      non_negative(pr.width(), path + ".width", "width");
+      non_negative(pr.height(), path + ".height", "height");
+      non_negative(pr.mass(), path + ".mass", "mass");
+      part.length_m = pr.length();
+      part.width_m = pr.width();
+      part.height_m = pr.height();
+      part.mass_kg = pr.mass();
+      m_.product_part.push_back(part);
     }
     if (m_.products.size() > kMaxProducts) {
       error("products", "too many products (at most " + std::to_string(kMaxProducts) + ")");
     }
-    if (m_.products.empty()) m_.products.push_back("default");
+    if (m_.products.empty()) {
+      m_.products.push_back("default");
+      m_.product_part.emplace_back();
+    }
   }
 
   void declare(const std::string& name, const std::string& path, NameEntry entry) {
@@ -553,6 +567,10 @@ class Compiler {
       error(path + ".transport_time",
             "conveyor '" + c.name() + "' needs transport_time, or length and speed");
     }
+    non_negative(c.width(), path + ".width", "width");
+    n.length_m = c.length();
+    n.speed_mps = c.speed();
+    n.width_m = c.width();
     n.name_key = hash_name(n.name);
     n.placement = position(c.placement(), path + ".placement");
     n.end = position(c.end(), path + ".end");
