@@ -105,6 +105,63 @@ TEST_F(LiveTwinTest, CleanShiftThroughSparkplugMirrorsWhatThePlantDid) {
   EXPECT_GT(modes, 0u);
 }
 
+// The twin's own alarms live: a tool that breaks 2.5 h into a shift of machining20, sent as
+// Sparkplug B into the live twin, whose condition monitor (healthy relations learnt online from
+// the first running hour, as without a fit) raises an alarm on the drill before the tool breaks;
+// it goes out on the state stream coded TWIN_<code> and is in the snapshot's active alarms.
+TEST(LiveTwinMonitor, ForeseenToolBreakageGoesOutAsATwinAlarm) {
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Model& model = scene.model;
+  StateHub hub;
+  auto sub = hub.subscribe(1u << 22);
+  LiveTwin twin(model, hub);
+  PlantOptions options;
+  options.hours = 2.6;
+  options.seed = 4;
+  FaultSpec fault;
+  fault.kind = faults::Fault::TOOL_BREAKAGE;
+  fault.target = "Drill_OP50";
+  fault.at_s = 2.5 * 3600.0;
+  fault.precursor_s = 20 * 60.0;
+  fault.repair_s = 15 * 60.0;
+  options.faults.push_back(fault);
+  twin.reset(options.start_ns);
+  SparkplugEdgeNode node("plant", "line1");
+  (void)node.next_death(options.start_ns / 1'000'000);
+  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
+    (void)twin.handle(m.topic, bytes(m.payload), static_cast<int64_t>(log_time_ns));
+    return true;
+  });
+  const PlantReport plant = run_plant(model, options, sink);
+  ASSERT_FALSE(plant.write_failed);
+  ASSERT_NE(twin.monitor(), nullptr);
+
+  const int64_t fail_ns = options.start_ns + static_cast<int64_t>(fault.at_s * 1e9);
+  const int64_t onset_ns = fail_ns - static_cast<int64_t>(fault.precursor_s * 1e9);
+  int64_t first_ns = 0;
+  std::string code;
+  uint64_t twin_alarms = 0;
+  for (const StateChangePtr& c : drain(*sub)) {
+    for (const telemetry::Alarm& a : c->alarms()) {
+      if (a.code().rfind("TWIN_", 0) != 0) continue;
+      ++twin_alarms;
+      if (a.machine() == "Drill_OP50" && a.active() && first_ns == 0) {
+        first_ns = a.time_ns();
+        code = a.code();
+      }
+    }
+  }
+  ASSERT_NE(first_ns, 0) << twin_alarms << " twin alarms, none raised on Drill_OP50";
+  EXPECT_GT(first_ns, onset_ns);  // not before the precursor began
+  EXPECT_LT(first_ns, fail_ns);   // before the tool broke
+  EXPECT_TRUE(code == "TWIN_CURRENT_RISE" || code == "TWIN_TOOL_WORN") << code;
+  // Every monitor alarm went out, once.
+  EXPECT_EQ(twin_alarms, twin.monitor()->alarms().size());
+  std::printf("[ live     ] %s on Drill_OP50 %.1f min before the tool broke (%llu twin alarms)\n",
+              code.c_str(), static_cast<double>(fail_ns - first_ns) / 60e9,
+              static_cast<unsigned long long>(twin_alarms));
+}
+
 // `twin live --record`: what the live twin received, recorded as telemetry MCAP, replays to the
 // same part counts and time in mode.
 TEST_F(LiveTwinTest, RecordedLiveSessionReplaysToTheSameKpis) {
