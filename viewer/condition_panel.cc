@@ -14,8 +14,10 @@ namespace twin::viewer {
 std::string format_time_left(double seconds) {
   char text[32];
   if (!std::isfinite(seconds) || seconds > 7 * 86400.0) return "> 1 week";
-  if (seconds < 3600.0) {
-    std::snprintf(text, sizeof text, "%.0f min", std::max(seconds, 0.0) / 60.0);
+  // Minutes as printed (rounded): just under an hour reads "1.0 h", not "60 min".
+  const double minutes = std::round(std::max(seconds, 0.0) / 60.0);
+  if (minutes < 60.0) {
+    std::snprintf(text, sizeof text, "%.0f min", minutes);
   } else {
     std::snprintf(text, sizeof text, "%.1f h", seconds / 3600.0);
   }

@@ -29,9 +29,12 @@ class ForecastTrigger {
     if (std::abs(t_s - requested_t_s_) >= options_.refresh_s) return true;
     return wall_s - changed_wall_s_ >= options_.settle_s;
   }
+  // Also counts as seeing t_s (a forced request need not have asked due() first): a later move
+  // away from it waits to settle as any other.
   void requested(double t_s) {
     has_requested_ = true;
     requested_t_s_ = t_s;
+    seen_t_s_ = t_s;
   }
   // Forget what was forecast (a new source): the next due() says yes.
   void reset() { *this = ForecastTrigger(options_); }

@@ -39,10 +39,14 @@ void TwinConditionLog::index_alarm(const TwinAlarm& alarm) {
 }
 
 void TwinConditionLog::set_from(const ConditionMonitor& monitor) {
-  alarms_ = monitor.alarms();
+  set(monitor.alarms(), monitor.rul());
+}
+
+void TwinConditionLog::set(std::vector<TwinAlarm> alarms, std::vector<RulPoint> rul) {
+  alarms_ = std::move(alarms);
   alarm_machine_.clear();
   for (const TwinAlarm& a : alarms_) index_alarm(a);
-  rul_ = monitor.rul();
+  rul_ = std::move(rul);
 }
 
 bool TwinConditionLog::add_stream_alarm(const telemetry::Alarm& alarm) {

@@ -35,6 +35,8 @@ class TwinConditionLog {
 
   // Everything a monitor said (a recording's first pass).
   void set_from(const ConditionMonitor& monitor);
+  // The same from lists (alarms in the order raised, RUL in time order).
+  void set(std::vector<TwinAlarm> alarms, std::vector<RulPoint> rul);
   // One alarm of the live stream; false (ignored) unless it is a twin alarm ("TWIN_...").
   bool add_stream_alarm(const telemetry::Alarm& alarm);
 

@@ -148,7 +148,8 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   // The twin's condition monitor sees the whole shift once, in the first pass (alarms and RUL
   // over the shift are then known up front, as the plant's modes and samples are).
   ConditionMonitor monitor(model_, recording->mirror().names());
-  ro.listener = &monitor;
+  DownLog downs(&monitor, recording->mirror().names().machine.size());
+  ro.listener = &downs;
   std::vector<double> good_t_s, good;
   ro.on_point = [&, on_point = ro.on_point](double t_s, const Mirror& mirror) {
     on_point(t_s, mirror);
@@ -186,6 +187,7 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   reset_forecast();
   condition_ = TwinConditionLog(timeline_->names());
   condition_.set_from(monitor);
+  down_starts_ = downs.down_starts();
   forecast_view_.available = true;
   forecast_view_.note = "recording: the mirror at the shown time (seek), as `twin forecast`";
   forecast_view_.real_t_s = std::move(good_t_s);
@@ -202,6 +204,7 @@ void ViewerSession::reset_forecast() {
   forecast_view_ = ForecastView{};
   forecast_view_.replications = kForecastReplications;
   condition_ = TwinConditionLog();
+  down_starts_.clear();
 }
 
 bool ViewerSession::observe_now(double t_s, ObservedLine& observed, ForecastOptions& options) {
@@ -224,7 +227,7 @@ bool ViewerSession::observe_now(double t_s, ObservedLine& observed, ForecastOpti
     // The failures the twin's condition monitor sees coming at t (RUL of its active alarms).
     options.predicted_failures =
         predicted_failures_at(model_, timeline_->names(), condition_.alarms(), condition_.rul(),
-                              recording_->shift_start_ns(), at_ns);
+                              recording_->shift_start_ns(), at_ns, {}, &down_starts_);
     options.shift_end_s = recording_->duration_s();
     forecast_view_.axis_offset_s = 0.0;
     return true;

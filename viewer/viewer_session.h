@@ -87,6 +87,9 @@ class ViewerSession {
   ForecastTrigger forecast_trigger_;
   ForecastView forecast_view_;
   TwinConditionLog condition_;
+  // (n_m) [ns] when each machine went down in the recording (a foreseen failure that has come
+  // is not injected into the forecast again).
+  std::vector<std::vector<int64_t>> down_starts_;
   std::unique_ptr<Mirror> forecast_scratch_;  // the mirror copy the fork observes, reused
   double wall_s_ = 0.0;                       // [s] wall time summed over tick()
   bool forecast_pending_ = false;             // a forecast is due once the job is free

@@ -164,6 +164,7 @@ void add_forecast_command(CLI::App& app, Context& ctx);  // cmd_forecast.cc
 void add_rul_command(CLI::App& app, Context& ctx);       // cmd_rul.cc
 void add_score_command(CLI::App& app, Context& ctx);     // cmd_score.cc
 void add_fit_command(CLI::App& app, Context& ctx);       // cmd_fit.cc
+void add_physics_command(CLI::App& app, Context& ctx);   // cmd_physics.cc
 void add_live_command(CLI::App& app, Context& ctx);      // cmd_live.cc (network)
 void add_edge_command(CLI::App& app, Context& ctx);      // cmd_edge.cc (network)
 #ifdef TWIN_WITH_VIEWER

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add_rul_command(app, ctx);
   add_score_command(app, ctx);
   add_fit_command(app, ctx);
+  add_physics_command(app, ctx);
 #ifdef TWIN_WITH_NETWORK
   add_live_command(app, ctx);
   add_edge_command(app, ctx);

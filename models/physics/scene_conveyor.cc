@@ -1,6 +1,47 @@
 #include "models/physics/scene_conveyor.h"
 
+#include <algorithm>
+#include <chrono>
+
+#include "models/process/line_model.h"
+#include "models/process/line_observer.h"
+
 namespace twin {
+
+namespace {
+
+// Put-on (a producer finishes a part) and take-off (a consumer starts one) times of one node.
+class NodeTraffic : public LineObserver {
+ public:
+  NodeTraffic(const Model& model, uint32_t node) {
+    for (uint32_t m = 0; m < model.machine_count(); ++m) {
+      const uint32_t st = model.machine_station[m];
+      const auto& pr = model.nodes[node].producers;
+      const auto& co = model.nodes[node].consumers;
+      if (std::find(pr.begin(), pr.end(), st) != pr.end()) producer_.push_back(m);
+      if (std::find(co.begin(), co.end(), st) != co.end()) consumer_.push_back(m);
+    }
+  }
+  void on_mode(double, uint32_t, Mode, Mode) override {}
+  void on_part(double t, uint32_t machine, PartEvent event, const Part&) override {
+    if (event == PartEvent::kFinished && has(producer_, machine)) put_on_s.push_back(t);
+    if (event == PartEvent::kStarted && has(consumer_, machine)) taken_s.push_back(t);
+  }
+  std::vector<double> put_on_s, taken_s;  // [s working time]
+
+ private:
+  static bool has(const std::vector<uint32_t>& v, uint32_t m) {
+    return std::find(v.begin(), v.end(), m) != v.end();
+  }
+  std::vector<uint32_t> producer_, consumer_;
+};
+
+uint64_t count_in(const std::vector<double>& times, double from, double to) {
+  return static_cast<uint64_t>(
+      std::count_if(times.begin(), times.end(), [&](double t) { return t >= from && t < to; }));
+}
+
+}  // namespace
 
 std::optional<ConveyorLineSpec> scene_conveyor_spec(
     const Model& model, uint32_t node, uint16_t product, const std::vector<FeedItem>& feed,
@@ -40,6 +81,76 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
   spec.feed = feed;
   spec.guide_clearance_m = options.guide_clearance_m;
   return spec;
+}
+
+std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
+                                                              uint16_t product, double hours,
+                                                              uint64_t seed, std::string* why) {
+  if (!scene_conveyor_spec(model, node, product, {}, 1.0, {}, why)) return std::nullopt;
+  const Node& n = model.nodes[node];
+  FidelityComparison out;
+  out.conveyor = n.name;
+  out.product = model.products[product];
+  out.hours = hours;
+  // The consumers' rate: machines / mean cycle, summed over the consuming stations.
+  double rate = 0.0;
+  for (uint32_t st : n.consumers) {
+    const Station& s = model.stations[st];
+    if (s.cycle_time.mean > 0.0) rate += static_cast<double>(s.machine_count) / s.cycle_time.mean;
+  }
+  if (!(rate > 0.0)) {
+    if (why != nullptr) *why = "conveyor '" + n.name + "' has no consumer with a cycle time";
+    return std::nullopt;
+  }
+  out.consumer_cycle_s = 1.0 / rate;
+
+  // The line model. Working time is the physics' time (the belt stops in breaks too).
+  NodeTraffic traffic(model, node);
+  LineState state;
+  RunOptions run;
+  run.horizon_s = hours * 3600.0;
+  run.seed = seed;
+  init_state(model, run, state);
+  state.observer = &traffic;
+  advance_to(model, state, run.horizon_s);
+  state.observer = nullptr;
+  const double end_s =
+      model.calendar.empty() ? run.horizon_s : model.calendar.working_at(run.horizon_s);
+  std::vector<FeedItem> feed;
+  for (double t : traffic.put_on_s) feed.push_back(FeedItem{.time_s = t});
+  out.put_on = feed.size();
+  out.des_transport_s = n.transport_time.mean;
+  out.des_capacity = n.capacity;
+
+  const auto spec = scene_conveyor_spec(model, node, product, feed, out.consumer_cycle_s, {}, why);
+  if (!spec) return std::nullopt;
+  const auto wall = std::chrono::steady_clock::now();
+  ConveyorLine line(*spec);
+  out.physics_fit = line.capacity();
+  while (line.time_s() < end_s) {
+    line.step();
+    out.physics_max_on_belt = std::max(out.physics_max_on_belt, line.parts_on_belt());
+  }
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+  out.steps = static_cast<double>(line.steps());
+  out.jams = line.jams();
+
+  // Take-offs in the second half (the first is the line's warm-up), and the transfer of parts
+  // that found the belt empty: put on after the previous part had been taken off.
+  std::vector<double> taken;
+  double previous_off = 0.0, transfer_sum = 0.0;
+  for (const PartRecord& r : line.records()) {
+    if (r.taken_off_s >= 0.0) taken.push_back(r.taken_off_s);
+    if (r.put_on_s >= 0.0 && r.arrived_s >= 0.0 && r.put_on_s >= previous_off) {
+      transfer_sum += r.arrived_s - r.put_on_s;
+      ++out.free_parts;
+    }
+    previous_off = r.taken_off_s >= 0.0 ? r.taken_off_s : 1e300;
+  }
+  if (out.free_parts > 0) out.physics_transfer_s = transfer_sum / out.free_parts;
+  out.des_taken = count_in(traffic.taken_s, 0.5 * end_s, end_s);
+  out.physics_taken = count_in(taken, 0.5 * end_s, end_s);
+  return out;
 }
 
 double des_transport_time(const Model& model, uint32_t node) {

@@ -33,4 +33,33 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
 // acceleration of the part later in the physics; tests/models/physics).
 double des_transport_time(const Model& model, uint32_t node);
 
+// One conveyor of a scene at both fidelities over the same feed: the line model runs the whole
+// line for `hours` (seed `seed`); the times its producers put parts on the conveyor feed the
+// Bullet belt, whose consumer takes a part every consumer_cycle_s (the consuming stations' mean
+// cycle over their machines) once one rests at the stop.
+struct FidelityComparison {
+  std::string conveyor;
+  std::string product;              // the part every physical part is (ConveyorLine: one)
+  double hours = 0.0;               // [h] compared
+  double consumer_cycle_s = 0.0;    // [s]
+  uint64_t put_on = 0;              // [parts] fed to both
+  uint64_t des_taken = 0;           // [parts] taken off in the second half (after warm-up)
+  uint64_t physics_taken = 0;       // [parts] same window
+  double des_transport_s = 0.0;     // [s] the line model's transport time (mean)
+  double physics_transfer_s = 0.0;  // [s] mean put-on to at rest at the stop, parts on an
+                                    // empty belt (none ahead when put on); 0: none
+  uint32_t free_parts = 0;          // [parts] those parts
+  int des_capacity = 0;             // [parts] scene capacity (-1: unbounded)
+  int physics_fit = 0;              // [parts] that fit nose to tail
+  int physics_max_on_belt = 0;      // [parts]
+  std::vector<Jam> jams;            // physics
+  double wall_s = 0.0;              // [s] wall time of the physics run
+  double steps = 0.0;               // physics steps taken
+};
+
+// Nothing, with `why`, when the scene lacks what the physics needs (scene_conveyor_spec).
+std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
+                                                              uint16_t product, double hours,
+                                                              uint64_t seed, std::string* why);
+
 }  // namespace twin

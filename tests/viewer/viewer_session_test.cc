@@ -6,16 +6,28 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "core/mirror/condition_monitor.h"
+#include "core/mirror/real_kpis.h"
+#include "core/run/forecast.h"
+#include "core/run/rul_failures.h"
+#include "core/scene/yaml_to_proto.h"
 #include "models/plant/plant_simulator.h"
+#include "replay/player.h"
 #include "tests/support/plant_recording.h"
+#include "tests/support/png_image.h"
 #include "tests/support/scenes.h"
+#include "viewer/colors.h"
 #include "viewer/headless_gl.h"
 #include "viewer/layout.h"
 #include "viewer/line_view_3d.h"
+#include "viewer/recording_source.h"
 #include "viewer/style.h"
 
 namespace twin::viewer {
@@ -136,6 +148,230 @@ TEST(ViewerSession, ClicksSelectMachinesInThePlanAndInThe3dView) {
   EXPECT_EQ(session.ui().selected_machine,
             static_cast<int32_t>(scene.model.stations[9].first_machine));
   std::remove(png.c_str());
+}
+
+// What `twin forecast --at t` computes from the recording at `path`: the mirror at t (the
+// reorder window flushed), forked at t with the predicted failures of the given condition log.
+struct ReferenceForecast {
+  uint64_t line_good = 0;  // real line output at t (the mirror's)
+  Forecast forecast;
+};
+ReferenceForecast reference_forecast(const Model& model, const std::string& path, double t_s,
+                                     uint64_t seed, size_t replications,
+                                     const TwinConditionLog& condition) {
+  ReferenceForecast out;
+  RecordingSource source(model);
+  std::string why;
+  EXPECT_TRUE(source.open(path, RecordingOptions(), &why)) << why;
+  const double at_s = observation_time(model.calendar, t_s);
+  source.seek(at_s);
+  Mirror mirror = source.mirror();
+  const int64_t at_ns = source.shift_start_ns() + static_cast<int64_t>(std::llround(at_s * 1e9));
+  mirror.flush_events(at_ns);
+  out.line_good = line_good_parts(model, mirror);
+  ObservedLine observed = observe_mirror(model, mirror, at_ns);
+  observed.calendar_s = t_s;
+  ForecastOptions fo;
+  fo.replications = replications;
+  fo.seed = seed;
+  fo.threads = 2;
+  fo.shift_end_s = source.duration_s();
+  fo.predicted_failures = predicted_failures_at(model, mirror.names(), condition.alarms(),
+                                                condition.rul(), source.shift_start_ns(), at_ns);
+  out.forecast = forecast(model, observed, fo);
+  return out;
+}
+
+// A recorded shift: the forecast from the shown time is there once waited for, starts at the
+// real output at that time and equals `twin forecast --at` bit for bit; moving the clock and
+// letting it settle forecasts the new time. The panel's forecast section is drawn.
+TEST(ViewerSession, ForecastsARecordingFromTheShownTime) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  const std::string stem = dir + "/twin_viewer_forecast_" + std::to_string(::getpid());
+  const std::string mcap = stem + ".mcap";
+  PlantOptions plant;
+  plant.hours = 1.0;
+  plant.seed = 6;
+  test::record_plant_shift(scene.model, plant, mcap);
+
+  ViewerOptions options;
+  options.hours = 2.0;
+  options.seed = scene.model.seed;
+  options.scene = &scene.scene;
+  options.recording = mcap;
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerSession session(scene.model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  const ForecastView& fv = session.forecast();
+  EXPECT_TRUE(fv.available);
+  EXPECT_FALSE(fv.note.empty());
+  EXPECT_FALSE(fv.has_result);
+  // The real output over the whole shift from the first pass: rising, from 0.
+  ASSERT_GT(fv.real_t_s.size(), 100u);
+  ASSERT_EQ(fv.real_t_s.size(), fv.real_good.size());
+  EXPECT_EQ(fv.real_good.front(), 0.0);
+  for (size_t i = 1; i < fv.real_good.size(); ++i) {
+    EXPECT_GT(fv.real_t_s[i], fv.real_t_s[i - 1]);
+    EXPECT_GE(fv.real_good[i], fv.real_good[i - 1]);
+  }
+  EXPECT_GT(fv.real_good.back(), 10.0);
+
+  const double t1 = 1500.0;
+  session.playback().set_playing(false);
+  session.playback().seek(t1);
+  session.tick(0.0);
+  ASSERT_TRUE(session.wait_for_forecast());
+  ASSERT_TRUE(fv.has_result);
+  EXPECT_EQ(fv.state, JobState::kDone);
+  EXPECT_TRUE(fv.error.empty());
+  EXPECT_EQ(fv.progress.done, fv.replications);
+  const Forecast& f = fv.result;
+  EXPECT_EQ(f.at_s, t1);
+  EXPECT_NEAR(f.shift_end_s, 3600.0, 5.0);
+  EXPECT_EQ(f.good_at_end.size(), fv.replications);
+  EXPECT_LE(f.p05, f.mean.mean);
+  EXPECT_LE(f.mean.mean, f.p95);
+  EXPECT_GE(f.p05, static_cast<double>(f.good_so_far));
+  EXPECT_GT(f.mean.mean, static_cast<double>(f.good_so_far));  // 25 min of the shift to go
+  ASSERT_EQ(f.fan.t_s.size(), kViewerFanSteps + 1);
+  EXPECT_EQ(f.fan.p50.front(), static_cast<double>(f.good_so_far));
+
+  // The real output at the shown time: the mirror's count, and the real curve's point there.
+  const ReferenceForecast ref =
+      reference_forecast(scene.model, mcap, t1, options.seed, fv.replications, session.condition());
+  EXPECT_EQ(f.good_so_far, ref.line_good);
+  EXPECT_GT(f.good_so_far, 0u);
+  size_t i1 = 0;
+  while (i1 + 1 < fv.real_t_s.size() && fv.real_t_s[i1 + 1] <= t1) ++i1;
+  EXPECT_NEAR(static_cast<double>(f.good_so_far), fv.real_good[i1], 3.0);
+  // As `twin forecast --at`: the same numbers bit for bit.
+  EXPECT_EQ(f.good_so_far, ref.forecast.good_so_far);
+  EXPECT_EQ(f.good_at_end, ref.forecast.good_at_end);
+  EXPECT_EQ(f.mean.mean, ref.forecast.mean.mean);
+  EXPECT_EQ(f.p05, ref.forecast.p05);
+  EXPECT_EQ(f.p95, ref.forecast.p95);
+
+  // The panel with its forecast section: the fan's colour in the panel, where the plot is.
+  HeadlessFrameOptions frame;
+  const std::string png = stem + ".png";
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(1280, 800, false); }, png, error))
+      << error;
+  test::Image image;
+  ASSERT_TRUE(test::load_png(png, image, error)) << error;
+  const Panes panes = pane_layout(1280, 800);
+  const Rgba median = kForecastMedian;
+  EXPECT_GT(test::count_color(image, panes.panel, median, 12), 50u)
+      << "the forecast's median is drawn in the panel";
+  if (const char* keep = std::getenv("TWIN_KEEP_FORECAST_PNG"); keep != nullptr && *keep != 0)
+    std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);
+
+  // Scrubbed on to 2400 s, then left there: once the time has settled (wall time passing in
+  // ticks) the forecast is from 2400 s, and more parts have been made by then.
+  const double t2 = 2400.0;
+  session.playback().seek(t2);
+  for (int i = 0; i < 5; ++i) session.tick(0.1);
+  ASSERT_TRUE(session.wait_for_forecast());
+  EXPECT_EQ(fv.result.at_s, t2);
+  EXPECT_GE(fv.result.good_so_far, f.good_so_far);
+  EXPECT_EQ(
+      fv.result.good_so_far,
+      reference_forecast(scene.model, mcap, t2, options.seed, 1, session.condition()).line_good);
+  std::remove(mcap.c_str());
+  std::remove(png.c_str());
+}
+
+// A shift with faults: the twin's condition monitor runs over the first pass, and the session's
+// log holds what a monitor on the same recording says (alarms with their times, RUL).
+TEST(ViewerSession, ConditionLogComesFromTheRecordingsFirstPass) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Model& model = scene.model;
+  // A conveyor jam and a tool wearing out within the hour (scenes/faults/machining20.yaml's
+  // kinds, moved into a short shift).
+  const std::string plan_text = R"(faults:
+  - {machine: C09_HardeningInfeed, kind: conveyor_jam, at: 20min, repair: 8min}
+  - {machine: Drill_OP50, kind: tool_breakage, at: 50min, repair: 5min}
+)";
+  faults::FaultPlan plan;
+  std::vector<SceneError> scene_errors;
+  ASSERT_TRUE(yaml_to_message(plan_text, "faults.yaml", plan, nullptr, scene_errors));
+  std::vector<std::string> errors;
+  PlantOptions plant;
+  plant.hours = 1.0;
+  plant.seed = 2;
+  plant.faults = resolve_faults(model, plan, plant.hours, errors);
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  ASSERT_EQ(plant.faults.size(), 2u);
+  const std::string mcap = std::filesystem::temp_directory_path().string() +
+                           "/twin_viewer_condition_" + std::to_string(::getpid()) + ".mcap";
+  test::record_plant_shift(model, plant, mcap);
+
+  // What a monitor on the recording says.
+  Player player(model);
+  ConditionMonitor monitor(model, player.mirror().names());
+  player.mirror().set_listener(&monitor);
+  const PlayResult played = player.play(mcap, PlayOptions());
+  ASSERT_TRUE(played.ok) << played.error;
+  player.mirror().set_listener(nullptr);
+  ASSERT_FALSE(monitor.alarms().empty()) << "the jam raises a twin alarm";
+
+  ViewerOptions options;
+  options.seed = model.seed;
+  options.recording = mcap;
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerSession session(model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  const TwinConditionLog& log = session.condition();
+  EXPECT_FALSE(log.empty());
+  ASSERT_EQ(log.alarms().size(), monitor.alarms().size());
+  bool jam = false;
+  for (size_t i = 0; i < log.alarms().size(); ++i) {
+    const TwinAlarm& a = log.alarms()[i];
+    EXPECT_EQ(a.time_ns, monitor.alarms()[i].time_ns);
+    EXPECT_EQ(a.target, monitor.alarms()[i].target);
+    EXPECT_EQ(a.code, monitor.alarms()[i].code);
+    EXPECT_EQ(a.active, monitor.alarms()[i].active);
+    const int32_t m = log.machine_of_alarm(i);
+    if (m >= 0) {
+      EXPECT_EQ(session.timeline()->names().machine[static_cast<size_t>(m)], a.target);
+    }
+    jam = jam || (a.active && a.suspected == telemetry::FaultTruth::KIND_CONVEYOR_JAM &&
+                  a.target == "C09_HardeningInfeed");
+  }
+  EXPECT_TRUE(jam);
+  ASSERT_EQ(log.rul().size(), monitor.rul().size());
+  for (size_t i = 0; i < log.rul().size(); ++i) {
+    EXPECT_EQ(log.rul()[i].time_ns, monitor.rul()[i].time_ns);
+    EXPECT_EQ(log.rul()[i].median_s, monitor.rul()[i].median_s);
+  }
+  // The jam is active once raised, in the log as the panel reads it.
+  int64_t jam_ns = 0;
+  for (const TwinAlarm& a : log.alarms()) {
+    if (jam_ns == 0 && a.active && a.code == "CONVEYOR_JAM") jam_ns = a.time_ns;
+  }
+  std::vector<size_t> active;
+  log.active_at(jam_ns + 1'000'000'000, active);
+  bool jam_active = false;
+  for (size_t i : active) jam_active = jam_active || log.alarms()[i].code == "CONVEYOR_JAM";
+  EXPECT_TRUE(jam_active);
+  log.active_at(jam_ns - 1, active);
+  for (size_t i : active) EXPECT_NE(log.alarms()[i].code, "CONVEYOR_JAM");
+  // And the forecast from inside the jam works with it.
+  session.playback().set_playing(false);
+  session.playback().seek(session.timeline()->to_s(jam_ns) + 1.0);
+  session.tick(0.0);
+  ASSERT_TRUE(session.wait_for_forecast());
+  EXPECT_LE(session.forecast().result.p05, session.forecast().result.p95);
+  std::remove(mcap.c_str());
 }
 
 }  // namespace

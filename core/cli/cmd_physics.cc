@@ -1,0 +1,163 @@
+// twin physics SCENE [--conveyor NAME]... [--product NAME] [--hours H] [--seed S] [--json FILE]:
+// each conveyor of the scene at its two fidelities, the line model's (transport time, capacity)
+// and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
+// size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
+// parts the belt held and holds, jams, and the physics' speed against real time.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cli/cli_common.h"
+#include "models/physics/scene_conveyor.h"
+
+namespace twin::cli {
+
+namespace {
+
+struct PhysicsFlags {
+  std::string scene;
+  std::vector<std::string> conveyors;  // empty: all with length and speed
+  std::string product;                 // empty: the first
+  double hours = 2.0;
+  uint64_t seed = 0;
+  bool seed_given = false;
+  std::string json;
+  bool quiet = false;
+};
+
+const char* jam_reason(JamReason r) {
+  return r == JamReason::kSkewed ? "skewed" : "stalled";
+}
+
+int run_physics(const PhysicsFlags& f) {
+  SceneLoadResult scene;
+  if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
+  const Model& model = scene.model;
+  uint16_t product = 0;
+  if (!f.product.empty()) {
+    size_t p = 0;
+    while (p < model.products.size() && model.products[p] != f.product) ++p;
+    if (p == model.products.size()) {
+      print_error(f.scene + ": no product '" + f.product + "'");
+      return kExitUsage;
+    }
+    product = static_cast<uint16_t>(p);
+  }
+  if (!(f.hours > 0.0) || f.hours > 24.0) {
+    print_error("--hours must be in (0, 24], got " + std::to_string(f.hours));
+    return kExitUsage;
+  }
+  std::vector<uint32_t> nodes;
+  if (f.conveyors.empty()) {
+    for (uint32_t n = 0; n < model.nodes.size(); ++n)
+      if (model.nodes[n].kind == NodeKind::kConveyor) nodes.push_back(n);
+  } else {
+    for (const std::string& name : f.conveyors) {
+      const int32_t n = model.find_node(name);
+      if (n < 0 || model.nodes[static_cast<size_t>(n)].kind != NodeKind::kConveyor) {
+        print_error(f.scene + ": no conveyor '" + name + "'");
+        return kExitUsage;
+      }
+      nodes.push_back(static_cast<uint32_t>(n));
+    }
+  }
+  if (nodes.empty()) {
+    print_error(f.scene + ": the scene has no conveyors");
+    return kExitInvalidInput;
+  }
+  const uint64_t seed = f.seed_given ? f.seed : model.seed;
+  nlohmann::json out = nlohmann::json::array();
+  int compared = 0;
+  for (uint32_t node : nodes) {
+    std::string why;
+    const auto c = compare_conveyor_fidelities(model, node, product, f.hours, seed, &why);
+    if (!c) {
+      print_error(f.scene + ": " + why);
+      continue;
+    }
+    ++compared;
+    const double realtime = c->wall_s > 0.0 ? c->steps * BeltWorld::kStepS / c->wall_s : 0.0;
+    if (!f.quiet) {
+      std::printf("%s, parts as %s, %.1f h of the line model (seed %llu), consumer every %.1f s\n",
+                  c->conveyor.c_str(), c->product.c_str(), c->hours,
+                  static_cast<unsigned long long>(seed), c->consumer_cycle_s);
+      std::printf("  %-34s %12s %12s\n", "", "line model", "physics");
+      std::printf("  %-34s %12llu %12llu\n", "parts put on",
+                  static_cast<unsigned long long>(c->put_on),
+                  static_cast<unsigned long long>(c->put_on));
+      std::printf("  %-34s %12llu %12llu\n", "taken off, second half",
+                  static_cast<unsigned long long>(c->des_taken),
+                  static_cast<unsigned long long>(c->physics_taken));
+      std::printf("  %-34s %12.2f %12.2f\n", "transfer on an empty belt [s]", c->des_transport_s,
+                  c->physics_transfer_s);
+      std::printf("  %-34s %12d %12d\n", "capacity / fit nose to tail [parts]", c->des_capacity,
+                  c->physics_fit);
+      std::printf("  %-34s %12s %12d\n", "most on the belt [parts]", "", c->physics_max_on_belt);
+      std::printf("  jams: %zu", c->jams.size());
+      for (const Jam& j : c->jams)
+        std::printf("  [%s part %d at %.1f s, x %.2f m]", jam_reason(j.reason), j.part, j.time_s,
+                    j.x_m);
+      std::printf("\n  physics: %.0f steps of 1/240 s in %.2f s wall (%.1fx real time)\n", c->steps,
+                  c->wall_s, realtime);
+    }
+    nlohmann::json j;
+    j["conveyor"] = c->conveyor;
+    j["product"] = c->product;
+    j["hours"] = c->hours;
+    j["seed"] = seed;
+    j["consumer_cycle_s"] = c->consumer_cycle_s;
+    j["put_on"] = c->put_on;
+    j["taken_second_half"] = {{"line_model", c->des_taken}, {"physics", c->physics_taken}};
+    j["transfer_empty_belt_s"] = {{"line_model", c->des_transport_s},
+                                  {"physics", c->physics_transfer_s},
+                                  {"parts", c->free_parts}};
+    j["capacity"] = c->des_capacity;
+    j["fit_nose_to_tail"] = c->physics_fit;
+    j["max_on_belt"] = c->physics_max_on_belt;
+    nlohmann::json jams = nlohmann::json::array();
+    for (const Jam& jam : c->jams)
+      jams.push_back({{"reason", jam_reason(jam.reason)},
+                      {"part", jam.part},
+                      {"time_s", jam.time_s},
+                      {"x_m", jam.x_m},
+                      {"yaw_rad", jam.yaw_rad}});
+    j["jams"] = jams;
+    j["wall_s"] = c->wall_s;
+    j["real_time_factor"] = realtime;
+    out.push_back(j);
+  }
+  if (!f.json.empty()) {
+    std::ofstream file(f.json);
+    file << out.dump(2) << "\n";
+    if (!file) {
+      print_error("cannot write " + f.json);
+      return kExitFailure;
+    }
+  }
+  return compared > 0 ? kExitOk : kExitInvalidInput;
+}
+
+}  // namespace
+
+void add_physics_command(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<PhysicsFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "physics", "Run a scene's conveyors as Bullet belts beside the line model and compare them");
+  cmd->add_option("scene", f->scene, "Scene file (YAML)")->required()->type_name("FILE");
+  cmd->add_option("--conveyor", f->conveyors, "Conveyor to run (repeatable; default: all)")
+      ->type_name("NAME");
+  cmd->add_option("--product", f->product, "Product whose part rides the belt (default: first)")
+      ->type_name("NAME");
+  cmd->add_option("--hours", f->hours, "Hours of the line model to compare (default 2)");
+  cmd->add_option("--seed", f->seed, "Scenario seed (default: the scene's)")
+      ->each([f](const std::string&) { f->seed_given = true; });
+  cmd->add_option("--json", f->json, "Write the comparison as JSON")->type_name("FILE");
+  cmd->add_flag("--quiet,-q", f->quiet, "Print nothing but errors");
+  cmd->callback([f, &ctx] { ctx.exit_code = run_physics(*f); });
+}
+
+}  // namespace twin::cli
