@@ -28,6 +28,7 @@ struct ScoreFlags {
   std::vector<std::string> logs;
   std::string json;
   std::string fit;
+  std::string calibrate;  // write the fit with an RUL calibration from these shifts' failures
   bool alarms = false;
   bool quiet = false;
 };
@@ -94,6 +95,8 @@ struct ShiftScore {
   std::vector<TwinAlarm> alarms;
   std::vector<MachineEnergy> energy;
   std::vector<ModeAgreement> modes;
+  std::vector<telemetry::FaultTruth> truths;
+  std::vector<RulPoint> rul;
 };
 
 bool score_shift(const Model& model, const std::string& log, const MonitorFit* fit,
@@ -122,6 +125,8 @@ bool score_shift(const Model& model, const std::string& log, const MonitorFit* f
   out.alarms = monitor.alarms();
   out.energy = monitor.energy();
   out.modes = monitor.mode_agreement();
+  out.truths = std::move(truth.truths);
+  out.rul = monitor.rul();
   return true;
 }
 
@@ -234,6 +239,8 @@ int run_score(const ScoreFlags& f) {
       return kExitInvalidInput;
     }
   }
+  // Calibrating: the monitor's own RUL against these failures (not a previous calibration's).
+  if (!f.calibrate.empty()) fit.rul_calibration = RulCalibration();
   std::vector<ShiftScore> shifts;
   for (const std::string& log : f.logs) {
     ShiftScore s;
@@ -245,6 +252,29 @@ int run_score(const ScoreFlags& f) {
   const FaultScore score = combine_scores(parts);
   const std::vector<MachineEnergy> energy = pooled_energy(shifts);
   const ModeSummary modes = pooled_modes(shifts);
+  if (!f.calibrate.empty()) {
+    RulCalibrationFitter fitter;
+    for (const ShiftScore& s : shifts) fitter.add(s.truths, s.rul);
+    MonitorFit out = fit;
+    out.rul_calibration = fitter.finish();
+    if (f.fit.empty()) out.source = "(none: healthy models learnt online)";
+    std::string error;
+    if (!save_monitor_fit(out, f.calibrate, error)) {
+      print_error(error);
+      return kExitFailure;
+    }
+    if (!f.quiet) {
+      std::printf("RUL calibration from %zu shifts -> %s (true time left / the model's median):\n",
+                  shifts.size(), f.calibrate.c_str());
+      for (const RulCalibrationKind& k : out.rul_calibration.kinds)
+        std::printf("  %-15s %3u failures %4u estimates: x%.2f (90 %%: x%.2f .. x%.2f)\n",
+                    fault_kind_name(k.kind), k.faults, k.points, std::exp(k.q50), std::exp(k.q05),
+                    std::exp(k.q95));
+      if (out.rul_calibration.empty())
+        std::printf("  none: no fault kind with RUL estimates in 3 or more failures\n");
+      std::printf("\n");
+    }
+  }
 
   if (!f.quiet) {
     std::printf(
@@ -415,6 +445,10 @@ void add_score_command(CLI::App& app, Context& ctx) {
                   "Healthy models from `twin fit` (default: learnt from each machine's first "
                   "running hour)")
       ->type_name("FILE.json");
+  cmd->add_option("--calibrate", f->calibrate,
+                  "Write the fit (or, without --fit, an empty one) with an RUL calibration learnt "
+                  "from these shifts' failures, for scoring and forecasting other shifts")
+      ->type_name("OUT.json");
   cmd->add_flag("--alarms", f->alarms, "List every twin alarm");
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing (use with --json)");
   cmd->callback([f, &ctx] { ctx.exit_code = run_score(*f); });

@@ -222,6 +222,7 @@ struct ConditionMonitor::Conveyor {
 ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
                                    ConditionMonitorOptions options, const MonitorFit* fit)
     : model_(model), names_(names), options_(options) {
+  if (fit != nullptr) rul_calibration_ = fit->rul_calibration;
   const size_t nm = names.machine.size();
   {
     // Median life fraction at breakage of the nominal tool model, as flank wear.
@@ -593,7 +594,7 @@ void ConditionMonitor::emit_rul(const Machine& m, int64_t t, const std::string& 
   p.lo_s = running.p05_s / share;
   p.hi_s = running.p95_s / share;
   if (!std::isfinite(p.median_s) && !std::isfinite(p.lo_s)) return;  // no degradation seen
-  rul_.push_back(std::move(p));
+  rul_.push_back(calibrate_rul(p, rul_calibration_));
 }
 
 void ConditionMonitor::process(Machine& m, const Pending& s) {
@@ -754,7 +755,8 @@ void ConditionMonitor::process(Machine& m, const Pending& s) {
       p.median_s = left.median_s;
       p.lo_s = left.p05_s;
       p.hi_s = left.p95_s;
-      if (std::isfinite(p.median_s) || std::isfinite(p.lo_s)) rul_.push_back(std::move(p));
+      if (std::isfinite(p.median_s) || std::isfinite(p.lo_s))
+        rul_.push_back(calibrate_rul(p, rul_calibration_));
     }
     return;
   }

@@ -197,6 +197,7 @@ class ConditionMonitor final : public MirrorListener {
   const Model& model_;
   const MirrorModel& names_;
   ConditionMonitorOptions options_;
+  RulCalibration rul_calibration_;  // from the fit (empty: the models' own RUL)
   std::vector<std::unique_ptr<Machine>> machines_;
   std::vector<Conveyor> conveyors_;
   double breakage_wear_mm_ = 0.0;  // [mm] flank wear at the nominal tool's median breakage

@@ -167,6 +167,17 @@ bool save_monitor_fit(const MonitorFit& fit, const std::string& path, std::strin
     machines.push_back(std::move(mj));
   }
   j["machines"] = machines;
+  if (!fit.rul_calibration.empty()) {
+    nlohmann::json cal = nlohmann::json::array();
+    for (const RulCalibrationKind& k : fit.rul_calibration.kinds)
+      cal.push_back({{"kind", fault_kind_name(k.kind)},
+                     {"faults", k.faults},
+                     {"points", k.points},
+                     {"log_ratio_q05", k.q05},
+                     {"log_ratio_q50", k.q50},
+                     {"log_ratio_q95", k.q95}});
+    j["rul_calibration"] = cal;
+  }
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   if (!out) {
@@ -236,6 +247,51 @@ bool load_monitor_fit(const std::string& path, MonitorFit& fit, std::string& err
         mf.mode_fit_note = m["mode_classifier"]["note"].get<std::string>();
     }
     fit.machines.push_back(std::move(mf));
+  }
+  // Optional (fit files before the RUL calibration have none).
+  if (j.contains("rul_calibration") && !j["rul_calibration"].is_null()) {
+    const nlohmann::json& cal = j["rul_calibration"];
+    if (!cal.is_array()) {
+      error = path + ": rul_calibration: not a list";
+      return false;
+    }
+    for (size_t i = 0; i < cal.size(); ++i) {
+      const nlohmann::json& c = cal[i];
+      const std::string where = path + ": rul_calibration[" + std::to_string(i) + "]";
+      RulCalibrationKind rk;
+      bool known = false;
+      if (c.is_object() && c.contains("kind") && c["kind"].is_string()) {
+        for (int v = telemetry::FaultTruth::Kind_MIN; v <= telemetry::FaultTruth::Kind_MAX; ++v) {
+          if (!telemetry::FaultTruth::Kind_IsValid(v)) continue;
+          if (c["kind"].get<std::string>() == fault_kind_name(static_cast<FaultKind>(v))) {
+            rk.kind = static_cast<FaultKind>(v);
+            known = true;
+          }
+        }
+      }
+      if (!known) {
+        error = where + ".kind: missing or not a fault kind";
+        return false;
+      }
+      for (const auto& [name, field] :
+           {std::pair{"log_ratio_q05", &rk.q05}, std::pair{"log_ratio_q50", &rk.q50},
+            std::pair{"log_ratio_q95", &rk.q95}}) {
+        if (!c.contains(name) || !c[name].is_number() || !std::isfinite(c[name].get<double>())) {
+          error = where + "." + name + ": missing or not a number";
+          return false;
+        }
+        *field = c[name].get<double>();
+      }
+      if (!(rk.q05 <= rk.q50 && rk.q50 <= rk.q95)) {
+        error = where + ": log_ratio quantiles not in order (q05 <= q50 <= q95)";
+        return false;
+      }
+      if (c.contains("faults") && c["faults"].is_number_unsigned())
+        rk.faults = c["faults"].get<uint32_t>();
+      if (c.contains("points") && c["points"].is_number_unsigned())
+        rk.points = c["points"].get<uint32_t>();
+      fit.rul_calibration.kinds.push_back(rk);
+    }
   }
   return true;
 }

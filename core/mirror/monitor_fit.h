@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mirror/rul_calibration.h"
 #include "models/condition/mode_classifier.h"
 
 namespace twin {
@@ -43,6 +44,8 @@ struct MonitorFit {
   std::string scene;   // scene name the fit belongs to
   std::string source;  // the recording it was fitted from
   std::vector<MachineFit> machines;
+  // RUL against past failures (`twin score --calibrate`); empty: the models' own RUL.
+  RulCalibration rul_calibration;
   const MachineFit* find(const std::string& machine) const;
 };
 

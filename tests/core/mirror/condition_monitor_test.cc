@@ -27,9 +27,10 @@ struct MonitoredShift {
   MonitorCounters counters;
 };
 
-MonitoredShift monitor_shift(const Model& model, const std::string& path) {
+MonitoredShift monitor_shift(const Model& model, const std::string& path,
+                             const MonitorFit* fit = nullptr) {
   Player player(model);
-  ConditionMonitor monitor(model, player.mirror().names());
+  ConditionMonitor monitor(model, player.mirror().names(), ConditionMonitorOptions(), fit);
   player.mirror().set_listener(&monitor);
   const PlayResult r = player.play(path, PlayOptions());
   EXPECT_TRUE(r.ok) << r.error;
@@ -102,7 +103,24 @@ TEST_F(ConditionMonitorShift, FindsTheSampleFaultsBeforeTheyFailAndRaisesNothing
   const std::string path = temp_path("twin_monitor_faults.mcap");
   test::record_plant_shift(model, po, path);
   const MonitoredShift shift = monitor_shift(model, path);
+  // With an RUL calibration (core/mirror/rul_calibration.h) in the fit the alarms are the same
+  // and every estimate is the calibrated uncalibrated one.
+  MonitorFit calibrated;
+  calibrated.rul_calibration.kinds.push_back(
+      {telemetry::FaultTruth::KIND_BEARING_WEAR, 5, 50, -1.0, 0.3, 1.2});
+  const MonitoredShift with = monitor_shift(model, path, &calibrated);
   std::remove(path.c_str());
+  ASSERT_EQ(with.alarms.size(), shift.alarms.size());
+  ASSERT_EQ(with.rul.size(), shift.rul.size());
+  size_t changed = 0;
+  for (size_t i = 0; i < shift.rul.size(); ++i) {
+    const RulPoint expected = calibrate_rul(shift.rul[i], calibrated.rul_calibration);
+    EXPECT_EQ(with.rul[i].median_s, expected.median_s) << i;
+    EXPECT_EQ(with.rul[i].lo_s, expected.lo_s) << i;
+    EXPECT_EQ(with.rul[i].hi_s, expected.hi_s) << i;
+    changed += with.rul[i].median_s != shift.rul[i].median_s;
+  }
+  EXPECT_GT(changed, 0u);  // the bearing's estimates
   for (const FaultSpec& f : po.faults) {
     const TwinAlarm* a = first_alarm_for(f, shift);
     ASSERT_NE(a, nullptr) << f.target << " " << static_cast<int>(f.kind) << " not found";
