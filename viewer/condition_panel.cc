@@ -55,6 +55,15 @@ void draw_condition_section(const UiState& ui, double clock_s) {
   log.active_at(now_ns, active);
   std::vector<size_t> rul;
   log.latest_rul_each(now_ns, rul);
+  // An estimate counts while an alarm suspecting that fault on that machine is active (as for
+  // the forecast, core/run/rul_failures.h): a cleared alarm means repaired or no longer suspect.
+  std::erase_if(rul, [&](size_t i) {
+    const RulPoint& p = log.rul()[i];
+    return std::none_of(active.begin(), active.end(), [&](size_t k) {
+      const TwinAlarm& a = log.alarms()[k];
+      return a.target == p.target && a.suspected == p.suspected;
+    });
+  });
   if (active.empty() && rul.empty()) {
     ImGui::TextDisabled("no twin alarm, no degrading component in sight");
     return;

@@ -80,14 +80,20 @@ void draw_breaks(ImDrawList* dl, const Model& model, const TimeScale& scale, flo
   }
 }
 
+// Tick labels whose text would overlap [keep_clear_x0, keep_clear_x1] (the clock's label) are
+// left out; their tick lines stay.
 void draw_axis(ImDrawList* dl, const UiState& ui, const TimeScale& scale, float y0, float y1,
-               float rows_bottom) {
+               float rows_bottom, float keep_clear_x0, float keep_clear_x1) {
   const double step = tick_step_s(scale, 72.0 * ui.scale);
   const double first = std::ceil(scale.range.t0 / step) * step;
   for (double t = first; t <= scale.range.t1 + 1e-9; t += step) {
     const float x = static_cast<float>(scale.to_x(t));
     dl->AddLine({x, y1 - 4.0f * ui.scale}, {x, rows_bottom}, IM_COL32(255, 255, 255, 22));
     const std::string label = format_hhmm(t);
+    const float lx0 = x + 3.0f * ui.scale;
+    const float lx1 =
+        lx0 + ui.fonts.small->CalcTextSizeA(ui.fonts.small->FontSize, 1e9f, 0.0f, label.c_str()).x;
+    if (lx1 + 4.0f * ui.scale >= keep_clear_x0 && lx0 <= keep_clear_x1 + 4.0f * ui.scale) continue;
     dl->AddText(ui.fonts.small, ui.fonts.small->FontSize, {x + 3.0f * ui.scale, y0},
                 IM_COL32(175, 183, 195, 255), label.c_str());
   }
@@ -165,7 +171,16 @@ void draw_mode_strips(const Rect& pane, UiState& ui, const Playback& pb) {
   const float row_h = (with_real ? 2.0f * strip_h + 1.0f * s : strip_h) + 5.0f * s;
   const float rows_top = origin.y + axis_h;
   const float rows_h = std::max(avail.y - axis_h, 1.0f);
-  draw_axis(dl, ui, scale, origin.y, rows_top, rows_top + rows_h);
+  {
+    // The clock's label (drawn over the rows below) keeps its place on the axis clear.
+    const float xc = static_cast<float>(scale.to_x(clock));
+    const std::string now = format_clock(clock);
+    const float w =
+        ui.fonts.small->CalcTextSizeA(ui.fonts.small->FontSize, 1e9f, 0.0f, now.c_str()).x;
+    const bool shown = xc >= scale.x0 && xc <= scale.x1;
+    draw_axis(dl, ui, scale, origin.y, rows_top, rows_top + rows_h, shown ? xc : -1e9f,
+              shown ? xc + 3.0f * s + w : -1e9f);
+  }
 
   ImGui::SetCursorScreenPos({origin.x, rows_top});
   ImGui::BeginChild("##rows", {avail.x, rows_h}, false, ImGuiWindowFlags_NoSavedSettings);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/live/state_hub.h"
+#include "core/mirror/monitor_fit.h"
 #include "core/model/model.h"
 #include "twin/scene.pb.h"
 
@@ -42,6 +43,9 @@ struct ViewerOptions {
   StateHub* live = nullptr;
   std::string live_label;     // shown in the panel, e.g. the broker's address
   double live_wait_s = 30.0;  // [s]
+  // Healthy models and RUL calibration for the twin's condition monitor on a recording (`twin
+  // fit`, `twin score --calibrate`); null: learnt from each machine's first running hour.
+  const MonitorFit* monitor_fit = nullptr;
 };
 
 // Exit codes of run_viewer (beside 0 = ok and 1 = runtime failure, as for the CLI).

@@ -147,7 +147,8 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   ro.on_alarm = [&](const telemetry::Alarm& alarm) { alarms.push_back(alarm); };
   // The twin's condition monitor sees the whole shift once, in the first pass (alarms and RUL
   // over the shift are then known up front, as the plant's modes and samples are).
-  ConditionMonitor monitor(model_, recording->mirror().names());
+  ConditionMonitor monitor(model_, recording->mirror().names(), ConditionMonitorOptions(),
+                           options_.monitor_fit);
   DownLog downs(&monitor, recording->mirror().names().machine.size());
   ro.listener = &downs;
   std::vector<double> good_t_s, good;

@@ -34,6 +34,7 @@ struct ViewFlags {
   double ui_scale = 0.0;
   std::vector<std::string> whatif;
   size_t whatif_reps = 10;
+  std::string fit;
 #ifdef TWIN_WITH_NETWORK
   MqttFlags mqtt;
   CLI::Option* mqtt_option = nullptr;  // set: a live source
@@ -75,6 +76,15 @@ int run_view(const ViewFlags& flags) {
   options.scene = &scene.scene;
   options.whatif = flags.whatif;
   options.whatif_replications = flags.whatif_reps;
+  MonitorFit fit;
+  if (!flags.fit.empty()) {
+    std::string error;
+    if (!load_monitor_fit(flags.fit, fit, error)) {
+      print_error(error);
+      return kExitInvalidInput;
+    }
+    options.monitor_fit = &fit;
+  }
 #ifdef TWIN_WITH_NETWORK
   if (flags.mqtt_option != nullptr && flags.mqtt_option->count() > 0) {
     if (!flags.recording.empty()) {
@@ -89,6 +99,7 @@ int run_view(const ViewFlags& flags) {
     so.mqtt = mo;
     so.host_id = flags.host_id;
     so.source_clock = flags.clock == "source";
+    so.twin.monitor_fit = fit;
     LiveSession session(scene.model, hub, so);
     session.start();
     options.live = &hub;
@@ -143,6 +154,10 @@ void add_view_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--ui-scale", flags->ui_scale,
                   "Size of text and controls (2 for a 4K screen); default: the monitor's scale")
       ->check(CLI::Range(0.5, 4.0));
+  cmd->add_option("--fit", flags->fit,
+                  "Healthy condition models (and RUL calibration) for the twin's alarms, from "
+                  "`twin fit` / `twin score --calibrate` (default: learnt online)")
+      ->type_name("FIT.json");
   cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();
