@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -19,18 +18,6 @@ namespace {
 constexpr ImU32 kPlotBg = IM_COL32(18, 21, 26, 255);
 constexpr ImU32 kPlotFrame = IM_COL32(60, 68, 80, 255);
 constexpr ImU32 kAxisText = IM_COL32(140, 148, 160, 255);
-
-void row(const char* label, const char* fmt, ...) IM_FMTARGS(2);
-void row(const char* label, const char* fmt, ...) {
-  ImGui::TableNextRow();
-  ImGui::TableNextColumn();
-  ImGui::TextUnformatted(label);
-  ImGui::TableNextColumn();
-  va_list args;
-  va_start(args, fmt);
-  ImGui::TextV(fmt, args);
-  va_end(args);
-}
 
 // Linear interpolation of `v` over increasing `t` at `x` (clamped to the ends).
 double interpolate(const std::vector<double>& t, const std::vector<double>& v, double x) {
@@ -158,7 +145,7 @@ void draw_forecast_section(const UiState& ui, double clock_s) {
     ImGui::TableSetupColumn("what", ImGuiTableColumnFlags_WidthStretch, 1.0f);
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.3f);
     if (f != nullptr) {
-      row("Good parts so far", "%" PRIu64, f->good_so_far);
+      table_row("Good parts so far", "%" PRIu64, f->good_so_far);
       char label[64];
       std::snprintf(label, sizeof label, "Expected at %s", format_hhmm(shift_end_axis_s).c_str());
       ImGui::TableNextRow();
@@ -168,12 +155,12 @@ void draw_forecast_section(const UiState& ui, double clock_s) {
       ImGui::PushFont(ui.fonts.bold);
       ImGui::TextColored(to_vec4(kForecastMedian), "%.0f", f->mean.mean);
       ImGui::PopFont();
-      row("  90 % of shifts", "%.0f .. %.0f", f->p05, f->p95);
-      row("  mean, 95 % CI", "%.1f .. %.1f", f->mean.mean - f->mean.half_width,
-          f->mean.mean + f->mean.half_width);
+      table_row("  90 % of shifts", "%.0f .. %.0f", f->p05, f->p95);
+      table_row("  mean, 95 % CI", "%.1f .. %.1f", f->mean.mean - f->mean.half_width,
+                f->mean.mean + f->mean.half_width);
     } else {
-      row("Good parts so far", "-");
-      row("Expected at the end", "-");
+      table_row("Good parts so far", "-");
+      table_row("Expected at the end", "-");
     }
     ImGui::EndTable();
   }

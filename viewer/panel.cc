@@ -131,18 +131,6 @@ void draw_clock(UiState& ui, Playback& pb) {
                       pb.state().events_processed, pb.state().seed);
 }
 
-void row(const char* label, const char* fmt, ...) IM_FMTARGS(2);
-void row(const char* label, const char* fmt, ...) {
-  ImGui::TableNextRow();
-  ImGui::TableNextColumn();
-  ImGui::TextUnformatted(label);
-  ImGui::TableNextColumn();
-  va_list args;
-  va_start(args, fmt);
-  ImGui::TextV(fmt, args);
-  va_end(args);
-}
-
 void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis& k) {
   const Model& model = pb.model();
   const LineKpis& l = k.line;
@@ -154,27 +142,27 @@ void draw_line_kpis(const UiState& ui, const Playback& pb, const ReplicationKpis
   if (with_real) {
     // A recording is shown: the real figures first, the twin's below them.
     const LineKpis& r = ui.real->kpis.line;
-    row("Throughput (real)", "%.1f parts/h", r.throughput_per_h);
-    row("Good parts (real)", "%" PRIu64, ui.real->good_parts);
-    row("OEE (real)", "%.1f %%", r.oee * 100.0);
+    table_row("Throughput (real)", "%.1f parts/h", r.throughput_per_h);
+    table_row("Good parts (real)", "%" PRIu64, ui.real->good_parts);
+    table_row("OEE (real)", "%.1f %%", r.oee * 100.0);
   }
-  row(with_real ? "Throughput (twin)" : "Throughput", "%.1f parts/h", l.throughput_per_h);
-  row(with_real ? "Good parts (twin)" : "Good parts", "%" PRIu64, l.good_parts);
-  if (l.scrapped_parts > 0) row("Scrapped", "%" PRIu64, l.scrapped_parts);
-  row("WIP now / mean", "%" PRId64 " / %.1f parts", pb.state().wip, l.wip_mean);
-  row("Lead time (mean)", "%.1f min", l.lead_time_mean_s / 60.0);
-  row(with_real ? "OEE (twin)" : "OEE", "%.1f %%", l.oee * 100.0);
+  table_row(with_real ? "Throughput (twin)" : "Throughput", "%.1f parts/h", l.throughput_per_h);
+  table_row(with_real ? "Good parts (twin)" : "Good parts", "%" PRIu64, l.good_parts);
+  if (l.scrapped_parts > 0) table_row("Scrapped", "%" PRIu64, l.scrapped_parts);
+  table_row("WIP now / mean", "%" PRId64 " / %.1f parts", pb.state().wip, l.wip_mean);
+  table_row("Lead time (mean)", "%.1f min", l.lead_time_mean_s / 60.0);
+  table_row(with_real ? "OEE (twin)" : "OEE", "%.1f %%", l.oee * 100.0);
   // OEE's losses at the bottleneck station (OEE = availability x performance x quality there).
   auto losses = [&](const char* label, const ReplicationKpis& kp) {
     const int32_t b = kp.line.bottleneck_station;
     if (b < 0 || static_cast<size_t>(b) >= kp.stations.size()) return;
     const StationKpis& sk = kp.stations[static_cast<size_t>(b)];
-    row(label, "A %.1f  P %.1f  Q %.1f %%", sk.availability * 100.0, sk.performance * 100.0,
-        sk.quality * 100.0);
+    table_row(label, "A %.1f  P %.1f  Q %.1f %%", sk.availability * 100.0, sk.performance * 100.0,
+              sk.quality * 100.0);
   };
   if (with_real) losses("  A x P x Q (real)", ui.real->kpis);
   losses(with_real ? "  A x P x Q (twin)" : "  A x P x Q", k);
-  if (l.energy_kwh > 0.0) row("Energy", "%.1f kWh", l.energy_kwh);
+  if (l.energy_kwh > 0.0) table_row("Energy", "%.1f kWh", l.energy_kwh);
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
   ImGui::TextUnformatted("Bottleneck");
@@ -413,6 +401,17 @@ void draw_panel(const Rect& pane, UiState& ui, Playback& pb) {
     draw_kpi_tab(ui, pb);
   }
   ImGui::End();
+}
+
+void table_row(const char* label, const char* fmt, ...) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(label);
+  ImGui::TableNextColumn();
+  va_list args;
+  va_start(args, fmt);
+  ImGui::TextV(fmt, args);
+  va_end(args);
 }
 
 }  // namespace twin::viewer

@@ -112,6 +112,8 @@ void draw_forecast_section(const UiState& ui, double clock_s);
 void draw_condition_section(const UiState& ui, double clock_s);
 // A twin alarm's tooltip body: code, target and tag, suspected fault, severity, evidence.
 void twin_alarm_tooltip(const TwinAlarm& alarm, double t_s);
+// One row of a two-column table: the label, then the formatted value.
+void table_row(const char* label, const char* fmt, ...) IM_FMTARGS(2);
 // "2.4 h", "35 min", "> 1 week" for a time left [s].
 std::string format_time_left(double seconds);
 
