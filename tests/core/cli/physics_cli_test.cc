@@ -3,10 +3,8 @@
 // errors a user gets for names the scene does not have.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/physics/scene_conveyor.h"
+#include "tests/support/interop.h"
 #include "tests/support/scenes.h"
 
 namespace twin {
@@ -21,10 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quote(const std::string& text) {
-  std::string q(1, '\'');
-  q.append(text).push_back('\'');
-  return q;
+// Runs `twin <args>` (stdout, stderr and the exit code).
+test::CommandResult twin(const std::string& args) {
+  return test::run_in_source_dir(test::shell_quote(std::string(TWIN_BINARY_DIR) + "/twin") + " " +
+                                 args);
 }
 
 class PhysicsCli : public ::testing::Test {
@@ -40,33 +39,17 @@ class PhysicsCli : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  // Runs `twin <args>`; returns the exit code, stdout in `out`, stderr in `err`.
-  int run(const std::string& args, std::string& out, std::string& err) const {
-    const fs::path err_file = dir_ / "stderr.txt";
-    std::string cmd = quote(std::string(TWIN_BINARY_DIR) + "/twin");
-    cmd.append(" ").append(args).append(" 2>").append(quote(err_file.string()));
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return -1;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    const int status = pclose(pipe);
-    std::ifstream in(err_file);
-    err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
   fs::path dir_;
 };
 
 const std::string kScene = std::string(TWIN_SOURCE_DIR) + "/scenes/machining20.yaml";
 
 TEST_F(PhysicsCli, ComparesTheScenesConveyor) {
-  std::string out, err;
   const std::string json = (dir_ / "physics.json").string();
-  ASSERT_EQ(run("physics " + quote(kScene) + " --hours 1 --seed 5 --json " + quote(json), out, err),
-            0)
-      << err;
-  EXPECT_NE(out.find("C09_HardeningInfeed, parts as shaft"), std::string::npos) << out;
+  const test::CommandResult r = twin("physics " + test::shell_quote(kScene) +
+                                     " --hours 1 --seed 5 --json " + test::shell_quote(json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("C09_HardeningInfeed, parts as shaft"), std::string::npos) << r.out;
   std::ifstream in(json);
   const nlohmann::json j = nlohmann::json::parse(in);
   ASSERT_TRUE(j.is_array());
@@ -78,33 +61,32 @@ TEST_F(PhysicsCli, ComparesTheScenesConveyor) {
       scene.model, static_cast<uint32_t>(scene.model.find_node("C09_HardeningInfeed")), 0, 1.0, 5,
       &why);
   ASSERT_TRUE(c.has_value()) << why;
-  const nlohmann::json& r = j[0];
-  EXPECT_EQ(r["conveyor"], "C09_HardeningInfeed");
-  EXPECT_EQ(r["put_on"].get<uint64_t>(), c->put_on);
-  EXPECT_EQ(r["taken_second_half"]["physics"].get<uint64_t>(), c->physics_taken);
-  EXPECT_EQ(r["taken_second_half"]["line_model"].get<uint64_t>(), c->des_taken);
-  EXPECT_EQ(r["transfer_empty_belt_s"]["physics"].get<double>(), c->physics_transfer_s);
-  EXPECT_EQ(r["max_on_belt"].get<int>(), c->physics_max_on_belt);
-  EXPECT_EQ(r["jams"].size(), c->jams.size());
+  const nlohmann::json& row = j[0];
+  EXPECT_EQ(row["conveyor"], "C09_HardeningInfeed");
+  EXPECT_EQ(row["put_on"].get<uint64_t>(), c->put_on);
+  EXPECT_EQ(row["taken_second_half"]["physics"].get<uint64_t>(), c->physics_taken);
+  EXPECT_EQ(row["taken_second_half"]["line_model"].get<uint64_t>(), c->des_taken);
+  EXPECT_EQ(row["transfer_empty_belt_s"]["physics"].get<double>(), c->physics_transfer_s);
+  EXPECT_EQ(row["max_on_belt"].get<int>(), c->physics_max_on_belt);
+  EXPECT_EQ(row["jams"].size(), c->jams.size());
   EXPECT_GT(c->put_on, 0u);
 }
 
 TEST_F(PhysicsCli, NamesWhatTheSceneDoesNotHave) {
-  std::string out, err;
-  EXPECT_EQ(run("physics " + quote(kScene) + " --conveyor NoSuchBelt", out, err), 2);
-  EXPECT_NE(err.find("no conveyor 'NoSuchBelt'"), std::string::npos) << err;
-  err.clear();
-  EXPECT_EQ(run("physics " + quote(kScene) + " --product bolt", out, err), 2);
-  EXPECT_NE(err.find("no product 'bolt'"), std::string::npos) << err;
-  err.clear();
-  EXPECT_EQ(run("physics " + quote(kScene) + " --hours 0", out, err), 2);
-  EXPECT_NE(err.find("--hours"), std::string::npos) << err;
-  // A scene without conveyors.
-  err.clear();
-  const std::string bottling = std::string(TWIN_SOURCE_DIR) + "/scenes/bottling.yaml";
-  const int code = run("physics " + quote(bottling), out, err);
-  EXPECT_NE(code, 0);
-  EXPECT_FALSE(err.empty());
+  const std::string scene = test::shell_quote(kScene);
+  test::CommandResult r = twin("physics " + scene + " --conveyor NoSuchBelt");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no conveyor 'NoSuchBelt'"), std::string::npos) << r.err;
+  r = twin("physics " + scene + " --product bolt");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no product 'bolt'"), std::string::npos) << r.err;
+  r = twin("physics " + scene + " --hours 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--hours"), std::string::npos) << r.err;
+  // A scene without what the physics needs (a conveyor given by its transport time only).
+  r = twin("physics " + test::shell_quote(std::string(TWIN_SOURCE_DIR) + "/scenes/bottling.yaml"));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("no length and speed"), std::string::npos) << r.err;
 }
 
 }  // namespace
