@@ -732,12 +732,25 @@ unsigned LineView3D::render(const LineScene3D& input, int width_px, int height_p
       input.plan == nullptr || input.frame == nullptr) {
     return 0;
   }
+  build_boxes(*input.model, *input.plan, *input.frame, input.selected_station,
+              input.bottleneck_machine, boxes_);
+  return draw_boxes(scene_bounds(*input.plan), input.camera, width_px, height_px);
+}
+
+unsigned LineView3D::render_boxes(const std::vector<Box3D>& boxes, const Bounds3& bounds,
+                                  const Camera3D* camera, int width_px, int height_px) {
+  if (!ready_ || width_px <= 0 || height_px <= 0) return 0;
+  boxes_ = boxes;
+  return draw_boxes(bounds, camera, width_px, height_px);
+}
+
+unsigned LineView3D::draw_boxes(const Bounds3& bounds, const Camera3D* camera, int width_px,
+                                int height_px) {
   SavedState saved;
   if (!resize(width_px, height_px)) return 0;
 
-  const Bounds3 bounds = scene_bounds(*input.plan);
-  if (input.camera != nullptr) {
-    camera_ = *input.camera;
+  if (camera != nullptr) {
+    camera_ = *camera;
     camera_.set_viewport(width_px, height_px);
   } else {
     camera_ = Camera3D();
@@ -760,8 +773,6 @@ unsigned LineView3D::render(const LineScene3D& input, int width_px, int height_p
   glDisable(GL_CULL_FACE);
   draw_grid(view_proj, bounds);
 
-  build_boxes(*input.model, *input.plan, *input.frame, input.selected_station,
-              input.bottleneck_machine, boxes_);
   instance_data_.resize(boxes_.size() * 12);
   float* d = instance_data_.data();
   for (const Box3D& b : boxes_) {

@@ -119,6 +119,11 @@ class LineView3D {
   // program it found bound.
   unsigned render(const LineScene3D& input, int width_px, int height_px);
 
+  // The same for any list of boxes (the physics view's belt and parts), with the floor grid
+  // under `bounds` and, without a camera, the camera fitted to them.
+  unsigned render_boxes(const std::vector<Box3D>& boxes, const Bounds3& bounds,
+                        const Camera3D* camera, int width_px, int height_px);
+
   // Station under pixel (px, py) [px from the image's top left], or -1.
   int32_t pick(const LineScene3D& input, const Camera3D& camera, double px, double py) const;
 
@@ -134,6 +139,8 @@ class LineView3D {
   const Camera3D& camera() const { return camera_; }          // of the last render
 
  private:
+  // Draws boxes_ over a grid under `bounds` (see render_boxes).
+  unsigned draw_boxes(const Bounds3& bounds, const Camera3D* camera, int width_px, int height_px);
   bool resize(int width, int height);
   void release_targets();
   void draw_grid(const Eigen::Matrix4f& view_proj, const Bounds3& bounds);

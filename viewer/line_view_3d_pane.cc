@@ -75,23 +75,15 @@ void draw_hint(ImDrawList* dl, const LineScene3D& scene, ImVec2 pos, ImVec2 size
 
 }  // namespace
 
-int32_t draw_line_view_3d(LineView3D& view, Camera3D& camera, const LineScene3D& scene, ImVec2 pos,
-                          ImVec2 size) {
-  if (scene.model == nullptr || scene.plan == nullptr || scene.frame == nullptr) return -1;
-  const ImVec2 item{std::max(size.x, 1.0f), std::max(size.y, 1.0f)};
-  ImGui::SetCursorScreenPos(pos);
-  ImGui::InvisibleButton("line_view_3d", item,
-                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
-                             ImGuiButtonFlags_MouseButtonMiddle);
-  ImGui::SetItemAllowOverlap();  // buttons drawn over the view after it get their clicks
+OrbitInput orbit_camera_input(Camera3D& camera, const Bounds3& bounds, ImVec2 pos, ImVec2 item) {
   const bool hovered = ImGui::IsItemHovered();
   const bool active = ImGui::IsItemActive();
   camera.set_viewport(item.x, item.y);
-  if (!camera.fitted) camera.fit(scene_bounds(*scene.plan));
+  if (!camera.fitted) camera.fit(bounds);
 
   ImGuiIO& io = ImGui::GetIO();
-  const ImVec2 mouse{io.MousePos.x - pos.x, io.MousePos.y - pos.y};
-  int32_t clicked = -1;
+  OrbitInput out;
+  out.mouse = {io.MousePos.x - pos.x, io.MousePos.y - pos.y};
   if (active) {
     if (ImGui::IsMouseDown(ImGuiMouseButton_Left) &&
         ImGui::IsMouseDragging(ImGuiMouseButton_Left, kClickSlop)) {
@@ -102,15 +94,30 @@ int32_t draw_line_view_3d(LineView3D& view, Camera3D& camera, const LineScene3D&
     }
   }
   if (hovered) {
-    if (io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel, mouse.x, mouse.y);
+    if (io.MouseWheel != 0.0f) camera.zoom(io.MouseWheel, out.mouse.x, out.mouse.y);
     const bool fit_key = !io.WantTextInput && ImGui::IsKeyPressed(GLFW_KEY_F, false);
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) || fit_key) {
-      camera.fit(scene_bounds(*scene.plan));
+      camera.fit(bounds);
     } else if (ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
                io.MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < kClickSlop * kClickSlop) {
-      clicked = view.pick(scene, camera, mouse.x, mouse.y);
+      out.clicked = true;
     }
   }
+  return out;
+}
+
+int32_t draw_line_view_3d(LineView3D& view, Camera3D& camera, const LineScene3D& scene, ImVec2 pos,
+                          ImVec2 size) {
+  if (scene.model == nullptr || scene.plan == nullptr || scene.frame == nullptr) return -1;
+  const ImVec2 item{std::max(size.x, 1.0f), std::max(size.y, 1.0f)};
+  ImGui::SetCursorScreenPos(pos);
+  ImGui::InvisibleButton("line_view_3d", item,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
+                             ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::SetItemAllowOverlap();  // buttons drawn over the view after it get their clicks
+  const OrbitInput input = orbit_camera_input(camera, scene_bounds(*scene.plan), pos, item);
+  const int32_t clicked =
+      input.clicked ? view.pick(scene, camera, input.mouse.x, input.mouse.y) : -1;
 
   LineScene3D with_camera = scene;
   with_camera.camera = &camera;

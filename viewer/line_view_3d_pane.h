@@ -11,6 +11,15 @@
 
 namespace twin::viewer {
 
+struct OrbitInput {
+  bool clicked = false;  // a press and release without drag this frame
+  ImVec2 mouse;          // [px] mouse position relative to the item's top left
+};
+// The orbit camera's mouse controls over the item just submitted (an InvisibleButton at `pos`,
+// `item` px): left drag orbits, right or middle drag pans, the wheel zooms towards the cursor,
+// a double click or F fits `bounds`. Fits the camera on first use.
+OrbitInput orbit_camera_input(Camera3D& camera, const Bounds3& bounds, ImVec2 pos, ImVec2 item);
+
 // Renders `scene` (its camera replaced by `camera`) at `pos`, `size` [px, screen] and handles
 // the mouse over it: left drag orbits, right or middle drag pans, the wheel zooms towards the
 // cursor, a double click or F fits the whole line, a click (press and release without drag)

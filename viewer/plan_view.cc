@@ -480,19 +480,28 @@ void draw_tooltip(const Model& model, const Playback& playback, const Replicatio
   ImGui::EndTooltip();
 }
 
-// "Plan | 3D" buttons at the top right of the line pane, over the canvas.
+// "Plan | 3D | Physics" buttons at the top right of the line pane, over the canvas.
 void draw_view_switch(const Rect& canvas, UiState& ui) {
   if (ui.line_view_3d == nullptr) return;
   const float s = ui.scale;
-  const float w = 44.0f * s;
-  ImGui::SetCursorScreenPos(v2(canvas.x1 - 2.0f * w - 16.0f * s, canvas.y0 + 30.0f * s));
+  const float w = 44.0f * s, wide = 64.0f * s;
+  const int views = ui.physics != nullptr ? 3 : 2;
+  const float total = 2.0f * w + (views == 3 ? wide + 2.0f * s : 0.0f);
+  ImGui::SetCursorScreenPos(v2(canvas.x1 - total - 16.0f * s, canvas.y0 + 30.0f * s));
   ImGui::PushID("view_switch");
-  for (int i = 0; i < 2; ++i) {
+  const int shown = ui.view_physics && ui.physics != nullptr ? 2 : ui.view_3d ? 1 : 0;
+  for (int i = 0; i < views; ++i) {
     if (i > 0) ImGui::SameLine(0.0f, 2.0f * s);
-    const bool active = (i == 1) == ui.view_3d;
+    const bool active = i == shown;
     if (active)
       ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-    if (ImGui::Button(i == 0 ? "Plan" : "3D", {w, 0.0f})) ui.view_3d = i == 1;
+    const char* label = i == 0 ? "Plan" : i == 1 ? "3D" : "Physics";
+    if (ImGui::Button(label, {i == 2 ? wide : w, 0.0f})) {
+      ui.view_3d = i == 1;
+      ui.view_physics = i == 2;
+    }
+    if (i == 2 && ImGui::IsItemHovered())
+      ImGui::SetTooltip("One conveyor stepping in Bullet at the clock (key P)");
     if (active) ImGui::PopStyleColor();
   }
   ImGui::PopID();
@@ -537,6 +546,12 @@ void draw_plan(const Rect& pane, UiState& ui, Playback& playback) {
   ImGui::PopStyleVar(3);
 
   const Rect canvas = pane;
+  if (ui.view_physics && ui.physics != nullptr) {
+    draw_physics_pane(canvas, ui, playback.model(), *ui.physics);
+    draw_view_switch(canvas, ui);
+    ImGui::End();
+    return;
+  }
   if (ui.view_3d && ui.line_view_3d != nullptr && ui.frame != nullptr) {
     draw_line_3d(canvas, ui, playback);
     ImGui::End();

@@ -11,6 +11,7 @@
 #include "viewer/forecast_view.h"
 #include "viewer/layout.h"
 #include "viewer/line_view_3d.h"
+#include "viewer/physics_pane.h"
 #include "viewer/playback.h"
 #include "viewer/shift_timeline.h"
 #include "viewer/time_axis.h"
@@ -45,7 +46,10 @@ struct UiState {
   bool view_3d = false;    // the line pane shows the 3D view instead of the plan
   LineView3D* line_view_3d = nullptr;  // the 3D renderer (null: no 3D view available)
   Camera3D camera_3d;                  // its orbit camera
-  const ViewFrame* frame = nullptr;    // this frame's real and twin sides (the 3D view reads it)
+  // The line pane shows one conveyor stepping in Bullet (over the plan and the 3D view).
+  bool view_physics = false;
+  PhysicsPaneState* physics = nullptr;  // the physics view (null: the scene has none, or live)
+  const ViewFrame* frame = nullptr;     // this frame's real and twin sides (the 3D view reads it)
   const ForecastView* forecast = nullptr;       // the forecast from "now" (null: none)
   const TwinConditionLog* condition = nullptr;  // the twin's alarms and RUL (null: none)
   WhatIfPanelState* whatif = nullptr;           // the what-if tab's state (null: no scene, no tab)

@@ -15,6 +15,7 @@
 #include "core/run/forecast.h"
 #include "core/run/rul_failures.h"
 #include "core/telemetry/telemetry.h"
+#include "models/physics/scene_conveyor.h"
 #include "viewer/live_observation.h"
 #include "viewer/shortcuts.h"
 
@@ -53,6 +54,18 @@ ViewerSession::ViewerSession(const Model& model, const ViewerOptions& options, c
   if (line_view_3d_.init(error)) {
     ui_.line_view_3d = &line_view_3d_;
     ui_.view_3d = options.view_3d;
+    // The physics view, when the scene describes a conveyor's physics.
+    physics_.conveyors = physics_conveyors(model);
+    if (!physics_.conveyors.empty()) {
+      physics_view_3d_.set_samples(line_view_3d_.samples() > 0 ? 4 : 0);
+      if (physics_view_3d_.init(error)) {
+        physics_.view = &physics_view_3d_;
+        ui_.physics = &physics_;
+        reset_physics();
+      } else {
+        std::fprintf(stderr, "twin view: no physics view: %s\n", error.c_str());
+      }
+    }
   } else {
     std::fprintf(stderr, "twin view: no 3D view: %s\n", error.c_str());
   }
@@ -99,7 +112,38 @@ bool ViewerSession::open(std::string& error) {
       return false;
     }
   }
+  if (!options_.physics_conveyor.empty()) {
+    if (options_.live != nullptr || ui_.physics == nullptr) {
+      error = options_.live != nullptr
+                  ? "--physics: the physics view follows the viewer's own run (not a live source)"
+                  : "--physics: the scene gives no conveyor with physics (length, speed, part "
+                    "size and mass), or no 3D view";
+      return false;
+    }
+    const auto& conveyors = physics_.conveyors;
+    const auto it = std::find_if(conveyors.begin(), conveyors.end(), [&](uint32_t n) {
+      return model_.nodes[n].name == options_.physics_conveyor;
+    });
+    if (it == conveyors.end()) {
+      error = "--physics: no conveyor '" + options_.physics_conveyor + "' with physics; have:";
+      for (uint32_t n : conveyors) error += " " + model_.nodes[n].name;
+      return false;
+    }
+    physics_.conveyor = static_cast<int>(it - conveyors.begin());
+    physics_.skew_deg = static_cast<float>(options_.physics_skew_deg);
+    physics_.guides = options_.physics_guides_mm >= 0.0;
+    if (physics_.guides)
+      physics_.guide_clearance_mm = static_cast<float>(options_.physics_guides_mm);
+    if (!apply_physics_setup(physics_)) {
+      error = "--physics: " + physics_.error;
+      return false;
+    }
+    ui_.view_physics = true;
+  }
   if (options_.live != nullptr) {
+    // A live source: no physics view (it follows the viewer's own run of the line model).
+    ui_.physics = nullptr;
+    ui_.view_physics = false;
     // A live source: the caller's session publishes to the hub. The shift axis starts at the
     // first data; the twin's run follows the live clock, so the twin side is what the line
     // model expects since then and the strips show its prediction ahead.
@@ -180,6 +224,7 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   playback_ = std::make_unique<Playback>(model_, horizon_s, options_.seed);
   playback_->set_speed(speed);
   playback_->set_playing(true);
+  reset_physics();
   recording_ = std::move(recording);
   timeline_ = std::move(timeline);
   ui_.timeline = timeline_.get();
@@ -195,6 +240,22 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   forecast_view_.real_good = std::move(good);
   sync_real(0.0);
   return true;
+}
+
+void ViewerSession::reset_physics() {
+  if (ui_.physics == nullptr) return;
+  const bool configured = physics_follower_ != nullptr && physics_follower_->setup().has_value();
+  physics_.follower = nullptr;
+  physics_follower_ =
+      std::make_unique<PhysicsFollower>(model_, playback_->horizon(), options_.seed);
+  physics_.follower = physics_follower_.get();
+  if (configured) apply_physics_setup(physics_);
+}
+
+void ViewerSession::update_physics() {
+  if (!ui_.view_physics || ui_.physics == nullptr || physics_.follower == nullptr) return;
+  if (!physics_.follower->setup() && physics_.error.empty()) apply_physics_setup(physics_);
+  physics_.follower->follow(playback_->clock());
 }
 
 void ViewerSession::reset_forecast() {
@@ -379,6 +440,14 @@ bool ViewerSession::prepare_screenshot(std::string& error) {
   sync_real(playback_->clock());
   // The forecast from the screenshot's time is part of the picture too.
   wait_for_forecast();
+  // The physics view at the screenshot's time (the belt steps from the shift start).
+  if (ui_.view_physics && physics_.follower != nullptr) {
+    update_physics();
+    if (!physics_.follower->wait(600.0)) {
+      error = "the physics view did not reach the screenshot's time";
+      return false;
+    }
+  }
   // What-if changes asked for: their results are part of the picture.
   while (whatif_.job.state() == JobState::kRunning) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -395,6 +464,7 @@ void ViewerSession::draw(double width, double height, bool keys) {
   ui_.condition = &condition_;
   ui_.hovered_station = ui_.hover_next;
   ui_.hover_next = -1;
+  update_physics();
   draw_plan(panes.plan, ui_, *playback_);
   draw_panel(panes.panel, ui_, *playback_);
   if (!panes.strips.empty()) draw_mode_strips(panes.strips, ui_, *playback_);
@@ -422,6 +492,7 @@ void ViewerSession::handle_keys() {
     ui_.camera_3d.fitted = false;
   }
   if (pressed_once(GLFW_KEY_3) && ui_.line_view_3d != nullptr) ui_.view_3d = !ui_.view_3d;
+  if (pressed_once(GLFW_KEY_P) && ui_.physics != nullptr) ui_.view_physics = !ui_.view_physics;
   const auto nm = static_cast<int32_t>(model_.machine_count());
   if (nm > 0 && pressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow)))
     ui_.selected_machine = ui_.selected_machine < 0 ? 0 : (ui_.selected_machine + 1) % nm;

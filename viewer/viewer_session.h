@@ -14,6 +14,8 @@
 #include "viewer/forecast_job.h"
 #include "viewer/forecast_trigger.h"
 #include "viewer/forecast_view.h"
+#include "viewer/physics_follower.h"
+#include "viewer/physics_pane.h"
 #include "viewer/playback.h"
 #include "viewer/recording_source.h"
 #include "viewer/shift_timeline.h"
@@ -52,6 +54,8 @@ class ViewerSession {
   const ShiftTimeline* timeline() const { return timeline_.get(); }
   const ForecastView& forecast() const { return forecast_view_; }
   const TwinConditionLog& condition() const { return condition_; }
+  // The physics view (null: the scene has no physics conveyor, no 3D, or a live source).
+  PhysicsPaneState* physics() { return ui_.physics; }
   // Blocks until the forecast of the shown time is there (screenshots, tests). False when the
   // source has no mirrored state or the forecast failed.
   bool wait_for_forecast();
@@ -67,12 +71,19 @@ class ViewerSession {
   // source has none. `options` gets the shift end.
   bool observe_now(double t_s, ObservedLine& observed, ForecastOptions& options);
   void reset_forecast();  // a new source
+  // A follower for the current playback's horizon; keeps the controls' setup if one was run.
+  void reset_physics();
+  // The physics view follows the clock (configured on first use).
+  void update_physics();
 
   const Model& model_;
   const ViewerOptions& options_;
   UiState ui_;
   WhatIfPanelState whatif_;
   LineView3D line_view_3d_;
+  LineView3D physics_view_3d_;  // the physics view's own framebuffer
+  PhysicsPaneState physics_;
+  std::unique_ptr<PhysicsFollower> physics_follower_;
   std::unique_ptr<RecordingSource> recording_;
   std::unique_ptr<ShiftTimeline> timeline_;
   std::unique_ptr<Playback> playback_;

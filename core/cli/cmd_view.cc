@@ -31,6 +31,9 @@ struct ViewFlags {
   std::string size = "1280x800";
   std::string select;
   bool view_3d = false;
+  std::string physics;
+  double physics_skew = 0.0;
+  double physics_guides = -1.0;
   double ui_scale = 0.0;
   std::vector<std::string> whatif;
   size_t whatif_reps = 10;
@@ -72,6 +75,9 @@ int run_view(const ViewFlags& flags) {
   options.recording = flags.recording;
   options.select_machine = flags.select;
   options.view_3d = flags.view_3d;
+  options.physics_conveyor = flags.physics;
+  options.physics_skew_deg = flags.physics_skew;
+  options.physics_guides_mm = flags.physics_guides;
   options.ui_scale = flags.ui_scale;
   options.scene = &scene.scene;
   options.whatif = flags.whatif;
@@ -159,6 +165,17 @@ void add_view_command(CLI::App& app, Context& ctx) {
                   "`twin fit` / `twin score --calibrate` (default: learnt online)")
       ->type_name("FIT.json");
   cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
+  cmd->add_option("--physics", flags->physics,
+                  "Start with this conveyor stepping in Bullet at the clock (key P switches)")
+      ->type_name("CONVEYOR");
+  cmd->add_option("--physics-skew", flags->physics_skew,
+                  "Physics view: parts are put on turned by a random angle up to this")
+      ->type_name("DEG")
+      ->check(CLI::Range(0.0, 90.0));
+  cmd->add_option("--physics-guides", flags->physics_guides,
+                  "Physics view: side guides this far from the parts on each side")
+      ->type_name("MM")
+      ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();
 #ifdef TWIN_WITH_NETWORK

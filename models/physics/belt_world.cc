@@ -248,6 +248,7 @@ void BeltWorld::add_fixture(const FixtureSpec& f) {
   p.body = std::make_unique<btRigidBody>(info);
   world_->addRigidBody(p.body.get());
   fixtures_.push_back(std::move(p));
+  fixture_specs_.push_back(f);
 }
 
 void BeltWorld::step() {

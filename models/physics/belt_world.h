@@ -99,6 +99,8 @@ class BeltWorld {
   bool part_on_belt(int part) const;
 
   const BeltSpec& belt() const { return belt_; }
+  // The static boxes, in order of add_fixture (to draw them).
+  const std::vector<FixtureSpec>& fixtures() const { return fixture_specs_; }
 
  private:
   // Keeps Bullet's global gContactAddedCallback pointing at the belt callback while at least one
@@ -138,6 +140,7 @@ class BeltWorld {
   std::unique_ptr<btRigidBody> belt_body_;  // static belt body, custom material callback
   std::vector<Part> parts_;                 // parts in order of add_part (n_parts)
   std::vector<Part> fixtures_;              // static boxes in order of add_fixture (n_fixtures)
+  std::vector<FixtureSpec> fixture_specs_;  // the same, as given (n_fixtures)
 };
 
 // Puts one part of `part` at rest on an otherwise empty belt, its rear face at the belt's start

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <stdexcept>
 #include <utility>
 
@@ -82,9 +83,29 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
   }
 }
 
+double ConveyorLine::entry_yaw(double yaw_rad) const {
+  if (spec_.guide_clearance_m < 0.0) return yaw_rad;
+  // A box turned by yaw has the same footprint as one turned by yaw + pi: work in (-pi/2, pi/2].
+  double yaw = std::remainder(yaw_rad, std::numbers::pi);
+  if (yaw <= -0.5 * std::numbers::pi) yaw += std::numbers::pi;
+  const double a = 0.5 * spec_.part.size_x, b = 0.5 * spec_.part.size_y;
+  const double inner = b + spec_.guide_clearance_m;  // [m] |y| of the guides' inner faces
+  // Half the footprint across the belt, a |sin| + b |cos|, grows from b at 0 to its maximum
+  // hypot(a, b) at atan(a / b): bisect for the largest angle that still fits.
+  const auto across = [&](double t) { return a * std::sin(t) + b * std::cos(t); };
+  const double widest = std::atan2(a, b);
+  if (across(std::abs(yaw)) <= inner) return yaw;  // fits as fed
+  double lo = 0.0, hi = widest;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (across(mid) <= inner ? lo : hi) = mid;
+  }
+  return std::copysign(lo, yaw);
+}
+
 void ConveyorLine::put_on(int record, double x_m, double yaw_rad, double t_s) {
   PartRecord& r = records_[static_cast<size_t>(record)];
-  r.body = world_->add_part(spec_.part, x_m, 0.0, yaw_rad);
+  r.body = world_->add_part(spec_.part, x_m, 0.0, entry_yaw(yaw_rad));
   r.put_on_s = t_s;
   on_belt_.push_back(Track{.record = record, .mark_x = x_m, .mark_s = t_s});
 }

@@ -49,7 +49,9 @@ struct ConveyorLineSpec {
   double consumer_cycle_s = 0.0;    // [s] time between take-offs (> 0)
   std::vector<FeedItem> feed;       // parts to put on, ascending time_s (n_feed)
   std::vector<double> initial_x_m;  // [m] centres of parts on the belt at t = 0, ascending x
-  // Side guides: clearance [m] between a straight part and each guide; < 0 for no guides.
+  // Side guides: clearance [m] between a straight part and each guide; < 0 for no guides. With
+  // guides, a part fed turned is put on turned by at most the angle at which it fits between
+  // them (the guides funnel it at the entry).
   double guide_clearance_m = -1.0;
   double stop_tolerance_m = 0.005;  // [m] centre this close to its stop position counts as there
   double rest_speed_mps = 0.02;     // [m/s] slower than this counts as at rest
@@ -113,6 +115,9 @@ class ConveyorLine {
     double mark_s = 0.0;  // [s] time of that
   };
 
+  // The yaw a part fed turned by yaw_rad is put on with: as fed without guides; with guides, at
+  // most the angle at which it fits between them (the guides funnel it at the entry).
+  double entry_yaw(double yaw_rad) const;
   bool at_stop(int body) const;
   void put_on(int record, double x_m, double yaw_rad, double t_s);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/sim/rng.h"
 #include "models/process/line_model.h"
 #include "models/process/line_observer.h"
 
@@ -23,11 +24,14 @@ class NodeTraffic : public LineObserver {
     }
   }
   void on_mode(double, uint32_t, Mode, Mode) override {}
-  void on_part(double t, uint32_t machine, PartEvent event, const Part&) override {
-    if (event == PartEvent::kFinished && has(producer_, machine)) put_on_s.push_back(t);
-    if (event == PartEvent::kStarted && has(consumer_, machine)) taken_s.push_back(t);
+  void on_part(double t, uint32_t machine, PartEvent event, const Part& part) override {
+    if (event == PartEvent::kFinished && has(producer_, machine)) {
+      traffic.put_on_s.push_back(t);
+      traffic.product.push_back(part.product);
+    }
+    if (event == PartEvent::kStarted && has(consumer_, machine)) traffic.taken_s.push_back(t);
   }
-  std::vector<double> put_on_s, taken_s;  // [s working time]
+  ConveyorTraffic traffic;
 
  private:
   static bool has(const std::vector<uint32_t>& v, uint32_t m) {
@@ -41,7 +45,75 @@ uint64_t count_in(const std::vector<double>& times, double from, double to) {
       std::count_if(times.begin(), times.end(), [&](double t) { return t >= from && t < to; }));
 }
 
+bool has_part_geometry(const PartGeometry& part) {
+  return part.length_m > 0.0 && part.width_m > 0.0 && part.height_m > 0.0 && part.mass_kg > 0.0;
+}
+
 }  // namespace
+
+ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horizon_s,
+                                 uint64_t seed) {
+  NodeTraffic observer(model, node);
+  LineState state;
+  RunOptions run;
+  run.horizon_s = horizon_s;
+  run.seed = seed;
+  init_state(model, run, state);
+  state.observer = &observer;
+  advance_to(model, state, run.horizon_s);
+  state.observer = nullptr;
+  return std::move(observer.traffic);
+}
+
+double consumer_cycle_time(const Model& model, uint32_t node) {
+  double rate = 0.0;  // [parts/s]
+  for (uint32_t st : model.nodes[node].consumers) {
+    const Station& s = model.stations[st];
+    if (s.cycle_time.mean > 0.0) rate += static_cast<double>(s.machine_count) / s.cycle_time.mean;
+  }
+  return rate > 0.0 ? 1.0 / rate : 0.0;
+}
+
+uint16_t main_product(const ConveyorTraffic& traffic) {
+  std::vector<uint64_t> count;
+  for (uint16_t p : traffic.product) {
+    if (p >= count.size()) count.resize(p + 1u, 0);
+    ++count[p];
+  }
+  uint16_t best = 0;
+  for (size_t p = 1; p < count.size(); ++p)
+    if (count[p] > count[best]) best = static_cast<uint16_t>(p);
+  return best;
+}
+
+std::vector<uint32_t> physics_conveyors(const Model& model) {
+  bool any_part = false;
+  for (const PartGeometry& part : model.product_part)
+    any_part = any_part || has_part_geometry(part);
+  std::vector<uint32_t> out;
+  if (!any_part) return out;
+  for (uint32_t n = 0; n < model.nodes.size(); ++n) {
+    const Node& node = model.nodes[n];
+    if (node.kind == NodeKind::kConveyor && node.length_m > 0.0 && node.speed_mps > 0.0)
+      out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<FeedItem> skewed_feed(const Model& model, uint32_t node,
+                                  const std::vector<double>& put_on_s, double max_skew_rad,
+                                  uint64_t seed) {
+  std::vector<FeedItem> feed;
+  feed.reserve(put_on_s.size());
+  Rng rng(
+      Rng::stream_seed(seed, 0, hash_name(model.nodes[node].name), hash_name("physics.feed_skew")));
+  for (double t : put_on_s) {
+    // Drawn for every part, straight or not, so the skews do not depend on the limit's sign.
+    const double u = rng.uniform01();
+    feed.push_back(FeedItem{.time_s = t, .yaw_rad = max_skew_rad * (2.0 * u - 1.0)});
+  }
+  return feed;
+}
 
 std::optional<ConveyorLineSpec> scene_conveyor_spec(
     const Model& model, uint32_t node, uint16_t product, const std::vector<FeedItem>& feed,
@@ -58,8 +130,7 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
   if (product >= model.products.size() || product >= model.product_part.size())
     return fail("no product " + std::to_string(product));
   const PartGeometry& part = model.product_part[product];
-  if (!(part.length_m > 0.0) || !(part.width_m > 0.0) || !(part.height_m > 0.0) ||
-      !(part.mass_kg > 0.0))
+  if (!has_part_geometry(part))
     return fail("product '" + model.products[product] +
                 "' has no part size (length, width, height) and mass in the scene");
   if (part.length_m > n.length_m)
@@ -92,30 +163,16 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
   out.conveyor = n.name;
   out.product = model.products[product];
   out.hours = hours;
-  // The consumers' rate: machines / mean cycle, summed over the consuming stations.
-  double rate = 0.0;
-  for (uint32_t st : n.consumers) {
-    const Station& s = model.stations[st];
-    if (s.cycle_time.mean > 0.0) rate += static_cast<double>(s.machine_count) / s.cycle_time.mean;
-  }
-  if (!(rate > 0.0)) {
+  out.consumer_cycle_s = consumer_cycle_time(model, node);
+  if (!(out.consumer_cycle_s > 0.0)) {
     if (why != nullptr) *why = "conveyor '" + n.name + "' has no consumer with a cycle time";
     return std::nullopt;
   }
-  out.consumer_cycle_s = 1.0 / rate;
 
   // The line model. Working time is the physics' time (the belt stops in breaks too).
-  NodeTraffic traffic(model, node);
-  LineState state;
-  RunOptions run;
-  run.horizon_s = hours * 3600.0;
-  run.seed = seed;
-  init_state(model, run, state);
-  state.observer = &traffic;
-  advance_to(model, state, run.horizon_s);
-  state.observer = nullptr;
-  const double end_s =
-      model.calendar.empty() ? run.horizon_s : model.calendar.working_at(run.horizon_s);
+  const double horizon_s = hours * 3600.0;
+  const ConveyorTraffic traffic = conveyor_traffic(model, node, horizon_s, seed);
+  const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   std::vector<FeedItem> feed;
   for (double t : traffic.put_on_s) feed.push_back(FeedItem{.time_s = t});
   out.put_on = feed.size();

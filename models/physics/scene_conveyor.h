@@ -20,6 +20,38 @@ struct SceneConveyorOptions {
   double guide_clearance_m = -1;  // [m] side guides' clearance; < 0: none
 };
 
+// What the line model moves through one node: when its producers put parts on and when its
+// consumers take them off, over one run.
+struct ConveyorTraffic {
+  std::vector<double> put_on_s;   // [s working time] ascending (n_put_on)
+  std::vector<uint16_t> product;  // product of each part put on (n_put_on)
+  std::vector<double> taken_s;    // [s working time] ascending (n_taken)
+};
+
+// The line model's traffic through node `node` over `horizon_s` calendar seconds of a run with
+// scenario seed `seed` (replication 0, as the viewer's and `twin simulate`'s run).
+ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horizon_s,
+                                 uint64_t seed);
+
+// The rate at which a conveyor's consumers take parts, as one consumer's cycle [s]: 1 / (sum over
+// consuming stations of machines / mean cycle). 0 when no consumer has a cycle time.
+double consumer_cycle_time(const Model& model, uint32_t node);
+
+// The product most of `traffic`'s parts are (the lower index on a tie); 0 when it has none.
+uint16_t main_product(const ConveyorTraffic& traffic);
+
+// Conveyors whose physics the scene describes: a length and speed, and some product's part size
+// and mass. Ascending node index.
+std::vector<uint32_t> physics_conveyors(const Model& model);
+
+// The feed of `put_on_s`, each part put on turned by a yaw drawn uniformly from
+// [-max_skew_rad, max_skew_rad] from the named stream "physics.feed_skew" of the conveyor
+// (scenario seed `seed`); straight when max_skew_rad is 0. Models a loader or chute that does
+// not square the parts up.
+std::vector<FeedItem> skewed_feed(const Model& model, uint32_t node,
+                                  const std::vector<double>& put_on_s, double max_skew_rad,
+                                  uint64_t seed);
+
 // The ConveyorLine of conveyor node `node` carrying parts of product `product`, fed at `feed`
 // and emptied by a consumer of cycle `consumer_cycle_s`. Nothing (and `why` says what the scene
 // lacks) when the node is not a conveyor, or the scene gives no length and speed for it, or no

@@ -1,0 +1,229 @@
+#include "viewer/physics_follower.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace twin::viewer {
+
+namespace {
+
+constexpr int kChunkSteps = BeltWorld::kStepsPerSecond;  // [steps] between snapshots (1 s)
+constexpr double kFallenZ = -0.5;  // [m] a centre this far below the belt's top fell off it
+
+// The step ConveyorLine::advance_to stops at for time t_s.
+int64_t steps_for(double t_s) {
+  return static_cast<int64_t>(std::ceil(t_s * BeltWorld::kStepsPerSecond - 1e-9));
+}
+
+uint64_t count_upto(const std::vector<double>& times, double t_s) {
+  return static_cast<uint64_t>(std::upper_bound(times.begin(), times.end(), t_s) - times.begin());
+}
+
+}  // namespace
+
+PhysicsFollower::PhysicsFollower(const Model& model, double horizon_s, uint64_t seed)
+    : model_(model), horizon_s_(horizon_s), seed_(seed), worker_([this] { run(); }) {}
+
+PhysicsFollower::~PhysicsFollower() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
+  const auto conveyors = physics_conveyors(model_);
+  if (std::find(conveyors.begin(), conveyors.end(), setup.node) == conveyors.end()) {
+    why = setup.node < model_.nodes.size()
+              ? "the scene gives no physics (length, speed, part size and mass) for '" +
+                    model_.nodes[setup.node].name + "'"
+              : "no node " + std::to_string(setup.node);
+    return false;
+  }
+  if (!(setup.max_skew_deg >= 0.0) || !(setup.max_skew_deg <= 90.0)) {
+    why = "feed skew must be in [0, 90] degrees";
+    return false;
+  }
+  std::shared_ptr<const ConveyorTraffic> traffic = traffic_;
+  if (traffic == nullptr || traffic_node_ != setup.node)
+    traffic = std::make_shared<const ConveyorTraffic>(
+        conveyor_traffic(model_, setup.node, horizon_s_, seed_));
+  const uint16_t product =
+      setup.product >= 0 ? static_cast<uint16_t>(setup.product) : main_product(*traffic);
+  const double cycle_s = consumer_cycle_time(model_, setup.node);
+  if (!(cycle_s > 0.0)) {
+    why = "conveyor '" + model_.nodes[setup.node].name + "' has no consumer with a cycle time";
+    return false;
+  }
+  const std::vector<FeedItem> feed = skewed_feed(
+      model_, setup.node, traffic->put_on_s, setup.max_skew_deg * std::numbers::pi / 180.0, seed_);
+  SceneConveyorOptions options;
+  options.friction = setup.friction;
+  options.guide_clearance_m = setup.guide_clearance_m;
+  auto spec = scene_conveyor_spec(model_, setup.node, product, feed, cycle_s, options, &why);
+  if (!spec) return false;
+  std::vector<FixtureSpec> fixtures;
+  try {
+    const ConveyorLine check(*spec);  // throws on what the belt cannot take (a bad friction, ...)
+    fixtures = check.world().fixtures();
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
+    return false;
+  }
+  traffic_ = traffic;
+  traffic_node_ = setup.node;
+  spec_ = std::make_shared<const ConveyorLineSpec>(std::move(*spec));
+  setup_ = setup;
+  product_name_ = model_.products[product];
+  fixtures_ = std::move(fixtures);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_spec_ = spec_;
+    job_traffic_ = traffic_;
+    ++generation_;
+    published_ = PhysicsSnapshot{};
+  }
+  changed_.notify_all();
+  return true;
+}
+
+void PhysicsFollower::follow(double clock_s) {
+  const double calendar_s = std::clamp(clock_s, 0.0, horizon_s_);
+  const double working_s =
+      model_.calendar.empty() ? calendar_s : model_.calendar.working_at(calendar_s);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (working_s == target_s_) return;
+    target_s_ = working_s;
+  }
+  target_version_.fetch_add(1, std::memory_order_relaxed);
+  changed_.notify_all();
+}
+
+void PhysicsFollower::snapshot(PhysicsSnapshot& out) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  out = published_;
+}
+
+bool PhysicsFollower::wait(double timeout_s) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] {
+    return job_spec_ != nullptr && published_.ready && !published_.rebuilding &&
+           steps_for(published_.time_s) == steps_for(target_s_) && published_.target_s == target_s_;
+  });
+}
+
+void PhysicsFollower::publish(const ConveyorLine& line, uint64_t generation, double target_s,
+                              bool rebuilding, double rate) {
+  PhysicsSnapshot s;
+  s.ready = true;
+  s.rebuilding = rebuilding;
+  s.time_s = line.time_s();
+  s.steps = line.steps();
+  s.target_s = target_s;
+  s.waiting = line.parts_waiting();
+  s.taken = line.parts_taken();
+  s.capacity = line.capacity();
+  s.jams = line.jams();
+  s.sim_rate = rate;
+  std::vector<uint8_t> jammed(line.records().size(), 0);
+  for (const Jam& j : line.jams()) jammed[static_cast<size_t>(j.part)] = 1;
+  const BeltWorld& world = line.world();
+  const double rest_mps = line.spec().rest_speed_mps;
+  double transfer_sum = 0.0, previous_off = 0.0;
+  for (size_t r = 0; r < line.records().size(); ++r) {
+    const PartRecord& rec = line.records()[r];
+    // Transfers of parts that found the belt empty (as FidelityComparison::physics_transfer_s).
+    if (rec.put_on_s >= 0.0 && rec.arrived_s >= 0.0 && rec.put_on_s >= previous_off) {
+      transfer_sum += rec.arrived_s - rec.put_on_s;
+      ++s.transfers;
+    }
+    previous_off = rec.taken_off_s >= 0.0 ? rec.taken_off_s : 1e300;
+    if (rec.body < 0 || world.part_removed(rec.body)) continue;
+    PhysicsPartPose p;
+    p.x_m = static_cast<float>(world.part_x(rec.body));
+    p.y_m = static_cast<float>(world.part_y(rec.body));
+    p.z_m = static_cast<float>(world.part_z(rec.body));
+    p.yaw_rad = static_cast<float>(world.part_yaw(rec.body));
+    p.record = static_cast<int32_t>(r);
+    if (p.z_m < kFallenZ) {
+      ++s.fallen;
+      continue;
+    }
+    p.state = jammed[r] != 0                                    ? PhysicsPartState::kJammed
+              : std::abs(world.part_speed(rec.body)) < rest_mps ? PhysicsPartState::kAtRest
+                                                                : PhysicsPartState::kMoving;
+    s.parts.push_back(p);
+  }
+  if (s.transfers > 0) s.mean_transfer_s = transfer_sum / s.transfers;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (generation != generation_) return;  // a new setup came in while this was built
+  if (job_traffic_ != nullptr) {
+    s.des_put_on = count_upto(job_traffic_->put_on_s, s.time_s);
+    s.des_taken = count_upto(job_traffic_->taken_s, s.time_s);
+  }
+  published_ = std::move(s);
+  changed_.notify_all();
+}
+
+void PhysicsFollower::run() {
+  std::unique_ptr<ConveyorLine> line;
+  uint64_t line_generation = 0;
+  bool replaying = false;  // re-created and not yet back at the target
+  std::shared_ptr<const ConveyorLineSpec> spec;
+  for (;;) {
+    double target_s = 0.0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] {
+        return stop_ ||
+               (job_spec_ != nullptr &&
+                (generation_ != line_generation || line == nullptr ||
+                 line->steps() != steps_for(target_s_) || published_.target_s != target_s_));
+      });
+      if (stop_) return;
+      if (generation_ != line_generation) {
+        spec = job_spec_;
+        line.reset();
+        line_generation = generation_;
+      }
+      target_s = target_s_;
+    }
+    const uint64_t version = target_version_.load(std::memory_order_relaxed);
+    const int64_t target = steps_for(target_s);
+    if (line == nullptr || line->steps() > target) {
+      line = std::make_unique<ConveyorLine>(*spec);
+      replaying = true;
+    }
+    // Steps towards the target a chunk at a time, publishing after each, until it is reached or
+    // the target or the setup changes.
+    while (line->steps() < target) {
+      const auto wall = std::chrono::steady_clock::now();
+      const int64_t end = std::min(target, line->steps() + kChunkSteps);
+      const int64_t from = line->steps();
+      while (line->steps() < end) line->step();
+      const double wall_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+      const double rate =
+          wall_s > 0.0 ? static_cast<double>(end - from) * BeltWorld::kStepS / wall_s : 0.0;
+      if (line->steps() >= target) replaying = false;
+      publish(*line, line_generation, target_s, replaying, rate);
+      if (target_version_.load(std::memory_order_relaxed) != version) break;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stop_ || generation_ != line_generation) break;
+      }
+    }
+    if (line->steps() >= target) {
+      replaying = false;
+      publish(*line, line_generation, target_s, false, 0.0);
+    }
+  }
+}
+
+}  // namespace twin::viewer

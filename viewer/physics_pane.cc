@@ -1,0 +1,322 @@
+#include "viewer/physics_pane.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <numbers>
+
+#include "models/physics/scene_conveyor.h"
+#include "viewer/line_view_3d_pane.h"
+#include "viewer/physics_scene_3d.h"
+#include "viewer/ui.h"
+
+namespace twin::viewer {
+
+namespace {
+
+constexpr size_t kJamsListed = 4;  // newest jams listed
+
+ImVec2 v2(double x, double y) {
+  return {static_cast<float>(x), static_cast<float>(y)};
+}
+
+double calendar_of(const Model& model, double working_s) {
+  return model.calendar.empty() ? working_s : model.calendar.calendar_at(working_s);
+}
+
+// A name over a world point, on a dark box, when it is in view.
+void label_at(ImDrawList* dl, const Camera3D& camera, ImVec2 pos, ImVec2 size,
+              const Eigen::Vector3d& world, const char* text, Rgba color) {
+  const Projected p = camera.project(world);
+  if (!p.inside(size.x, size.y)) return;
+  ImFont* font = ImGui::GetFont();
+  const float font_size = std::max(ImGui::GetFontSize() * 0.85f, 10.0f);
+  const ImVec2 ts = font->CalcTextSizeA(font_size, 1e9f, 0.0f, text);
+  const float pad = 3.0f;
+  const ImVec2 p0{pos.x + static_cast<float>(p.x) - ts.x / 2.0f - pad,
+                  pos.y + static_cast<float>(p.y) - ts.y - pad};
+  dl->AddRectFilled(p0, {p0.x + ts.x + 2 * pad, p0.y + ts.y + 2 * pad}, IM_COL32(16, 19, 24, 200),
+                    3.0f);
+  dl->AddText(font, font_size, {p0.x + pad, p0.y + pad}, to_imu32(color), text);
+}
+
+std::string consumer_names(const Model& model, uint32_t node) {
+  std::string out;
+  for (uint32_t st : model.nodes[node].consumers) {
+    if (!out.empty()) out += ", ";
+    out += model.stations[st].name;
+  }
+  return out.empty() ? "consumer" : out;
+}
+
+void swatch(Rgba color, const char* label) {
+  const float h = ImGui::GetTextLineHeight();
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddRectFilled({p.x, p.y + h * 0.2f}, {p.x + h * 0.6f, p.y + h * 0.8f},
+                                            to_imu32(color), 2.0f);
+  ImGui::Dummy({h * 0.7f, h});
+  ImGui::SameLine();
+  ImGui::TextUnformatted(label);
+}
+
+// The figures window at the pane's top left: what the belt is, where the physics is, physics
+// beside the line model, the jams.
+void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state,
+                  const ConveyorLineSpec& spec) {
+  const float s = ui.scale;
+  const PhysicsSnapshot& snap = state.snapshot;
+  const uint32_t node = state.follower->setup()->node;
+  // Bottom left, so the belt (the camera keeps it in the upper part of the image) stays clear.
+  ImGui::SetNextWindowPos(v2(canvas.x0 + 10.0 * s, canvas.y1 - 10.0 * s), ImGuiCond_Always,
+                          {0.0f, 1.0f});
+  ImGui::SetNextWindowBgAlpha(0.88f);
+  ImGui::Begin("##physics_figures", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                   ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::PushFont(ui.fonts.bold);
+  ImGui::TextUnformatted(model.nodes[node].name.c_str());
+  ImGui::PopFont();
+  ImGui::SameLine();
+  ImGui::TextDisabled("physics: Bullet, %d Hz fixed step", BeltWorld::kStepsPerSecond);
+  ImGui::Text("belt %.1f m at %.2f m/s, %.2f m wide; part %s %.0f x %.0f x %.0f mm, %.1f kg",
+              spec.belt.length_m, spec.belt.speed_mps, spec.belt.width_m,
+              state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
+              spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
+  if (!snap.ready) {
+    ImGui::TextDisabled("starting ...");
+  } else if (snap.rebuilding) {
+    const double done = snap.target_s > 0.0 ? std::min(snap.time_s / snap.target_s, 1.0) : 1.0;
+    ImGui::TextColored(to_vec4(kTwinAlarmWarning),
+                       "re-running the belt from the shift start: %.0f %% (at %s)", done * 100.0,
+                       format_clock(calendar_of(model, snap.time_s)).c_str());
+  } else if (snap.target_s - snap.time_s > 1.0) {
+    ImGui::TextColored(to_vec4(kTwinAlarmWarning), "catching up: %.0f s behind the clock",
+                       snap.target_s - snap.time_s);
+  } else {
+    ImGui::Text("at %s", format_clock(calendar_of(model, snap.time_s)).c_str());
+  }
+
+  // The details open by default only where the pane has the room.
+  ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
+  const bool details = snap.ready && ImGui::TreeNode("physics beside the line model");
+  if (!details && snap.ready) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("on belt %zu, taken off %d (line model %" PRIu64 "), %zu jams",
+                        snap.parts.size(), snap.taken, snap.des_taken, snap.jams.size());
+  }
+  if (details && ImGui::BeginTable("physics_vs_des", 3,
+                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("physics");
+    ImGui::TableSetupColumn("line model");
+    ImGui::TableHeadersRow();
+    auto row = [](const char* label, const std::string& physics, const std::string& des) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(label);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(physics.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(des.c_str());
+    };
+    char a[64], b[64];
+    const auto on = static_cast<uint64_t>(snap.parts.size());
+    std::snprintf(a, sizeof a, "%" PRIu64, snap.des_put_on - static_cast<uint64_t>(snap.waiting));
+    std::snprintf(b, sizeof b, "%" PRIu64, snap.des_put_on);
+    row("put on", a, b);
+    std::snprintf(a, sizeof a, "%" PRIu64 " (fit %d)", on, snap.capacity);
+    const Node& n = model.nodes[node];
+    const double level = ui.frame != nullptr && node < ui.frame->node_level.size()
+                             ? ui.frame->node_level[node]
+                             : -1.0;
+    if (level >= 0.0 && n.capacity > 0)
+      std::snprintf(b, sizeof b, "%.0f (holds %d)", level, n.capacity);
+    else if (level >= 0.0)
+      std::snprintf(b, sizeof b, "%.0f", level);
+    else
+      std::snprintf(b, sizeof b, "-");
+    row("on the belt", a, b);
+    std::snprintf(a, sizeof a, "%d", snap.taken);
+    std::snprintf(b, sizeof b, "%" PRIu64, snap.des_taken);
+    row("taken off", a, b);
+    if (snap.transfers > 0)
+      std::snprintf(a, sizeof a, "%.1f s (%d parts)", snap.mean_transfer_s, snap.transfers);
+    else
+      std::snprintf(a, sizeof a, "-");
+    std::snprintf(b, sizeof b, "%.1f s", n.transport_time.mean);
+    row("transfer, empty belt", a, b);
+    std::snprintf(a, sizeof a, "%d", snap.waiting);
+    row("waiting at the feeder", a, "-");
+    if (snap.fallen > 0) {
+      std::snprintf(a, sizeof a, "%d", snap.fallen);
+      row("fell off", a, "-");
+    }
+    std::snprintf(a, sizeof a, "%zu", snap.jams.size());
+    row("jams", a, "(not modelled)");
+    ImGui::EndTable();
+  }
+  if (details) ImGui::TreePop();
+  if (snap.sim_rate > 0.0) ImGui::TextDisabled("stepping at %.0fx real time", snap.sim_rate);
+
+  if (!snap.jams.empty()) {
+    ImGui::Separator();
+    ImGui::TextUnformatted("Jams (newest first; click to show):");
+    const size_t n = snap.jams.size();
+    for (size_t k = 0; k < std::min(n, kJamsListed); ++k) {
+      const Jam& j = snap.jams[n - 1 - k];
+      char line[160];
+      std::snprintf(line, sizeof line, "%s  %s part #%d at %.2f m, yaw %.0f deg",
+                    format_clock(calendar_of(model, j.time_s)).c_str(),
+                    j.reason == JamReason::kSkewed ? "skewed" : "stalled", j.part + 1, j.x_m,
+                    j.yaw_rad * 180.0 / std::numbers::pi);
+      ImGui::PushID(static_cast<int>(k));
+      ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(kPhysicsJammed));
+      if (ImGui::Selectable(line, false) && !ui.live) ui.jump_to_s = calendar_of(model, j.time_s);
+      ImGui::PopStyleColor();
+      ImGui::PopID();
+    }
+    if (n > kJamsListed) ImGui::TextDisabled("... and %zu more", n - kJamsListed);
+  }
+  ImGui::Separator();
+  swatch(kPhysicsMoving, "moving");
+  ImGui::SameLine();
+  swatch(kPhysicsAtRest, "at rest (queued)");
+  ImGui::SameLine();
+  swatch(kPhysicsJammed, "jammed");
+  ImGui::SameLine();
+  swatch(kPhysicsStop, "stop");
+  ImGui::End();
+}
+
+// The setup window at the pane's top right: which conveyor, and the layout question.
+void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state) {
+  const float s = ui.scale;
+  ImGui::SetNextWindowPos(v2(canvas.x1 - 10.0 * s, canvas.y0 + 64.0 * s), ImGuiCond_Always,
+                          {1.0f, 0.0f});
+  ImGui::SetNextWindowBgAlpha(0.88f);
+  ImGui::Begin("##physics_setup", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                   ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing);
+  bool changed = false;
+  ImGui::PushItemWidth(170.0f * s);
+  const uint32_t node = state.conveyors[static_cast<size_t>(state.conveyor)];
+  if (ImGui::BeginCombo("conveyor", model.nodes[node].name.c_str())) {
+    for (size_t i = 0; i < state.conveyors.size(); ++i) {
+      const bool selected = static_cast<int>(i) == state.conveyor;
+      if (ImGui::Selectable(model.nodes[state.conveyors[i]].name.c_str(), selected) && !selected) {
+        state.conveyor = static_cast<int>(i);
+        changed = true;
+      }
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SliderFloat("feed skew", &state.skew_deg, 0.0f, 45.0f, "up to %.0f deg");
+  changed |= ImGui::IsItemDeactivatedAfterEdit();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Parts are put on turned by a random angle up to this (seeded)");
+  changed |= ImGui::Checkbox("side guides", &state.guides);
+  if (state.guides) {
+    ImGui::SliderFloat("clearance", &state.guide_clearance_mm, 0.0f, 100.0f, "%.0f mm per side");
+    changed |= ImGui::IsItemDeactivatedAfterEdit();
+  }
+  ImGui::SliderFloat("friction", &state.friction, 0.1f, 1.2f, "%.2f");
+  changed |= ImGui::IsItemDeactivatedAfterEdit();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Coulomb coefficient between belt and parts");
+  ImGui::PopItemWidth();
+  if (changed) apply_physics_setup(state);
+  if (!state.error.empty()) {
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300.0f * s);
+    ImGui::TextColored(to_vec4(kAlarmRaised), "%s", state.error.c_str());
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::TextDisabled("a change re-runs the belt from the shift start");
+  ImGui::End();
+}
+
+}  // namespace
+
+void fit_physics_camera(Camera3D& camera, const Bounds3& bounds, double width_px,
+                        double height_px) {
+  camera = Camera3D();
+  camera.yaw = -0.3;  // from the front left, along the belt
+  camera.pitch = 28.0 * kPi / 180.0;
+  camera.set_viewport(width_px, height_px);
+  camera.fit(bounds);
+  // The figures sit at the bottom of the pane: move the scene up by a fifth of the image.
+  const double half_h = camera.distance * std::tan(camera.fov_y / 2.0);
+  camera.target -= 0.4 * half_h * camera.up();
+}
+
+PhysicsSetup physics_setup_of(const PhysicsPaneState& state) {
+  PhysicsSetup setup;
+  if (!state.conveyors.empty()) {
+    const size_t i =
+        std::min(static_cast<size_t>(std::max(state.conveyor, 0)), state.conveyors.size() - 1);
+    setup.node = state.conveyors[i];
+  }
+  setup.max_skew_deg = state.skew_deg;
+  setup.guide_clearance_m = state.guides ? state.guide_clearance_mm / 1000.0 : -1.0;
+  setup.friction = state.friction;
+  return setup;
+}
+
+bool apply_physics_setup(PhysicsPaneState& state) {
+  if (state.follower == nullptr || state.conveyors.empty()) return false;
+  std::string why;
+  if (!state.follower->configure(physics_setup_of(state), why)) {
+    state.error = why;
+    return false;
+  }
+  state.error.clear();
+  return true;
+}
+
+void draw_physics_pane(const Rect& canvas, UiState& ui, const Model& model,
+                       PhysicsPaneState& state) {
+  if (state.follower == nullptr || state.view == nullptr || state.conveyors.empty()) return;
+  const ImVec2 pos = v2(canvas.x0, canvas.y0);
+  const ImVec2 item{std::max(static_cast<float>(canvas.width()), 1.0f),
+                    std::max(static_cast<float>(canvas.height()), 1.0f)};
+  ImGui::SetCursorScreenPos(pos);
+  ImGui::InvisibleButton("physics_view", item,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
+                             ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::SetItemAllowOverlap();
+  const ConveyorLineSpec* spec = state.follower->spec();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 end{pos.x + item.x, pos.y + item.y};
+  if (spec == nullptr) {
+    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
+    draw_controls(canvas, ui, model, state);
+    return;
+  }
+  const Bounds3 bounds = physics_bounds(*spec);
+  if (!state.camera.fitted) fit_physics_camera(state.camera, bounds, item.x, item.y);
+  orbit_camera_input(state.camera, bounds, pos, item);
+  state.follower->snapshot(state.snapshot);
+  build_physics_boxes(*spec, state.follower->fixtures(), state.snapshot, state.boxes);
+  const unsigned texture = state.view->render_boxes(
+      state.boxes, bounds, &state.camera, static_cast<int>(item.x), static_cast<int>(item.y));
+  dl->PushClipRect(pos, end, true);
+  if (texture != 0) {
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), pos, end, {0, 1},
+                 {1, 0});
+  } else {
+    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
+  }
+  const uint32_t node = state.follower->setup()->node;
+  const double length = spec->belt.length_m;
+  label_at(dl, state.camera, pos, item,
+           belt_to_world(length + 0.3 + kPhysicsStationSize / 2.0, 0.0, 0.9),
+           consumer_names(model, node).c_str(), kStationLabel);
+  label_at(dl, state.camera, pos, item, belt_to_world(-0.3, 0.0, 0.3), "feeder", kNodeLabel);
+  label_at(dl, state.camera, pos, item, belt_to_world(length, 0.0, 2.5 * spec->part.size_z + 0.1),
+           "stop", kPhysicsStop);
+  dl->PopClipRect();
+  draw_figures(canvas, ui, model, state, *spec);
+  draw_controls(canvas, ui, model, state);
+}
+
+}  // namespace twin::viewer
