@@ -65,6 +65,7 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
   SceneConveyorOptions options;
   options.friction = setup.friction;
   options.guide_clearance_m = setup.guide_clearance_m;
+  options.jam_clear_s = setup.jam_clear_s;
   auto spec = scene_conveyor_spec(model_, setup.node, product, feed, cycle_s, options, &why);
   if (!spec) return false;
   std::vector<FixtureSpec> fixtures;
@@ -105,6 +106,11 @@ void PhysicsFollower::follow(double clock_s) {
   changed_.notify_all();
 }
 
+double PhysicsFollower::target_s() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return target_s_;
+}
+
 void PhysicsFollower::snapshot(PhysicsSnapshot& out) const {
   std::lock_guard<std::mutex> lock(mutex_);
   out = published_;
@@ -128,6 +134,7 @@ void PhysicsFollower::publish(const ConveyorLine& line, uint64_t generation, dou
   s.target_s = target_s;
   s.waiting = line.parts_waiting();
   s.taken = line.parts_taken();
+  s.cleared = line.parts_cleared();
   s.capacity = line.capacity();
   s.jams = line.jams();
   s.sim_rate = rate;

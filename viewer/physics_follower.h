@@ -35,6 +35,7 @@ struct PhysicsSetup {
   double max_skew_deg = 0.0;      // [deg] parts are put on turned by up to this (0: straight)
   double guide_clearance_m = -1;  // [m] side guides' clearance per side; < 0: no guides
   double friction = 0.6;          // [-] belt-part Coulomb coefficient
+  double jam_clear_s = 60.0;      // [s] an operator clears a jam this long after it; < 0: never
   bool operator==(const PhysicsSetup&) const = default;
 };
 
@@ -63,6 +64,7 @@ struct PhysicsSnapshot {
   int fallen = 0;                      // [parts] fell off the belt (not in parts)
   int waiting = 0;               // [parts] due at the feeder but not yet put on (entry blocked)
   int taken = 0;                 // [parts] taken off by the consumer so far
+  int cleared = 0;               // [parts] taken off by operators clearing jams
   int capacity = 0;              // [parts] that fit on the belt nose to tail
   uint64_t des_put_on = 0;       // [parts] the line model put on up to time_s
   uint64_t des_taken = 0;        // [parts] the line model's consumers took up to time_s
@@ -93,6 +95,8 @@ class PhysicsFollower {
 
   // Asks the worker to show calendar time `clock_s` (clamped to [0, horizon]). Never waits.
   void follow(double clock_s);
+  // [s working time] the clock last asked for.
+  double target_s() const;
   // Copies the latest snapshot into `out` (reusing its storage).
   void snapshot(PhysicsSnapshot& out) const;
   // Blocks until the snapshot is at the target, up to `timeout_s` of wall time. False on time

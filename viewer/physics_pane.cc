@@ -148,6 +148,8 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     row("transfer, empty belt", a, b);
     std::snprintf(a, sizeof a, "%d", snap.waiting);
     row("waiting at the feeder", a, "-");
+    std::snprintf(a, sizeof a, "%d", snap.cleared);
+    row("cleared by an operator", a, "-");
     if (snap.fallen > 0) {
       std::snprintf(a, sizeof a, "%d", snap.fallen);
       row("fell off", a, "-");
@@ -166,10 +168,13 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     for (size_t k = 0; k < std::min(n, kJamsListed); ++k) {
       const Jam& j = snap.jams[n - 1 - k];
       char line[160];
-      std::snprintf(line, sizeof line, "%s  %s part #%d at %.2f m, yaw %.0f deg",
+      std::snprintf(line, sizeof line, "%s  %s part #%d at %.2f m, yaw %.0f deg%s",
                     format_clock(calendar_of(model, j.time_s)).c_str(),
                     j.reason == JamReason::kSkewed ? "skewed" : "stalled", j.part + 1, j.x_m,
-                    j.yaw_rad * 180.0 / std::numbers::pi);
+                    j.yaw_rad * 180.0 / std::numbers::pi,
+                    j.removed            ? " - taken off"
+                    : j.cleared_s >= 0.0 ? " - freed itself"
+                                         : "");
       ImGui::PushID(static_cast<int>(k));
       ImGui::PushStyleColor(ImGuiCol_Text, to_vec4(kPhysicsJammed));
       if (ImGui::Selectable(line, false) && !ui.live) ui.jump_to_s = calendar_of(model, j.time_s);
@@ -221,6 +226,13 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
     ImGui::SliderFloat("clearance", &state.guide_clearance_mm, 0.0f, 100.0f, "%.0f mm per side");
     changed |= ImGui::IsItemDeactivatedAfterEdit();
   }
+  changed |= ImGui::Checkbox("operator clears jams", &state.operator_clears);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("A part still jammed when the operator comes is taken off the belt");
+  if (state.operator_clears) {
+    ImGui::SliderFloat("after", &state.jam_clear_s, 0.0f, 600.0f, "%.0f s");
+    changed |= ImGui::IsItemDeactivatedAfterEdit();
+  }
   ImGui::SliderFloat("friction", &state.friction, 0.1f, 1.2f, "%.2f");
   changed |= ImGui::IsItemDeactivatedAfterEdit();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Coulomb coefficient between belt and parts");
@@ -259,6 +271,7 @@ PhysicsSetup physics_setup_of(const PhysicsPaneState& state) {
   setup.max_skew_deg = state.skew_deg;
   setup.guide_clearance_m = state.guides ? state.guide_clearance_mm / 1000.0 : -1.0;
   setup.friction = state.friction;
+  setup.jam_clear_s = state.operator_clears ? state.jam_clear_s : -1.0;
   return setup;
 }
 

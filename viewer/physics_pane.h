@@ -30,6 +30,8 @@ struct PhysicsPaneState {
   bool guides = false;               // side guides on
   float guide_clearance_mm = 10.0f;  // [mm] per side
   float friction = 0.6f;             // [-]
+  bool operator_clears = true;       // an operator clears jams
+  float jam_clear_s = 60.0f;         // [s] after the jam
   std::string error;                 // of the last configure()
   PhysicsSnapshot snapshot;          // this frame's (reused)
   std::vector<Box3D> boxes;          // this frame's (reused)

@@ -3,9 +3,11 @@
 // and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
 // size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
 // parts the belt held and holds, jams, and the physics' speed against real time.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,9 @@ struct PhysicsFlags {
   std::vector<std::string> conveyors;  // empty: all with length and speed
   std::string product;                 // empty: the first
   double hours = 2.0;
+  double skew_deg = 0.0;      // [deg] feed skew
+  double guides_mm = -1.0;    // [mm] side guides' clearance; < 0: none
+  double jam_clear_s = 60.0;  // [s] operator clears a jam after; < 0: never
   uint64_t seed = 0;
   bool seed_given = false;
   std::string json;
@@ -74,7 +79,11 @@ int run_physics(const PhysicsFlags& f) {
   int compared = 0;
   for (uint32_t node : nodes) {
     std::string why;
-    const auto c = compare_conveyor_fidelities(model, node, product, f.hours, seed, &why);
+    SceneConveyorOptions options;
+    options.max_skew_rad = f.skew_deg * std::numbers::pi / 180.0;
+    options.guide_clearance_m = f.guides_mm >= 0.0 ? f.guides_mm / 1000.0 : -1.0;
+    options.jam_clear_s = f.jam_clear_s;
+    const auto c = compare_conveyor_fidelities(model, node, product, f.hours, seed, &why, options);
     if (!c) {
       print_error(f.scene + ": " + why);
       continue;
@@ -97,10 +106,15 @@ int run_physics(const PhysicsFlags& f) {
       std::printf("  %-34s %12d %12d\n", "capacity / fit nose to tail [parts]", c->des_capacity,
                   c->physics_fit);
       std::printf("  %-34s %12s %12d\n", "most on the belt [parts]", "", c->physics_max_on_belt);
+      std::printf("  %-34s %12s %12d\n", "cleared by an operator [parts]", "", c->physics_cleared);
       std::printf("  jams: %zu", c->jams.size());
-      for (const Jam& j : c->jams)
-        std::printf("  [%s part %d at %.1f s, x %.2f m]", jam_reason(j.reason), j.part, j.time_s,
-                    j.x_m);
+      constexpr size_t kListed = 8;
+      for (size_t k = 0; k < std::min(c->jams.size(), kListed); ++k) {
+        const Jam& j = c->jams[k];
+        std::printf("  [%s part %d at %.1f s, x %.2f m%s]", jam_reason(j.reason), j.part, j.time_s,
+                    j.x_m, j.removed ? ", taken off" : "");
+      }
+      if (c->jams.size() > kListed) std::printf("  ... %zu more", c->jams.size() - kListed);
       std::printf("\n  physics: %.0f steps of 1/240 s in %.2f s wall (%.1fx real time)\n", c->steps,
                   c->wall_s, realtime);
     }
@@ -118,13 +132,19 @@ int run_physics(const PhysicsFlags& f) {
     j["capacity"] = c->des_capacity;
     j["fit_nose_to_tail"] = c->physics_fit;
     j["max_on_belt"] = c->physics_max_on_belt;
+    j["cleared"] = c->physics_cleared;
+    j["feed_skew_deg"] = f.skew_deg;
+    j["guides_mm"] = f.guides_mm;
+    j["jam_clear_s"] = f.jam_clear_s;
     nlohmann::json jams = nlohmann::json::array();
     for (const Jam& jam : c->jams)
       jams.push_back({{"reason", jam_reason(jam.reason)},
                       {"part", jam.part},
                       {"time_s", jam.time_s},
                       {"x_m", jam.x_m},
-                      {"yaw_rad", jam.yaw_rad}});
+                      {"yaw_rad", jam.yaw_rad},
+                      {"cleared_s", jam.cleared_s},
+                      {"taken_off", jam.removed}});
     j["jams"] = jams;
     j["wall_s"] = c->wall_s;
     j["real_time_factor"] = realtime;
@@ -156,6 +176,17 @@ void add_physics_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", f->seed, "Scenario seed (default: the scene's)")
       ->each([f](const std::string&) { f->seed_given = true; });
   cmd->add_option("--json", f->json, "Write the comparison as JSON")->type_name("FILE");
+  cmd->add_option("--skew", f->skew_deg,
+                  "Parts are put on turned by a random angle up to this (seeded)")
+      ->type_name("DEG")
+      ->check(CLI::Range(0.0, 90.0));
+  cmd->add_option("--guides", f->guides_mm, "Side guides this far from the parts on each side")
+      ->type_name("MM")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--jam-clear", f->jam_clear_s,
+                  "An operator clears a jam this long after it (< 0: never)")
+      ->type_name("S")
+      ->capture_default_str();
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing but errors");
   cmd->callback([f, &ctx] { ctx.exit_code = run_physics(*f); });
 }

@@ -32,6 +32,7 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
               finite_non_negative(s.queue_gap_m),
           "ConveyorLineSpec tolerances must be finite and >= 0");
   require(std::isfinite(s.guide_clearance_m), "ConveyorLineSpec.guide_clearance_m must be finite");
+  require(std::isfinite(s.jam_clear_s), "ConveyorLineSpec.jam_clear_s must be finite");
   world_ = std::make_unique<BeltWorld>(s.belt);  // validates the belt
 
   const double length = s.belt.length_m;
@@ -120,6 +121,32 @@ int ConveyorLine::parts_waiting() const {
   return n;
 }
 
+void ConveyorLine::clear_jams(double t_s) {
+  // Jams are reported in time order and every visit is the same delay later: visits come in the
+  // same order. The slack allows for the rounding of time + delay.
+  while (next_clear_ < jams_.size() &&
+         jams_[next_clear_].time_s + spec_.jam_clear_s <= t_s + 1e-9) {
+    Jam& jam = jams_[next_clear_++];
+    jam.cleared_s = t_s;
+    PartRecord& r = records_[static_cast<size_t>(jam.part)];
+    const auto track = std::find_if(on_belt_.begin(), on_belt_.end(),
+                                    [&](const Track& k) { return k.record == jam.part; });
+    if (track == on_belt_.end()) continue;  // taken off (or cleared) since
+    const bool skewed = std::abs(world_->part_yaw(r.body)) > spec_.skew_limit_rad;
+    const bool stalled = t_s - track->mark_s > spec_.stall_time_s;
+    const bool fallen = world_->part_z(r.body) < 0.0;  // centre below the belt's top
+    if (skewed || stalled || fallen) {
+      world_->remove_part(r.body);
+      r.cleared_s = t_s;
+      jam.removed = true;
+      on_belt_.erase(track);
+      ++cleared_;
+    } else {
+      jammed_[static_cast<size_t>(jam.part)] = 0;  // resolved itself: may be reported again
+    }
+  }
+}
+
 bool ConveyorLine::at_stop(int body) const {
   const double rest_x = spec_.belt.length_m - 0.5 * spec_.part.size_x;
   return world_->part_x(body) >= rest_x - spec_.stop_tolerance_m &&
@@ -129,6 +156,8 @@ bool ConveyorLine::at_stop(int body) const {
 void ConveyorLine::step() {
   const double t = time_s();
   const double sx = spec_.part.size_x;
+
+  if (spec_.jam_clear_s >= 0.0) clear_jams(t);
 
   // 1. Feeder.
   if (next_feed_ < due_step_.size() && due_step_[next_feed_] <= steps()) {

@@ -22,6 +22,13 @@
 // has not advanced by advance_m for longer than stall_time_s while not queued (queued = at the
 // stop, or its front within queue_gap_m of the rear of the part ahead).
 //
+// Clearing (jam_clear_s >= 0): jam_clear_s after a jam was reported, before step 1, an operator
+// looks at the part. If it is still jammed (skewed beyond the limit, not advancing for
+// stall_time_s while not queued, or fallen below the belt's top) it is taken off the belt and
+// counted as cleared (it leaves the flow: the consumer never gets it); otherwise the jam resolved
+// itself (the part may be reported again later). Without clearing, a part jammed at the head
+// blocks the consumer for good, as a real jam nobody clears would.
+//
 // Determinism: the Bullet world is deterministic (see BeltWorld) and every decision above is a
 // function of its state and the step count, so the same spec gives bit-identical records and
 // poses. Bullet objects cannot be copied and their contact caches (warm-started impulses, pair
@@ -60,12 +67,16 @@ struct ConveyorLineSpec {
   double stall_time_s = 2.0;        // [s] not advancing this long while not queued: stalled
   double advance_m = 0.002;         // [m] movement that counts as advancing
   double queue_gap_m = 0.01;        // [m] front this close to the part ahead counts as queued
+  // An operator comes to each jam this long after it was reported [s]; < 0: nobody comes, a jam
+  // stays. See "Clearing" above.
+  double jam_clear_s = -1.0;
 };
 
 struct PartRecord {
   double put_on_s = -1.0;     // [s] put on the belt; -1 while waiting at the feeder
   double arrived_s = -1.0;    // [s] first at rest against the stop; -1 not yet
   double taken_off_s = -1.0;  // [s] taken off by the consumer; -1 not yet
+  double cleared_s = -1.0;    // [s] taken off by an operator clearing its jam; -1 not
   int body = -1;              // BeltWorld part index; -1 while waiting at the feeder
 };
 
@@ -74,9 +85,11 @@ enum class JamReason : uint8_t { kSkewed, kStalled };
 struct Jam {
   int part = -1;  // index into records()
   JamReason reason = JamReason::kSkewed;
-  double time_s = 0.0;   // [s] when detected
-  double x_m = 0.0;      // [m] centre along the belt then
-  double yaw_rad = 0.0;  // [rad] yaw then
+  double time_s = 0.0;      // [s] when detected
+  double x_m = 0.0;         // [m] centre along the belt then
+  double yaw_rad = 0.0;     // [rad] yaw then
+  double cleared_s = -1.0;  // [s] when the operator came; -1: not (yet)
+  bool removed = false;     // the operator took the part off (it was still jammed)
 };
 
 class ConveyorLine {
@@ -101,8 +114,9 @@ class ConveyorLine {
   const std::vector<PartRecord>& records() const { return records_; }
   const std::vector<Jam>& jams() const { return jams_; }
   int parts_on_belt() const { return static_cast<int>(on_belt_.size()); }  // [parts]
-  int parts_waiting() const;                  // [parts] due at the feeder but not yet put on
-  int parts_taken() const { return taken_; }  // [parts] taken off so far
+  int parts_waiting() const;                      // [parts] due at the feeder but not yet put on
+  int parts_taken() const { return taken_; }      // [parts] taken off so far
+  int parts_cleared() const { return cleared_; }  // [parts] taken off by operators (jams)
   // Parts that fit on the belt queued nose to tail: floor(length / size_x).
   int capacity() const;
   const BeltWorld& world() const { return *world_; }
@@ -119,6 +133,7 @@ class ConveyorLine {
   // most the angle at which it fits between them (the guides funnel it at the entry).
   double entry_yaw(double yaw_rad) const;
   bool at_stop(int body) const;
+  void clear_jams(double t_s);  // the operators' visits due by t_s (see "Clearing")
   void put_on(int record, double x_m, double yaw_rad, double t_s);
 
   ConveyorLineSpec spec_;
@@ -131,6 +146,8 @@ class ConveyorLine {
   size_t next_feed_ = 0;             // index into spec_.feed of the next part to put on
   double consumer_free_s_ = 0.0;     // [s] when the consumer can take the next part
   int taken_ = 0;                    // [parts] taken off
+  int cleared_ = 0;                  // [parts] taken off by operators
+  size_t next_clear_ = 0;            // index into jams_ of the next jam an operator comes to
 };
 
 }  // namespace twin

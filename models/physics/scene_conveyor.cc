@@ -151,13 +151,15 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
   spec.consumer_cycle_s = consumer_cycle_s;
   spec.feed = feed;
   spec.guide_clearance_m = options.guide_clearance_m;
+  spec.jam_clear_s = options.jam_clear_s;
   return spec;
 }
 
 std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
                                                               uint16_t product, double hours,
-                                                              uint64_t seed, std::string* why) {
-  if (!scene_conveyor_spec(model, node, product, {}, 1.0, {}, why)) return std::nullopt;
+                                                              uint64_t seed, std::string* why,
+                                                              const SceneConveyorOptions& options) {
+  if (!scene_conveyor_spec(model, node, product, {}, 1.0, options, why)) return std::nullopt;
   const Node& n = model.nodes[node];
   FidelityComparison out;
   out.conveyor = n.name;
@@ -173,13 +175,14 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
   const double horizon_s = hours * 3600.0;
   const ConveyorTraffic traffic = conveyor_traffic(model, node, horizon_s, seed);
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
-  std::vector<FeedItem> feed;
-  for (double t : traffic.put_on_s) feed.push_back(FeedItem{.time_s = t});
+  const std::vector<FeedItem> feed =
+      skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed);
   out.put_on = feed.size();
   out.des_transport_s = n.transport_time.mean;
   out.des_capacity = n.capacity;
 
-  const auto spec = scene_conveyor_spec(model, node, product, feed, out.consumer_cycle_s, {}, why);
+  const auto spec =
+      scene_conveyor_spec(model, node, product, feed, out.consumer_cycle_s, options, why);
   if (!spec) return std::nullopt;
   const auto wall = std::chrono::steady_clock::now();
   ConveyorLine line(*spec);
@@ -191,6 +194,7 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
   out.steps = static_cast<double>(line.steps());
   out.jams = line.jams();
+  out.physics_cleared = line.parts_cleared();
 
   // Take-offs in the second half (the first is the line's warm-up), and the transfer of parts
   // that found the belt empty: put on after the previous part had been taken off.

@@ -18,6 +18,8 @@ namespace twin {
 struct SceneConveyorOptions {
   double friction = 0.6;          // [-] belt-part Coulomb coefficient (steel on rubber belt)
   double guide_clearance_m = -1;  // [m] side guides' clearance; < 0: none
+  double jam_clear_s = 60.0;      // [s] an operator clears a jam this long after it; < 0: never
+  double max_skew_rad = 0.0;      // [rad] compare_conveyor_fidelities' feed skew (skewed_feed)
 };
 
 // What the line model moves through one node: when its producers put parts on and when its
@@ -77,6 +79,7 @@ struct FidelityComparison {
   uint64_t put_on = 0;              // [parts] fed to both
   uint64_t des_taken = 0;           // [parts] taken off in the second half (after warm-up)
   uint64_t physics_taken = 0;       // [parts] same window
+  int physics_cleared = 0;          // [parts] taken off by operators clearing jams (whole run)
   double des_transport_s = 0.0;     // [s] the line model's transport time (mean)
   double physics_transfer_s = 0.0;  // [s] mean put-on to at rest at the stop, parts on an
                                     // empty belt (none ahead when put on); 0: none
@@ -90,8 +93,8 @@ struct FidelityComparison {
 };
 
 // Nothing, with `why`, when the scene lacks what the physics needs (scene_conveyor_spec).
-std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
-                                                              uint16_t product, double hours,
-                                                              uint64_t seed, std::string* why);
+std::optional<FidelityComparison> compare_conveyor_fidelities(
+    const Model& model, uint32_t node, uint16_t product, double hours, uint64_t seed,
+    std::string* why, const SceneConveyorOptions& options = {});
 
 }  // namespace twin

@@ -178,6 +178,33 @@ TEST(ConveyorLine, SkewedPartIsAJam) {
   EXPECT_GT(std::abs(line.jams()[0].yaw_rad), 0.26);
 }
 
+// The same skewed part with an operator who comes 15 s after each jam: the skewed part is still
+// skewed then and is taken off (cleared); the part behind it, reported stalled while it waited,
+// has moved on by its visit (a jam that freed itself) and it and the rest are taken off by the
+// consumer.
+TEST(ConveyorLine, OperatorClearsAJamAndTheLineFlowsAgain) {
+  ConveyorLineSpec s = line_spec(3.0, 1.0, 4);
+  s.feed[1].yaw_rad = 0.6;
+  s.jam_clear_s = 15.0;
+  ConveyorLine line(std::move(s));
+  line.advance_to(80.0);
+  ASSERT_GE(line.jams().size(), 2u);
+  const Jam& skewed = line.jams()[0];
+  EXPECT_EQ(skewed.part, 1);
+  EXPECT_EQ(skewed.reason, JamReason::kSkewed);
+  EXPECT_TRUE(skewed.removed);
+  EXPECT_NEAR(skewed.cleared_s, skewed.time_s + 15.0, kDt + 1e-9);
+  EXPECT_EQ(line.records()[1].cleared_s, skewed.cleared_s);
+  EXPECT_LT(line.records()[1].taken_off_s, 0.0);
+  for (size_t i = 1; i < line.jams().size(); ++i) {
+    EXPECT_FALSE(line.jams()[i].removed) << i;
+    EXPECT_GE(line.jams()[i].cleared_s, 0.0) << i;
+  }
+  EXPECT_EQ(line.parts_cleared(), 1);
+  EXPECT_EQ(line.parts_taken(), 3);
+  for (int r : {0, 2, 3}) EXPECT_GE(line.records()[static_cast<size_t>(r)].taken_off_s, 0.0) << r;
+}
+
 // The same skewed feed with side guides: the guides funnel the part at the entry (it is put on
 // turned by at most the angle at which it fits between them), so it rides straight enough and
 // every part flows.

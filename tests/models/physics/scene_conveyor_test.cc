@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -112,4 +113,74 @@ TEST(SceneConveyor, Machining20HardeningInfeedAgreesWithTheLineModel) {
 }
 
 }  // namespace
+// The traffic the viewer's physics view feeds the belt with: the line model's put-ons and
+// take-offs of the node, ascending, as many take-offs as put-ons give or take what is on the
+// belt, and the same for the same seed.
+TEST(SceneConveyor, TrafficIsTheLineModelsPutOnsAndTakeOffs) {
+  const Model& model = machining20();
+  const uint32_t node = conveyor(model);
+  const ConveyorTraffic t = conveyor_traffic(model, node, 2 * 3600.0, 7);
+  ASSERT_GT(t.put_on_s.size(), 20u);
+  EXPECT_EQ(t.product.size(), t.put_on_s.size());
+  EXPECT_TRUE(std::is_sorted(t.put_on_s.begin(), t.put_on_s.end()));
+  EXPECT_TRUE(std::is_sorted(t.taken_s.begin(), t.taken_s.end()));
+  EXPECT_LE(t.taken_s.size(), t.put_on_s.size());
+  EXPECT_GE(t.taken_s.size() + static_cast<size_t>(model.nodes[node].capacity), t.put_on_s.size());
+  // A part is taken off no sooner than the line model's transport time after its put-on.
+  for (size_t i = 0; i < t.taken_s.size(); ++i)
+    EXPECT_GE(t.taken_s[i] + 1e-9, t.put_on_s[i] + model.nodes[node].transport_time.mean);
+  const ConveyorTraffic again = conveyor_traffic(model, node, 2 * 3600.0, 7);
+  EXPECT_EQ(again.put_on_s, t.put_on_s);
+  EXPECT_EQ(again.taken_s, t.taken_s);
+  EXPECT_EQ(main_product(t), 0);  // machining20 makes shafts only
+  EXPECT_EQ(physics_conveyors(model), std::vector<uint32_t>{node});
+  // Harden_OP80 (one machine, mean cycle 70 s) is the only consumer.
+  EXPECT_DOUBLE_EQ(consumer_cycle_time(model, node), 70.0);
+}
+
+TEST(SceneConveyor, MainProductIsTheMostFedOne) {
+  ConveyorTraffic t;
+  t.product = {1, 2, 2, 1, 2};
+  EXPECT_EQ(main_product(t), 2);
+  t.product = {3, 1};
+  EXPECT_EQ(main_product(t), 1);  // a tie: the lower index
+  t.product.clear();
+  EXPECT_EQ(main_product(t), 0);
+}
+
+// Skews come from the conveyor's named stream: the same for the same seed, others for another
+// seed, within the limit, straight at a limit of 0, and drawn for every part (so a part's skew
+// does not depend on the limit but scales with it).
+TEST(SceneConveyor, SkewedFeedIsSeededAndBounded) {
+  const Model& model = machining20();
+  const uint32_t node = conveyor(model);
+  std::vector<double> times;
+  for (int i = 0; i < 500; ++i) times.push_back(10.0 * i);
+  const auto a = skewed_feed(model, node, times, 0.5, 42);
+  const auto b = skewed_feed(model, node, times, 0.5, 42);
+  const auto c = skewed_feed(model, node, times, 0.5, 43);
+  const auto half = skewed_feed(model, node, times, 0.25, 42);
+  const auto straight = skewed_feed(model, node, times, 0.0, 42);
+  ASSERT_EQ(a.size(), times.size());
+  double lo = 1.0, hi = -1.0, sum = 0.0;
+  int differs = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].time_s, times[i]);
+    EXPECT_EQ(a[i].yaw_rad, b[i].yaw_rad);
+    differs += a[i].yaw_rad != c[i].yaw_rad;
+    EXPECT_DOUBLE_EQ(half[i].yaw_rad, 0.5 * a[i].yaw_rad);
+    EXPECT_EQ(straight[i].yaw_rad, 0.0);
+    lo = std::min(lo, a[i].yaw_rad);
+    hi = std::max(hi, a[i].yaw_rad);
+    sum += a[i].yaw_rad;
+  }
+  EXPECT_EQ(differs, 500);
+  EXPECT_GE(lo, -0.5);
+  EXPECT_LE(hi, 0.5);
+  // Uniform on [-0.5, 0.5]: spans most of it, mean near 0 (sd of the mean 0.29 / sqrt(500)).
+  EXPECT_LT(lo, -0.45);
+  EXPECT_GT(hi, 0.45);
+  EXPECT_NEAR(sum / 500.0, 0.0, 4 * 0.289 / std::sqrt(500.0));
+}
+
 }  // namespace twin

@@ -1,0 +1,178 @@
+// The physics view's follower (viewer/physics_follower.h): its snapshot at a clock is the Bullet
+// conveyor advanced straight to that time, bit for bit, however the clock got there (forwards,
+// backwards: re-created by replay, after a new setup); the belt runs in working time; the line
+// model's counts beside it are its traffic up to that time; a scene element without physics is
+// refused with a message and the running setup kept.
+#include "viewer/physics_follower.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "tests/support/scenes.h"
+
+namespace twin::viewer {
+namespace {
+
+constexpr double kHorizonS = 8 * 3600.0;
+constexpr uint64_t kSeed = 42;
+constexpr double kWaitS = 300.0;  // [s wall] generous: a slow machine under ctest -j
+
+const Model& machining20() {
+  static const Model model = test::load_sample_or_fail("machining20.yaml").model;
+  return model;
+}
+
+uint32_t c09() {
+  const int32_t n = machining20().find_node("C09_HardeningInfeed");
+  EXPECT_GE(n, 0);
+  return static_cast<uint32_t>(n);
+}
+
+// The snapshot's poses and counts against a line stepped directly to `working_s`.
+void expect_matches_direct_run(const PhysicsSnapshot& snap, const ConveyorLineSpec& spec,
+                               double working_s) {
+  ConveyorLine line(spec);
+  line.advance_to(working_s);
+  EXPECT_EQ(snap.steps, line.steps());
+  EXPECT_EQ(snap.time_s, line.time_s());
+  EXPECT_EQ(snap.taken, line.parts_taken());
+  EXPECT_EQ(snap.cleared, line.parts_cleared());
+  EXPECT_EQ(snap.waiting, line.parts_waiting());
+  EXPECT_EQ(snap.jams.size(), line.jams().size());
+  size_t k = 0;
+  int fallen = 0;
+  for (size_t r = 0; r < line.records().size(); ++r) {
+    const PartRecord& rec = line.records()[r];
+    if (rec.body < 0 || line.world().part_removed(rec.body)) continue;
+    if (line.world().part_z(rec.body) < -0.5) {  // fell off the belt: counted, not drawn
+      ++fallen;
+      continue;
+    }
+    ASSERT_LT(k, snap.parts.size());
+    const PhysicsPartPose& p = snap.parts[k++];
+    EXPECT_EQ(p.record, static_cast<int32_t>(r));
+    EXPECT_EQ(p.x_m, static_cast<float>(line.world().part_x(rec.body)));
+    EXPECT_EQ(p.y_m, static_cast<float>(line.world().part_y(rec.body)));
+    EXPECT_EQ(p.z_m, static_cast<float>(line.world().part_z(rec.body)));
+    EXPECT_EQ(p.yaw_rad, static_cast<float>(line.world().part_yaw(rec.body)));
+  }
+  EXPECT_EQ(k, snap.parts.size());
+  EXPECT_EQ(fallen, snap.fallen);
+}
+
+TEST(PhysicsFollower, SnapshotIsTheDirectRunAtTheClockForwardsAndBackwards) {
+  const Model& model = machining20();
+  PhysicsFollower follower(model, kHorizonS, kSeed);
+  std::string why;
+  ASSERT_TRUE(follower.configure(PhysicsSetup{.node = c09()}, why)) << why;
+  ASSERT_NE(follower.spec(), nullptr);
+  EXPECT_EQ(follower.product_name(), "shaft");
+  // The stop across the belt's end (no guides asked for).
+  ASSERT_EQ(follower.fixtures().size(), 1u);
+  EXPECT_GT(follower.fixtures()[0].x, follower.spec()->belt.length_m);
+
+  PhysicsSnapshot snap;
+  for (const double t : {1500.0, 600.0, 900.0}) {  // forwards, back (replay), forwards again
+    follower.follow(t);
+    ASSERT_TRUE(follower.wait(kWaitS)) << t;
+    follower.snapshot(snap);
+    ASSERT_TRUE(snap.ready);
+    EXPECT_FALSE(snap.rebuilding);
+    EXPECT_EQ(snap.target_s, t);  // no break before 4 h: working time is calendar time
+    SCOPED_TRACE(t);
+    expect_matches_direct_run(snap, *follower.spec(), t);
+    EXPECT_GT(snap.taken, 0);
+    // The line model's counts beside the physics: its traffic up to the clock.
+    const ConveyorTraffic traffic = conveyor_traffic(model, c09(), kHorizonS, kSeed);
+    const auto upto = [&](const std::vector<double>& v) {
+      return static_cast<uint64_t>(std::upper_bound(v.begin(), v.end(), snap.time_s) - v.begin());
+    };
+    EXPECT_EQ(snap.des_put_on, upto(traffic.put_on_s));
+    EXPECT_EQ(snap.des_taken, upto(traffic.taken_s));
+    // Everything put on by the physics is the feed the line model made, less what waits.
+    EXPECT_EQ(static_cast<uint64_t>(snap.taken) + static_cast<uint64_t>(snap.cleared) +
+                  snap.parts.size() + static_cast<uint64_t>(snap.fallen) +
+                  static_cast<uint64_t>(snap.waiting),
+              snap.des_put_on);
+  }
+}
+
+// The belt stands in the meal break (4:00-4:30): a clock in the break asks for the belt at the
+// break's start; after it, for calendar time less the break.
+TEST(PhysicsFollower, BeltRunsInWorkingTime) {
+  const Model& model = machining20();
+  ASSERT_FALSE(model.calendar.empty());
+  PhysicsFollower follower(model, kHorizonS, kSeed);  // not configured: nothing steps
+  follower.follow(4 * 3600.0 + 600.0);
+  EXPECT_EQ(follower.target_s(), 4 * 3600.0);
+  follower.follow(4.5 * 3600.0 + 60.0);
+  EXPECT_EQ(follower.target_s(), 4 * 3600.0 + 60.0);
+  follower.follow(1234.5);
+  EXPECT_EQ(follower.target_s(), 1234.5);
+  follower.follow(1e9);  // clamped to the horizon: 8 h less the break
+  EXPECT_EQ(follower.target_s(), 7.5 * 3600.0);
+}
+
+// A new setup starts over from the shift start: skewed parts without guides jam, and the same
+// skews with guides (which funnel the parts at the entry) do not; a refused setup keeps the
+// running one.
+TEST(PhysicsFollower, NewSetupStartsOverAndBadOnesAreRefused) {
+  const Model& model = machining20();
+  PhysicsFollower follower(model, kHorizonS, kSeed);
+  std::string why;
+  ASSERT_TRUE(follower.configure(PhysicsSetup{.node = c09(), .max_skew_deg = 30.0}, why)) << why;
+  PhysicsSnapshot skewed, guided;
+  follower.follow(1800.0);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(skewed);
+  expect_matches_direct_run(skewed, *follower.spec(), 1800.0);
+  EXPECT_FALSE(skewed.jams.empty());
+
+  ASSERT_TRUE(follower.configure(
+      PhysicsSetup{.node = c09(), .max_skew_deg = 30.0, .guide_clearance_m = 0.01}, why))
+      << why;
+  EXPECT_EQ(follower.fixtures().size(), 3u);  // the stop and two guides
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(guided);
+  expect_matches_direct_run(guided, *follower.spec(), 1800.0);
+  EXPECT_TRUE(guided.jams.empty()) << guided.jams.size() << " jams";
+  EXPECT_EQ(guided.fallen, 0);
+  EXPECT_GE(guided.taken, skewed.taken);
+  std::printf(
+      "[ figures  ] C09 at 0:30, feed skew up to 30 deg: %zu jams, %d taken off without "
+      "guides; %zu jams, %d taken off with 10 mm guides (line model %llu)\n",
+      skewed.jams.size(), skewed.taken, guided.jams.size(), guided.taken,
+      static_cast<unsigned long long>(guided.des_taken));
+
+  // Not a physics conveyor (a buffer), and a skew out of range: refused, with the reason.
+  const int32_t buffer = model.find_node("B01");
+  ASSERT_GE(buffer, 0);
+  EXPECT_FALSE(follower.configure(PhysicsSetup{.node = static_cast<uint32_t>(buffer)}, why));
+  EXPECT_NE(why.find("B01"), std::string::npos) << why;
+  EXPECT_FALSE(follower.configure(PhysicsSetup{.node = c09(), .max_skew_deg = 120.0}, why));
+  EXPECT_NE(why.find("skew"), std::string::npos) << why;
+  EXPECT_FALSE(follower.configure(PhysicsSetup{.node = c09(), .friction = -1.0}, why));
+  EXPECT_FALSE(why.empty());
+  ASSERT_TRUE(follower.setup().has_value());
+  EXPECT_EQ(follower.setup()->guide_clearance_m, 0.01);
+  follower.follow(1800.0);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  PhysicsSnapshot still;
+  follower.snapshot(still);
+  EXPECT_EQ(still.taken, guided.taken);
+}
+
+TEST(PhysicsFollower, WaitBeforeAnySetupFails) {
+  PhysicsFollower follower(machining20(), kHorizonS, kSeed);
+  follower.follow(100.0);
+  EXPECT_FALSE(follower.wait(0.05));
+  PhysicsSnapshot snap;
+  follower.snapshot(snap);
+  EXPECT_FALSE(snap.ready);
+}
+
+}  // namespace
+}  // namespace twin::viewer
