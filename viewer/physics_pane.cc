@@ -14,7 +14,8 @@ namespace twin::viewer {
 
 namespace {
 
-constexpr size_t kJamsListed = 4;  // newest jams listed
+// Newest jams listed: more where the pane has the room.
+constexpr size_t kJamsListedSmall = 2, kJamsListedLarge = 6;
 
 ImVec2 v2(double x, double y) {
   return {static_cast<float>(x), static_cast<float>(y)};
@@ -47,6 +48,12 @@ std::string consumer_names(const Model& model, uint32_t node) {
     out += model.stations[st].name;
   }
   return out.empty() ? "consumer" : out;
+}
+
+// The current window's rectangle [px, screen].
+Rect window_rect() {
+  const ImVec2 p = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+  return {p.x, p.y, p.x + size.x, p.y + size.y};
 }
 
 void swatch(Rgba color, const char* label) {
@@ -165,7 +172,8 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     ImGui::Separator();
     ImGui::TextUnformatted("Jams (newest first; click to show):");
     const size_t n = snap.jams.size();
-    for (size_t k = 0; k < std::min(n, kJamsListed); ++k) {
+    const size_t listed = canvas.height() > 640.0 * s ? kJamsListedLarge : kJamsListedSmall;
+    for (size_t k = 0; k < std::min(n, listed); ++k) {
       const Jam& j = snap.jams[n - 1 - k];
       char line[160];
       std::snprintf(line, sizeof line, "%s  %s part #%d at %.2f m, yaw %.0f deg%s",
@@ -181,7 +189,7 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
       ImGui::PopStyleColor();
       ImGui::PopID();
     }
-    if (n > kJamsListed) ImGui::TextDisabled("... and %zu more", n - kJamsListed);
+    if (n > listed) ImGui::TextDisabled("... and %zu more", n - listed);
   }
   ImGui::Separator();
   swatch(kPhysicsMoving, "moving");
@@ -191,19 +199,39 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
   swatch(kPhysicsJammed, "jammed");
   ImGui::SameLine();
   swatch(kPhysicsStop, "stop");
+  state.figures_rect = window_rect();
   ImGui::End();
 }
 
 // The setup window at the pane's top right: which conveyor, and the layout question.
 void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state) {
   const float s = ui.scale;
-  ImGui::SetNextWindowPos(v2(canvas.x1 - 10.0 * s, canvas.y0 + 64.0 * s), ImGuiCond_Always,
-                          {1.0f, 0.0f});
+  // Top left, one line until opened, so it hides little of the belt.
+  ImGui::SetNextWindowPos(v2(canvas.x0 + 10.0 * s, canvas.y0 + 10.0 * s));
   ImGui::SetNextWindowBgAlpha(0.88f);
   ImGui::Begin("##physics_setup", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
                    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing);
+  const bool open = ImGui::TreeNode("setup");
+  if (!open) {
+    ImGui::SameLine();
+    char guides[48];
+    if (state.guides)
+      std::snprintf(guides, sizeof guides, "guides %.0f mm", state.guide_clearance_mm);
+    else
+      std::snprintf(guides, sizeof guides, "no guides");
+    char clear[48];
+    if (state.operator_clears)
+      std::snprintf(clear, sizeof clear, "jams cleared after %.0f s", state.jam_clear_s);
+    else
+      std::snprintf(clear, sizeof clear, "jams stay");
+    ImGui::TextDisabled("feed skew up to %.0f deg, %s, friction %.2f, %s", state.skew_deg, guides,
+                        state.friction, clear);
+    state.controls_rect = window_rect();
+    ImGui::End();
+    return;
+  }
   bool changed = false;
   ImGui::PushItemWidth(170.0f * s);
   const uint32_t node = state.conveyors[static_cast<size_t>(state.conveyor)];
@@ -244,6 +272,8 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
     ImGui::PopTextWrapPos();
   }
   ImGui::TextDisabled("a change re-runs the belt from the shift start");
+  ImGui::TreePop();
+  state.controls_rect = window_rect();
   ImGui::End();
 }
 
@@ -252,13 +282,13 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
 void fit_physics_camera(Camera3D& camera, const Bounds3& bounds, double width_px,
                         double height_px) {
   camera = Camera3D();
-  camera.yaw = -0.3;  // from the front left, along the belt
-  camera.pitch = 28.0 * kPi / 180.0;
+  camera.yaw = -0.15;  // nearly side-on: the belt spans the image
+  camera.pitch = 24.0 * kPi / 180.0;
   camera.set_viewport(width_px, height_px);
   camera.fit(bounds);
-  // The figures sit at the bottom of the pane: move the scene up by a fifth of the image.
+  // The figures sit at the bottom of the pane: move the scene up by a quarter of the image.
   const double half_h = camera.distance * std::tan(camera.fov_y / 2.0);
-  camera.target -= 0.4 * half_h * camera.up();
+  camera.target -= 0.5 * half_h * camera.up();
 }
 
 PhysicsSetup physics_setup_of(const PhysicsPaneState& state) {

@@ -34,6 +34,7 @@ struct PhysicsPaneState {
   float jam_clear_s = 60.0f;         // [s] after the jam
   std::string error;                 // of the last configure()
   PhysicsSnapshot snapshot;          // this frame's (reused)
+  Rect figures_rect, controls_rect;  // [px, screen] where the overlays were drawn last frame
   std::vector<Box3D> boxes;          // this frame's (reused)
 };
 

@@ -37,6 +37,7 @@ struct ViewerOptions {
   std::string physics_conveyor;
   double physics_skew_deg = 0.0;
   double physics_guides_mm = -1.0;
+  double physics_jam_clear_s = 60.0;  // [s] an operator clears a jam this long after; < 0: never
   // The scene as loaded (for the what-if panel: its changes are scene edits); null: no panel.
   const scene::Scene* scene = nullptr;
   // What-if changes (PATH=VALUE, as for `twin whatif --set`) run at the start and shown in the

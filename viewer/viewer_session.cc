@@ -134,6 +134,9 @@ bool ViewerSession::open(std::string& error) {
     physics_.guides = options_.physics_guides_mm >= 0.0;
     if (physics_.guides)
       physics_.guide_clearance_mm = static_cast<float>(options_.physics_guides_mm);
+    physics_.operator_clears = options_.physics_jam_clear_s >= 0.0;
+    if (physics_.operator_clears)
+      physics_.jam_clear_s = static_cast<float>(options_.physics_jam_clear_s);
     if (!apply_physics_setup(physics_)) {
       error = "--physics: " + physics_.error;
       return false;

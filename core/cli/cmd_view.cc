@@ -34,6 +34,7 @@ struct ViewFlags {
   std::string physics;
   double physics_skew = 0.0;
   double physics_guides = -1.0;
+  double physics_jam_clear = 60.0;
   double ui_scale = 0.0;
   std::vector<std::string> whatif;
   size_t whatif_reps = 10;
@@ -78,6 +79,7 @@ int run_view(const ViewFlags& flags) {
   options.physics_conveyor = flags.physics;
   options.physics_skew_deg = flags.physics_skew;
   options.physics_guides_mm = flags.physics_guides;
+  options.physics_jam_clear_s = flags.physics_jam_clear;
   options.ui_scale = flags.ui_scale;
   options.scene = &scene.scene;
   options.whatif = flags.whatif;
@@ -176,6 +178,10 @@ void add_view_command(CLI::App& app, Context& ctx) {
                   "Physics view: side guides this far from the parts on each side")
       ->type_name("MM")
       ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--physics-jam-clear", flags->physics_jam_clear,
+                  "Physics view: an operator clears a jam this long after it (< 0: never)")
+      ->type_name("S")
+      ->capture_default_str();
   cmd->add_option("--size", flags->size, "Window (and screenshot) size in pixels, WxH")
       ->capture_default_str();
 #ifdef TWIN_WITH_NETWORK

@@ -27,6 +27,7 @@
 #include "viewer/headless_gl.h"
 #include "viewer/layout.h"
 #include "viewer/line_view_3d.h"
+#include "viewer/physics_scene_3d.h"
 #include "viewer/recording_source.h"
 #include "viewer/style.h"
 
@@ -148,6 +149,91 @@ TEST(ViewerSession, ClicksSelectMachinesInThePlanAndInThe3dView) {
   EXPECT_EQ(session.ui().selected_machine,
             static_cast<int32_t>(scene.model.stations[9].first_machine));
   std::remove(png.c_str());
+}
+
+// `twin view --physics C09_HardeningInfeed --physics-skew 30`: the line pane shows the belt
+// stepping in Bullet at the clock. After a seek the follower catches up; the picture shows the
+// parts where the physics has them (a jammed part in red where the camera puts it); unknown
+// conveyors and scenes without physics are refused with a message.
+TEST(ViewerSession, PhysicsViewShowsTheBeltAtTheClock) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerOptions options;
+  options.hours = 1.0;
+  options.seed = scene.model.seed;
+  options.physics_conveyor = "C09_HardeningInfeed";
+  options.physics_skew_deg = 30.0;
+  options.physics_jam_clear_s = -1.0;  // jams stay: one is in the picture
+  ViewerSession session(scene.model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  ASSERT_NE(session.physics(), nullptr);
+  EXPECT_TRUE(session.ui().view_physics);
+  PhysicsPaneState& physics = *session.physics();
+  ASSERT_NE(physics.follower, nullptr);
+
+  session.playback().seek(1800.0);
+  constexpr int kW = 1280, kH = 800;
+  const std::string png = std::filesystem::temp_directory_path().string() +
+                          "/twin_viewer_physics_" + std::to_string(::getpid()) + ".png";
+  HeadlessFrameOptions frame;
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(kW, kH, false); }, png, error))
+      << error;
+  ASSERT_TRUE(physics.follower->wait(300.0));
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(kW, kH, false); }, png, error))
+      << error;
+  EXPECT_EQ(physics.snapshot.time_s, 1800.0);
+  EXPECT_FALSE(physics.snapshot.rebuilding);
+  ASSERT_FALSE(physics.snapshot.jams.empty());
+
+  // A jammed part's top where the physics camera shows it is red in the picture.
+  test::Image image;
+  ASSERT_TRUE(test::load_png(png, image, error)) << error;
+  const Panes panes = pane_layout(kW, kH);
+  size_t checked = 0, red = 0;
+  for (const Box3D& b : physics.view->boxes()) {
+    if (b.kind != BoxKind::kPart || b.color.r != kPhysicsJammed.r || b.color.g != kPhysicsJammed.g)
+      continue;
+    const Eigen::Vector3d top = b.box.center + Eigen::Vector3d(0.0, b.box.half.y(), 0.0);
+    const Projected p = physics.camera.project(top);
+    const double x = panes.plan.x0 + p.x, y = panes.plan.y0 + p.y;
+    const auto inside = [&](const Rect& r) {
+      return x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
+    };
+    if (!p.in_front || !inside(panes.plan.grown(-2.0)) || inside(physics.figures_rect.grown(2.0)) ||
+        inside(physics.controls_rect.grown(2.0)))
+      continue;  // off the pane, or under the figures or the setup
+    ++checked;
+    const Rect around{x - 1.5, y - 1.5, x + 1.5, y + 1.5};
+    // Lit red: strong red, weak green and blue.
+    size_t n = 0;
+    for (int py = static_cast<int>(around.y0); py <= static_cast<int>(around.y1); ++py)
+      for (int px = static_cast<int>(around.x0); px <= static_cast<int>(around.x1); ++px) {
+        const Rgba c = image.at(px, py);
+        n += c.r > 150 && c.g < 110 && c.b < 110;
+      }
+    red += n > 0;
+  }
+  ASSERT_GT(checked, 0u);
+  EXPECT_GE(red * 2, checked) << red << " of " << checked << " jammed parts look red";
+  std::remove(png.c_str());
+
+  // Refused: a conveyor the scene gives no physics for, and a scene with none at all.
+  ViewerOptions bad = options;
+  bad.physics_conveyor = "B01";
+  ViewerSession other(scene.model, bad, fonts, 1.0f);
+  EXPECT_FALSE(other.open(error));
+  EXPECT_NE(error.find("C09_HardeningInfeed"), std::string::npos) << error;
+  const SceneLoadResult small = test::load_scene_or_fail(test::kSmallLine, "small.yaml");
+  ViewerSession none(small.model, options, fonts, 1.0f);
+  EXPECT_EQ(none.physics(), nullptr);
+  EXPECT_FALSE(none.open(error));
+  EXPECT_NE(error.find("--physics"), std::string::npos) << error;
 }
 
 // What `twin forecast --at t` computes from the recording at `path`: the mirror at t (the

@@ -1,0 +1,144 @@
+// The physics view's boxes (viewer/physics_scene_3d.h): the parts as the Bullet world has them
+// (size, place, yaw, state colour), the world's own fixtures, cleats that travel with the belt,
+// everything inside the bounds the camera is fitted to.
+#include "viewer/physics_scene_3d.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "models/physics/scene_conveyor.h"
+#include "tests/support/scenes.h"
+
+namespace twin::viewer {
+namespace {
+
+ConveyorLineSpec c09_spec(double guides_m) {
+  const Model model = test::load_sample_or_fail("machining20.yaml").model;
+  const int32_t node = model.find_node("C09_HardeningInfeed");
+  EXPECT_GE(node, 0);
+  SceneConveyorOptions options;
+  options.guide_clearance_m = guides_m;
+  std::string why;
+  const auto spec =
+      scene_conveyor_spec(model, static_cast<uint32_t>(node), 0, {}, 70.0, options, &why);
+  EXPECT_TRUE(spec.has_value()) << why;
+  return spec.value_or(ConveyorLineSpec{});
+}
+
+std::vector<const Box3D*> of_kind(const std::vector<Box3D>& boxes, BoxKind kind) {
+  std::vector<const Box3D*> out;
+  for (const Box3D& b : boxes)
+    if (b.kind == kind) out.push_back(&b);
+  return out;
+}
+
+bool same(Rgba a, Rgba b) {
+  return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+TEST(PhysicsScene3D, PartsAreTheWorldsPosesAtTrueSize) {
+  const ConveyorLineSpec spec = c09_spec(-1.0);
+  const ConveyorLine line(spec);
+  PhysicsSnapshot snap;
+  snap.ready = true;
+  snap.time_s = 1.3;
+  snap.parts = {
+      {.x_m = 2.0f,
+       .y_m = 0.01f,
+       .z_m = 0.04f,
+       .yaw_rad = 0.1f,
+       .state = PhysicsPartState::kMoving,
+       .record = 7},
+      {.x_m = 11.85f,
+       .y_m = 0.0f,
+       .z_m = 0.04f,
+       .yaw_rad = 0.0f,
+       .state = PhysicsPartState::kAtRest,
+       .record = 5},
+      {.x_m = 11.5f,
+       .y_m = -0.05f,
+       .z_m = 0.04f,
+       .yaw_rad = -0.5f,
+       .state = PhysicsPartState::kJammed,
+       .record = 6},
+  };
+  std::vector<Box3D> boxes;
+  build_physics_boxes(spec, line.world().fixtures(), snap, boxes);
+
+  const auto parts = of_kind(boxes, BoxKind::kPart);
+  ASSERT_EQ(parts.size(), 3u);
+  const Rgba colors[] = {kPhysicsMoving, kPhysicsAtRest, kPhysicsJammed};
+  for (size_t i = 0; i < 3; ++i) {
+    const PhysicsPartPose& p = snap.parts[i];
+    const Box3D& b = *parts[i];
+    EXPECT_EQ(b.machine, p.record);
+    EXPECT_TRUE(same(b.color, colors[i])) << i;
+    // Belt x, y, z -> world x, -z, height above the floor (belt top at kBeltHeight3D).
+    EXPECT_NEAR(b.box.center.x(), p.x_m, 1e-6);
+    EXPECT_NEAR(b.box.center.z(), -p.y_m, 1e-6);
+    EXPECT_NEAR(b.box.center.y(), kBeltHeight3D + p.z_m, 1e-6);
+    EXPECT_NEAR(b.box.yaw, p.yaw_rad, 1e-6);
+    EXPECT_DOUBLE_EQ(b.box.half.x(), spec.part.size_x / 2.0);  // 300 mm shaft along the belt
+    EXPECT_DOUBLE_EQ(b.box.half.z(), spec.part.size_y / 2.0);
+    EXPECT_DOUBLE_EQ(b.box.half.y(), spec.part.size_z / 2.0);
+  }
+  EXPECT_GT(parts[2]->emissive, 0.0f);  // a jam stands out
+  EXPECT_EQ(parts[0]->emissive, 0.0f);
+
+  // The stop: the world's fixture across the belt, its face at the belt's end.
+  size_t stops = 0;
+  for (const Box3D& b : boxes) {
+    if (!same(b.color, kPhysicsStop)) continue;
+    ++stops;
+    EXPECT_NEAR(b.box.center.x() - b.box.half.x(), spec.belt.length_m, 1e-9);
+    EXPECT_NEAR(2.0 * b.box.half.z(), spec.belt.width_m, 1e-9);
+  }
+  EXPECT_EQ(stops, 1u);
+
+  // Cleats where a point of the surface is after 1.3 s at 0.2 m/s: 0.26 m, then every pitch.
+  std::vector<double> cleats;
+  for (const Box3D& b : boxes)
+    if (same(b.color, kPhysicsStripe)) cleats.push_back(b.box.center.x());
+  ASSERT_FALSE(cleats.empty());
+  EXPECT_NEAR(cleats[0], 0.26, 1e-9);
+  for (size_t i = 1; i < cleats.size(); ++i)
+    EXPECT_NEAR(cleats[i] - cleats[i - 1], kPhysicsStripePitch, 1e-9);
+  EXPECT_LT(cleats.back(), spec.belt.length_m);
+  EXPECT_GE(cleats.back(), spec.belt.length_m - kPhysicsStripePitch);
+
+  // Everything within the bounds the camera is fitted to.
+  const Bounds3 bounds = physics_bounds(spec);
+  for (const Box3D& b : boxes) {
+    const double c = std::abs(std::cos(b.box.yaw)), s = std::abs(std::sin(b.box.yaw));
+    const Eigen::Vector3d extent(c * b.box.half.x() + s * b.box.half.z(), b.box.half.y(),
+                                 s * b.box.half.x() + c * b.box.half.z());
+    for (int axis = 0; axis < 3; ++axis) {
+      EXPECT_GE(b.box.center[axis] - extent[axis], bounds.lo[axis] - 1e-9) << axis;
+      EXPECT_LE(b.box.center[axis] + extent[axis], bounds.hi[axis] + 1e-9) << axis;
+    }
+  }
+}
+
+TEST(PhysicsScene3D, GuidesAreDrawnWhereTheWorldHasThem) {
+  const ConveyorLineSpec spec = c09_spec(0.01);
+  const ConveyorLine line(spec);
+  ASSERT_EQ(line.world().fixtures().size(), 3u);
+  std::vector<Box3D> boxes;
+  build_physics_boxes(spec, line.world().fixtures(), PhysicsSnapshot{}, boxes);
+  std::vector<double> sides;
+  for (const Box3D& b : boxes) {
+    if (!same(b.color, kPhysicsGuide)) continue;
+    EXPECT_NEAR(2.0 * b.box.half.x(), spec.belt.length_m, 1e-9);
+    sides.push_back(-b.box.center.z());  // belt y
+  }
+  ASSERT_EQ(sides.size(), 2u);
+  // Inner faces at the part's half width + the clearance (guide 50 mm thick).
+  const double inner = spec.part.size_y / 2.0 + 0.01;
+  EXPECT_NEAR(std::abs(sides[0]), inner + 0.025, 1e-9);
+  EXPECT_NEAR(sides[0], -sides[1], 1e-12);
+}
+
+}  // namespace
+}  // namespace twin::viewer
