@@ -7,17 +7,18 @@
 namespace twin::viewer {
 
 enum class Command {
-  kPlayPause,    // space
-  kStepForward,  // right arrow: +1 min (shift: +10 min)
-  kStepBack,     // left arrow: -1 min (shift: -10 min)
-  kRestart,      // home
-  kSlower,       // [
-  kFaster,       // ]
-  kFit,          // F: fit the plan / 3D view to the line
-  kToggle3d,     // 3: switch plan and 3D view
-  kNextMachine,  // down arrow: select the next machine (its tags are plotted)
-  kPrevMachine,  // up arrow: select the previous machine
-  kHelp,         // H or F1: this help
+  kPlayPause,      // space
+  kStepForward,    // right arrow: +1 min (shift: +10 min)
+  kStepBack,       // left arrow: -1 min (shift: -10 min)
+  kRestart,        // home
+  kSlower,         // [
+  kFaster,         // ]
+  kFit,            // F: fit the plan / 3D view to the line
+  kToggle3d,       // 3: switch plan and 3D view
+  kTogglePhysics,  // P: the physics view of a conveyor (scenes that describe one)
+  kNextMachine,    // down arrow: select the next machine (its tags are plotted)
+  kPrevMachine,    // up arrow: select the previous machine
+  kHelp,           // H or F1: this help
 };
 
 struct Shortcut {
@@ -35,6 +36,7 @@ inline constexpr Shortcut kShortcuts[] = {
     {Command::kFaster, "]", "faster"},
     {Command::kFit, "F", "fit the view to the line"},
     {Command::kToggle3d, "3", "plan / 3D view"},
+    {Command::kTogglePhysics, "P", "physics view of a conveyor (Bullet)"},
     {Command::kNextMachine, "Down", "select the next machine"},
     {Command::kPrevMachine, "Up", "select the previous machine"},
     {Command::kHelp, "H  or  F1", "this help (Esc closes it)"},
