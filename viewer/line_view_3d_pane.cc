@@ -75,6 +75,16 @@ void draw_hint(ImDrawList* dl, const LineScene3D& scene, ImVec2 pos, ImVec2 size
 
 }  // namespace
 
+void draw_gl_image(ImDrawList* dl, unsigned texture, ImVec2 pos, ImVec2 end) {
+  if (texture != 0) {
+    // OpenGL's rows start at the bottom: flip the V coordinate.
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), pos, end, {0, 1},
+                 {1, 0});
+  } else {
+    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
+  }
+}
+
 OrbitInput orbit_camera_input(Camera3D& camera, const Bounds3& bounds, ImVec2 pos, ImVec2 item) {
   const bool hovered = ImGui::IsItemHovered();
   const bool active = ImGui::IsItemActive();
@@ -126,13 +136,7 @@ int32_t draw_line_view_3d(LineView3D& view, Camera3D& camera, const LineScene3D&
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 end{pos.x + item.x, pos.y + item.y};
   dl->PushClipRect(pos, end, true);
-  if (texture != 0) {
-    // OpenGL's rows start at the bottom: flip the V coordinate.
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), pos, end, {0, 1},
-                 {1, 0});
-  } else {
-    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
-  }
+  draw_gl_image(dl, texture, pos, end);
   draw_labels(dl, with_camera, camera, pos, item);
   draw_hint(dl, with_camera, pos, item);
   dl->PopClipRect();

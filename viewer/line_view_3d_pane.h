@@ -11,6 +11,10 @@
 
 namespace twin::viewer {
 
+// A rendered texture (LineView3D's, rows bottom-up) over the screen rectangle pos..end, or the
+// plan background when there is none (texture 0).
+void draw_gl_image(ImDrawList* dl, unsigned texture, ImVec2 pos, ImVec2 end);
+
 struct OrbitInput {
   bool clicked = false;  // a press and release without drag this frame
   ImVec2 mouse;          // [px] mouse position relative to the item's top left

@@ -343,12 +343,7 @@ void draw_physics_pane(const Rect& canvas, UiState& ui, const Model& model,
   const unsigned texture = state.view->render_boxes(
       state.boxes, bounds, &state.camera, static_cast<int>(item.x), static_cast<int>(item.y));
   dl->PushClipRect(pos, end, true);
-  if (texture != 0) {
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)), pos, end, {0, 1},
-                 {1, 0});
-  } else {
-    dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
-  }
+  draw_gl_image(dl, texture, pos, end);
   const uint32_t node = state.follower->setup()->node;
   const double length = spec->belt.length_m;
   label_at(dl, state.camera, pos, item,
