@@ -29,11 +29,6 @@ constexpr int kBeltSurfaceTag = 0x4265'6c74;  // "Belt"
 constexpr btScalar kTopFaceCos = btScalar(0.7);
 // A contact point nearer than this counts as touching for part_on_belt [m].
 constexpr btScalar kTouchDistance = btScalar(1e-3);
-// Largest collision margin; shrunk for small boxes so the margin never exceeds the box [m].
-constexpr double kMaxMargin = 0.04;
-// Solver iterations per step: Bullet's default 10 leaves a resting box's four corner impulses
-// unconverged (speed ripple ~1e-3); 20 brings the ripple to float rounding (~2e-7).
-constexpr int kSolverIterations = 20;
 
 const BeltSurface* surface_of(const btCollisionObject* object) {
   if (object == nullptr || object->getUserIndex2() != kBeltSurfaceTag) return nullptr;
@@ -88,15 +83,6 @@ bool positive(double v) {
   return std::isfinite(v) && v > 0.0;
 }
 
-// A box shape of the given half extents whose margin fits inside it.
-std::unique_ptr<btBoxShape> make_box(double hx, double hy, double hz) {
-  auto box = std::make_unique<btBoxShape>(
-      btVector3(static_cast<btScalar>(hx), static_cast<btScalar>(hy), static_cast<btScalar>(hz)));
-  const double margin = std::min(kMaxMargin, 0.25 * std::min({hx, hy, hz}));
-  box->setMargin(static_cast<btScalar>(margin));  // keeps the outer extents
-  return box;
-}
-
 }  // namespace
 
 BeltWorld::CallbackRegistration::CallbackRegistration() {
@@ -116,7 +102,11 @@ BeltWorld::CallbackRegistration::~CallbackRegistration() {
   }
 }
 
-BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
+BeltWorld::BeltWorld(const BeltSpec& belt)
+    // Friction directions and target velocities as the callback sets them on belt contacts (else
+    // the solver recomputes them from the relative velocity).
+    : belt_(belt),
+      bullet_(std::make_unique<BulletWorld>(SOLVER_ENABLE_FRICTION_DIRECTION_CACHING)) {
   require(positive(belt.length_m), "BeltSpec.length_m must be finite and > 0");
   require(positive(belt.width_m), "BeltSpec.width_m must be finite and > 0");
   require(positive(belt.height_m), "BeltSpec.height_m must be finite and > 0");
@@ -124,36 +114,13 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
   require(std::isfinite(belt.friction) && belt.friction >= 0.0,
           "BeltSpec.friction must be finite and >= 0");
 
-  collision_config_ = std::make_unique<btDefaultCollisionConfiguration>();
-  dispatcher_ = std::make_unique<btCollisionDispatcher>(collision_config_.get());
-  // Contact points break (and new ones merge with cached ones) within a fixed distance, Bullet's
-  // gContactBreakingThreshold (2 cm), instead of one relative to the shape size: about 2 mm for
-  // a 10 cm box, less than a part slides over the static belt body in one step (4 mm at 1 m/s).
-  // With the relative threshold every step's contact points were new ones, not warm-started, and
-  // a part rocked on a changing set of 1 to 3 corners with a speed ripple of +-3 %. With 2 cm
-  // the four corners persist for belts up to ~4 m/s and the ripple is gone.
-  dispatcher_->setDispatcherFlags(
-      dispatcher_->getDispatcherFlags() &
-      ~btCollisionDispatcher::CD_USE_RELATIVE_CONTACT_BREAKING_THRESHOLD);
-  broadphase_ = std::make_unique<btDbvtBroadphase>();
-  solver_ = std::make_unique<btSequentialImpulseConstraintSolver>();
-  world_ = std::make_unique<btDiscreteDynamicsWorld>(dispatcher_.get(), broadphase_.get(),
-                                                     solver_.get(), collision_config_.get());
-  world_->setGravity(btVector3(0, 0, static_cast<btScalar>(-kGravity)));
-  // Use the friction directions and target velocities the callback sets on belt contacts (else
-  // the solver recomputes them from the relative velocity), with a second friction direction
-  // across the belt so parts do not drift sideways.
-  world_->getSolverInfo().m_solverMode |=
-      SOLVER_ENABLE_FRICTION_DIRECTION_CACHING | SOLVER_USE_2_FRICTION_DIRECTIONS;
-  world_->getSolverInfo().m_numIterations = kSolverIterations;
-
   surface_ = std::make_unique<BeltSurface>();
   surface_->direction = btVector3(1, 0, 0);
   surface_->up = btVector3(0, 0, 1);
   surface_->speed = static_cast<btScalar>(belt.speed_mps);
   surface_->friction = static_cast<btScalar>(belt.friction);
 
-  belt_shape_ = make_box(0.5 * belt.length_m, 0.5 * belt.width_m, 0.5 * belt.height_m);
+  belt_shape_ = make_bullet_box(0.5 * belt.length_m, 0.5 * belt.width_m, 0.5 * belt.height_m);
   btTransform at;
   at.setIdentity();
   at.setOrigin(btVector3(static_cast<btScalar>(0.5 * belt.length_m), 0,
@@ -167,17 +134,17 @@ BeltWorld::BeltWorld(const BeltSpec& belt) : belt_(belt) {
                                 btCollisionObject::CF_CUSTOM_MATERIAL_CALLBACK);
   belt_body_->setUserPointer(surface_.get());
   belt_body_->setUserIndex2(kBeltSurfaceTag);
-  world_->addRigidBody(belt_body_.get());
+  bullet_->world->addRigidBody(belt_body_.get());
 }
 
 BeltWorld::~BeltWorld() {
   // Bodies leave the world before they (and then the world) are destroyed.
   for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) {
-    if (!it->removed) world_->removeRigidBody(it->body.get());
+    if (!it->removed) bullet_->world->removeRigidBody(it->body.get());
   }
   for (auto it = fixtures_.rbegin(); it != fixtures_.rend(); ++it)
-    world_->removeRigidBody(it->body.get());
-  world_->removeRigidBody(belt_body_.get());
+    bullet_->world->removeRigidBody(it->body.get());
+  bullet_->world->removeRigidBody(belt_body_.get());
 }
 
 int BeltWorld::add_part(const PartSpec& part, double x_m) {
@@ -192,7 +159,7 @@ int BeltWorld::add_part(const PartSpec& part, double x_m, double y_m, double yaw
           "add_part: x_m, y_m and yaw_rad must be finite");
 
   Part p;
-  p.shape = make_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z);
+  p.shape = make_bullet_box(0.5 * part.size_x, 0.5 * part.size_y, 0.5 * part.size_z);
   const auto mass = static_cast<btScalar>(part.mass_kg);
   btVector3 inertia(0, 0, 0);
   p.shape->calculateLocalInertia(mass, inertia);
@@ -210,7 +177,7 @@ int BeltWorld::add_part(const PartSpec& part, double x_m, double y_m, double yaw
   // Bullet puts bodies slower than 0.8 m/s to sleep after 2 s, which would stop a part riding a
   // slow belt. Parts stay awake.
   p.body->setActivationState(DISABLE_DEACTIVATION);
-  world_->addRigidBody(p.body.get());
+  bullet_->world->addRigidBody(p.body.get());
   parts_.push_back(std::move(p));
   return static_cast<int>(parts_.size()) - 1;
 }
@@ -219,7 +186,7 @@ void BeltWorld::remove_part(int part) {
   body_of(part);  // range check
   Part& p = parts_[static_cast<size_t>(part)];
   if (p.removed) return;
-  world_->removeRigidBody(p.body.get());
+  bullet_->world->removeRigidBody(p.body.get());
   p.removed = true;
 }
 
@@ -236,7 +203,7 @@ void BeltWorld::add_fixture(const FixtureSpec& f) {
   require(std::isfinite(f.friction) && f.friction >= 0.0,
           "FixtureSpec.friction must be finite and >= 0");
   Part p;
-  p.shape = make_box(0.5 * f.size_x, 0.5 * f.size_y, 0.5 * f.size_z);
+  p.shape = make_bullet_box(0.5 * f.size_x, 0.5 * f.size_y, 0.5 * f.size_z);
   btTransform at;
   at.setIdentity();
   at.setOrigin(btVector3(static_cast<btScalar>(f.x), static_cast<btScalar>(f.y),
@@ -246,7 +213,7 @@ void BeltWorld::add_fixture(const FixtureSpec& f) {
   info.m_friction = static_cast<btScalar>(f.friction);
   info.m_restitution = 0;
   p.body = std::make_unique<btRigidBody>(info);
-  world_->addRigidBody(p.body.get());
+  bullet_->world->addRigidBody(p.body.get());
   fixtures_.push_back(std::move(p));
   fixture_specs_.push_back(f);
 }
@@ -254,7 +221,7 @@ void BeltWorld::add_fixture(const FixtureSpec& f) {
 void BeltWorld::step() {
   const auto dt = static_cast<btScalar>(kStepS);
   // One internal step of exactly dt (the accumulator adds dt and takes dt away again).
-  const int taken = world_->stepSimulation(dt, 1, dt);
+  const int taken = bullet_->world->stepSimulation(dt, 1, dt);
   if (taken != 1) throw std::logic_error("BeltWorld::step: Bullet did not take exactly one step");
   ++steps_;
 }
@@ -294,9 +261,9 @@ double BeltWorld::part_yaw(int part) const {
 
 bool BeltWorld::part_on_belt(int part) const {
   const btRigidBody* body = &body_of(part);
-  const int n = dispatcher_->getNumManifolds();
+  const int n = bullet_->dispatcher->getNumManifolds();
   for (int i = 0; i < n; ++i) {
-    const btPersistentManifold* m = dispatcher_->getManifoldByIndexInternal(i);
+    const btPersistentManifold* m = bullet_->dispatcher->getManifoldByIndexInternal(i);
     const bool belt_a = m->getBody0() == belt_body_.get() && m->getBody1() == body;
     const bool belt_b = m->getBody1() == belt_body_.get() && m->getBody0() == body;
     if (!belt_a && !belt_b) continue;

@@ -16,13 +16,10 @@
 #include <memory>
 #include <vector>
 
-class btDefaultCollisionConfiguration;
-class btCollisionDispatcher;
-struct btDbvtBroadphase;
-class btSequentialImpulseConstraintSolver;
-class btDiscreteDynamicsWorld;
 class btBoxShape;
 class btRigidBody;
+
+#include "models/physics/bullet_world.h"
 
 namespace twin {
 
@@ -58,7 +55,7 @@ class BeltWorld {
  public:
   static constexpr int kStepsPerSecond = 240;              // [1/s] fixed step rate
   static constexpr double kStepS = 1.0 / kStepsPerSecond;  // [s] fixed step
-  static constexpr double kGravity = 9.81;                 // [m/s^2] magnitude, along -z
+  static constexpr double kGravity = kBulletGravity;       // [m/s^2] magnitude, along -z
 
   // Throws std::invalid_argument on a non-finite or out-of-range field.
   explicit BeltWorld(const BeltSpec& belt);
@@ -128,13 +125,9 @@ class BeltWorld {
   // Bullet object, the world outlives its bodies (which ~BeltWorld removes from it first), and
   // the shapes outlive the bodies that use them.
   CallbackRegistration registration_;
-  BeltSpec belt_;                                                      // belt as given
-  int64_t steps_ = 0;                                                  // [steps] taken
-  std::unique_ptr<btDefaultCollisionConfiguration> collision_config_;  // collision algorithms
-  std::unique_ptr<btCollisionDispatcher> dispatcher_;                  // narrow phase
-  std::unique_ptr<btDbvtBroadphase> broadphase_;                       // AABB tree broad phase
-  std::unique_ptr<btSequentialImpulseConstraintSolver> solver_;        // contact solver
-  std::unique_ptr<btDiscreteDynamicsWorld> world_;                     // owns no objects
+  BeltSpec belt_;                           // belt as given
+  int64_t steps_ = 0;                       // [steps] taken
+  std::unique_ptr<BulletWorld> bullet_;     // the Bullet world; owns no objects
   std::unique_ptr<BeltSurface> surface_;    // belt's contact data (its user pointer)
   std::unique_ptr<btBoxShape> belt_shape_;  // belt box, half extents [m]
   std::unique_ptr<btRigidBody> belt_body_;  // static belt body, custom material callback

@@ -14,11 +14,6 @@ namespace twin {
 namespace {
 
 constexpr double kPi = std::numbers::pi;
-// Largest collision margin; shrunk for small boxes so the margin never exceeds the box [m]
-// (as in BeltWorld).
-constexpr double kMaxMargin = 0.04;
-// Solver iterations per step, as in BeltWorld (resting contacts converge to float rounding).
-constexpr int kSolverIterations = 20;
 // A contact point nearer than this counts as touching [m].
 constexpr btScalar kTouchDistance = btScalar(1e-3);
 
@@ -42,13 +37,6 @@ double wrap(double a) {
 
 btScalar f(double v) {
   return static_cast<btScalar>(v);
-}
-
-std::unique_ptr<btBoxShape> make_box(double hx, double hy, double hz) {
-  auto box = std::make_unique<btBoxShape>(btVector3(f(hx), f(hy), f(hz)));
-  const double margin = std::min(kMaxMargin, 0.25 * std::min({hx, hy, hz}));
-  box->setMargin(f(margin));  // keeps the outer extents
-  return box;
 }
 
 btTransform pose_at(double x, double y, double z, double yaw) {
@@ -205,36 +193,24 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
   held_offset_ = std::make_unique<btTransform>();
   held_offset_->setIdentity();
 
-  // The world, set up as BeltWorld's (absolute contact breaking threshold, 20 iterations).
-  collision_config_ = std::make_unique<btDefaultCollisionConfiguration>();
-  dispatcher_ = std::make_unique<btCollisionDispatcher>(collision_config_.get());
-  dispatcher_->setDispatcherFlags(
-      dispatcher_->getDispatcherFlags() &
-      ~btCollisionDispatcher::CD_USE_RELATIVE_CONTACT_BREAKING_THRESHOLD);
-  broadphase_ = std::make_unique<btDbvtBroadphase>();
-  solver_ = std::make_unique<btSequentialImpulseConstraintSolver>();
-  world_ = std::make_unique<btDiscreteDynamicsWorld>(dispatcher_.get(), broadphase_.get(),
-                                                     solver_.get(), collision_config_.get());
-  world_->setGravity(btVector3(0, 0, f(-BeltWorld::kGravity)));
-  world_->getSolverInfo().m_solverMode |= SOLVER_USE_2_FRICTION_DIRECTIONS;
-  world_->getSolverInfo().m_numIterations = kSolverIterations;
+  bullet_ = std::make_unique<BulletWorld>();
 
   auto add_table = [&](Body& table, const CellStation& st) {
-    table.shape = make_box(0.5 * st.size_x_m, 0.5 * st.size_y_m, 0.5 * st.thickness_m);
+    table.shape = make_bullet_box(0.5 * st.size_x_m, 0.5 * st.size_y_m, 0.5 * st.thickness_m);
     btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, table.shape.get());
     info.m_startWorldTransform = pose_at(st.x_m, st.y_m, st.top_z_m - 0.5 * st.thickness_m, 0.0);
     info.m_friction = f(s.friction);
     info.m_restitution = 0;
     table.body = std::make_unique<btRigidBody>(info);
-    world_->addRigidBody(table.body.get());
+    bullet_->world->addRigidBody(table.body.get());
     table.in_world = true;
   };
   add_table(pick_table_, s.pick);
   add_table(drop_table_, s.drop);
 
   // The gripper: a kinematic box standing on the tool point.
-  gripper_.shape =
-      make_box(0.5 * arm.gripper_size_x_m, 0.5 * arm.gripper_size_y_m, 0.5 * arm.gripper_size_z_m);
+  gripper_.shape = make_bullet_box(0.5 * arm.gripper_size_x_m, 0.5 * arm.gripper_size_y_m,
+                                   0.5 * arm.gripper_size_z_m);
   btRigidBody::btRigidBodyConstructionInfo info(0, nullptr, gripper_.shape.get());
   const ToolPose tool = scara_forward(arm, q_home_);
   info.m_startWorldTransform =
@@ -247,17 +223,17 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
       btCollisionObject::CF_KINEMATIC_OBJECT);
   // Kinematic bodies are moved only while active.
   gripper_.body->setActivationState(DISABLE_DEACTIVATION);
-  world_->addRigidBody(gripper_.body.get());
+  bullet_->world->addRigidBody(gripper_.body.get());
   gripper_.in_world = true;
 }
 
 RobotCell::~RobotCell() {
   for (auto it = parts_.rbegin(); it != parts_.rend(); ++it) {
-    if (it->in_world) world_->removeRigidBody(it->body.get());
+    if (it->in_world) bullet_->world->removeRigidBody(it->body.get());
   }
-  world_->removeRigidBody(gripper_.body.get());
-  world_->removeRigidBody(drop_table_.body.get());
-  world_->removeRigidBody(pick_table_.body.get());
+  bullet_->world->removeRigidBody(gripper_.body.get());
+  bullet_->world->removeRigidBody(drop_table_.body.get());
+  bullet_->world->removeRigidBody(pick_table_.body.get());
 }
 
 double RobotCell::cycle_time_s() const {
@@ -348,14 +324,14 @@ void RobotCell::attach(int record, double t_s) {
   // The vacuum holds the part where it is now, relative to the gripper.
   *held_offset_ = gripper_.body->getWorldTransform().inverse() * body.getWorldTransform();
   // A body changes type only outside the world (its broadphase filter depends on the type).
-  world_->removeRigidBody(&body);
+  bullet_->world->removeRigidBody(&body);
   body.setMassProps(0, btVector3(0, 0, 0));  // infinite mass; this sets CF_STATIC_OBJECT
   body.setCollisionFlags((body.getCollisionFlags() & ~btCollisionObject::CF_STATIC_OBJECT) |
                          btCollisionObject::CF_KINEMATIC_OBJECT);
   body.setLinearVelocity(btVector3(0, 0, 0));
   body.setAngularVelocity(btVector3(0, 0, 0));
   body.setInterpolationWorldTransform(body.getWorldTransform());
-  world_->addRigidBody(&body);
+  bullet_->world->addRigidBody(&body);
   r.picked_s = t_s;
   held_record_ = record;
   nest_record_ = -1;
@@ -365,7 +341,7 @@ void RobotCell::attach(int record, double t_s) {
 void RobotCell::release(int record, double t_s) {
   RobotRecord& r = records_[static_cast<size_t>(record)];
   btRigidBody& body = *parts_[static_cast<size_t>(r.body)].body;
-  world_->removeRigidBody(&body);
+  bullet_->world->removeRigidBody(&body);
   body.setCollisionFlags(body.getCollisionFlags() & ~btCollisionObject::CF_KINEMATIC_OBJECT);
   const auto mass = f(spec_.part.mass_kg);
   btVector3 inertia(0, 0, 0);
@@ -377,7 +353,7 @@ void RobotCell::release(int record, double t_s) {
   body.setAngularVelocity(btVector3(0, 0, 0));
   body.clearForces();
   body.setInterpolationWorldTransform(body.getWorldTransform());
-  world_->addRigidBody(&body);  // gives it the world's gravity again
+  bullet_->world->addRigidBody(&body);  // gives it the world's gravity again
   r.placed_s = t_s;
   ++placed_;
   station_record_ = record;
@@ -407,9 +383,9 @@ void RobotCell::run_robot(double t_s) {
 }
 
 bool RobotCell::touching(const btRigidBody& a, const btRigidBody& b) const {
-  const int n = dispatcher_->getNumManifolds();
+  const int n = bullet_->dispatcher->getNumManifolds();
   for (int i = 0; i < n; ++i) {
-    const btPersistentManifold* m = dispatcher_->getManifoldByIndexInternal(i);
+    const btPersistentManifold* m = bullet_->dispatcher->getManifoldByIndexInternal(i);
     const bool pair = (m->getBody0() == &a && m->getBody1() == &b) ||
                       (m->getBody0() == &b && m->getBody1() == &a);
     if (!pair) continue;
@@ -438,7 +414,7 @@ void RobotCell::step() {
     const double due_step = std::ceil(r.due_s * kStepsPerSecond - 1e-9);
     if (due_step <= static_cast<double>(steps_)) {
       Body part;
-      part.shape = make_box(0.5 * s.part.size_x, 0.5 * s.part.size_y, 0.5 * s.part.size_z);
+      part.shape = make_bullet_box(0.5 * s.part.size_x, 0.5 * s.part.size_y, 0.5 * s.part.size_z);
       const auto mass = f(s.part.mass_kg);
       btVector3 inertia(0, 0, 0);
       part.shape->calculateLocalInertia(mass, inertia);
@@ -449,7 +425,7 @@ void RobotCell::step() {
       info.m_restitution = 0;
       part.body = std::make_unique<btRigidBody>(info);
       part.body->setActivationState(DISABLE_DEACTIVATION);  // held parts are moved kinematically
-      world_->addRigidBody(part.body.get());
+      bullet_->world->addRigidBody(part.body.get());
       part.in_world = true;
       r.body = static_cast<int>(parts_.size());
       r.on_nest_s = t;
@@ -470,7 +446,7 @@ void RobotCell::step() {
       r.rest_z_m = at.z_m;
       r.rest_yaw_rad = at.yaw_rad;
       Body& part = parts_[static_cast<size_t>(r.body)];
-      world_->removeRigidBody(part.body.get());
+      bullet_->world->removeRigidBody(part.body.get());
       part.in_world = false;
       r.taken_s = t;
       station_record_ = -1;
@@ -485,7 +461,7 @@ void RobotCell::step() {
   set_kinematic_poses(t + kStepS);
   const auto dt = f(kStepS);
   // One internal step of exactly dt (as BeltWorld::step).
-  if (world_->stepSimulation(dt, 1, dt) != 1) {
+  if (bullet_->world->stepSimulation(dt, 1, dt) != 1) {
     throw std::logic_error("RobotCell::step: Bullet did not take exactly one step");
   }
   ++steps_;

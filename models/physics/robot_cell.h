@@ -63,11 +63,6 @@
 
 #include "models/physics/belt_world.h"
 
-class btDefaultCollisionConfiguration;
-class btCollisionDispatcher;
-struct btDbvtBroadphase;
-class btSequentialImpulseConstraintSolver;
-class btDiscreteDynamicsWorld;
 class btBoxShape;
 class btRigidBody;
 class btTransform;
@@ -255,15 +250,11 @@ class RobotCell {
 
   // Bullet objects; declaration order is destruction order reversed (the world outlives the
   // bodies, which ~RobotCell removes from it first; shapes outlive their bodies).
-  std::unique_ptr<btDefaultCollisionConfiguration> collision_config_;
-  std::unique_ptr<btCollisionDispatcher> dispatcher_;
-  std::unique_ptr<btDbvtBroadphase> broadphase_;
-  std::unique_ptr<btSequentialImpulseConstraintSolver> solver_;
-  std::unique_ptr<btDiscreteDynamicsWorld> world_;
-  Body pick_table_;          // static
-  Body drop_table_;          // static
-  Body gripper_;             // kinematic
-  std::vector<Body> parts_;  // in order of arrival on the nest (n_parts at most)
+  std::unique_ptr<BulletWorld> bullet_;  // the Bullet world; owns no objects
+  Body pick_table_;                      // static
+  Body drop_table_;                      // static
+  Body gripper_;                         // kinematic
+  std::vector<Body> parts_;              // in order of arrival on the nest (n_parts at most)
 };
 
 }  // namespace twin
