@@ -66,6 +66,18 @@ bool TwinConditionLog::add_stream_alarm(const telemetry::Alarm& alarm) {
   return true;
 }
 
+void TwinConditionLog::add_stream_rul(const live::RulEstimate& estimate) {
+  RulPoint p;
+  p.time_ns = estimate.time_ns();
+  p.target = estimate.machine();
+  p.tag = estimate.tag();
+  p.suspected = estimate.suspected();
+  p.median_s = estimate.median_s();
+  p.lo_s = estimate.lo_s();
+  p.hi_s = estimate.hi_s();
+  rul_.push_back(std::move(p));
+}
+
 void TwinConditionLog::alarms_of(int32_t machine, int64_t t0_ns, int64_t t1_ns,
                                  std::vector<size_t>& out) const {
   out.clear();

@@ -14,6 +14,7 @@
 #include "core/mirror/condition_monitor.h"
 #include "core/mirror/mirror.h"
 #include "core/mirror/twin_alarm.h"
+#include "twin/live.pb.h"
 #include "twin/telemetry.pb.h"
 
 namespace twin::viewer {
@@ -39,6 +40,9 @@ class TwinConditionLog {
   void set(std::vector<TwinAlarm> alarms, std::vector<RulPoint> rul);
   // One alarm of the live stream; false (ignored) unless it is a twin alarm ("TWIN_...").
   bool add_stream_alarm(const telemetry::Alarm& alarm);
+  // A RUL estimate from the live stream (StateChange.rul), appended: estimates arrive in time
+  // order.
+  void add_stream_rul(const live::RulEstimate& estimate);
 
   const std::vector<TwinAlarm>& alarms() const { return alarms_; }  // in the order raised
   const std::vector<RulPoint>& rul() const { return rul_; }         // in time order

@@ -157,7 +157,8 @@ bool ViewerSession::open(std::string& error) {
     reset_forecast();
     forecast_view_.available = true;
     forecast_view_.note =
-        "live: the fork is rebuilt from the twin's snapshot (modes, part counts, time in mode)";
+        "live: the fork is rebuilt from the twin's snapshot (modes, part counts, time in mode); "
+        "the failures its RUL foresees are in it";
     // Forecast again every minute of live time.
     forecast_trigger_ = ForecastTrigger({0.3, 60.0});
     return true;
@@ -307,6 +308,11 @@ bool ViewerSession::observe_now(double t_s, ObservedLine& observed, ForecastOpti
     const int64_t origin_ns = snapshot->kpis().window_start_ns();
     forecast_view_.axis_offset_s = timeline_->to_s(origin_ns);
     options.shift_end_s = playback_->horizon() - forecast_view_.axis_offset_s;
+    // The failures the twin's condition monitor sees coming (the RUL of its active alarms, as
+    // the stream carried them), as on a recording.
+    options.predicted_failures =
+        predicted_failures_at(model_, timeline_->names(), condition_.alarms(), condition_.rul(),
+                              origin_ns, at_ns, {}, &down_starts_);
     return options.shift_end_s > observed.calendar_s;
   }
   return false;
@@ -391,6 +397,15 @@ void ViewerSession::sync_live() {
   for (const StateChangePtr& c : changes_) {
     timeline_->add_change(*c);
     for (const telemetry::Alarm& a : c->alarms()) condition_.add_stream_alarm(a);
+    for (const live::RulEstimate& r : c->rul()) condition_.add_stream_rul(r);
+    // When machines went down (a foreseen failure that has come is not forecast again).
+    for (const live::MachineMode& m : c->modes()) {
+      if (m.mode() != telemetry::MODE_DOWN) continue;
+      const int32_t machine = twin::find_machine(model_, m.machine());
+      if (machine < 0) continue;
+      down_starts_.resize(model_.machine_count());
+      down_starts_[static_cast<size_t>(machine)].push_back(m.since_ns());
+    }
     if (c->has_kpis() && c->kpis().time_ns() > 0) {
       const double t_s = timeline_->to_s(c->kpis().time_ns());
       std::vector<double>& ts = forecast_view_.real_t_s;

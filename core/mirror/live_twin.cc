@@ -37,6 +37,7 @@ struct SnapshotSource {
   uint64_t connects = 0;
   const live::Kpis* kpis = nullptr;  // null before the first KPIs
   const std::map<std::pair<std::string, std::string>, telemetry::Alarm>& active_alarms;
+  const std::map<std::pair<std::string, std::string>, live::RulEstimate>& rul;
 };
 
 void fill_snapshot(const SnapshotSource& src, int64_t now_ns, live::Snapshot& out) {
@@ -56,6 +57,7 @@ void fill_snapshot(const SnapshotSource& src, int64_t now_ns, live::Snapshot& ou
   }
   if (src.kpis) *out.mutable_kpis() = *src.kpis;
   for (const auto& [key, alarm] : src.active_alarms) *out.add_active_alarms() = alarm;
+  for (const auto& [key, rul] : src.rul) *out.add_rul() = rul;
   live::IngestCounters* in = out.mutable_ingest();
   const MirrorCounters& mc = s.counters;
   const SparkplugHost::Counters& hc = src.feed.host().counters();
@@ -136,6 +138,24 @@ void LiveTwin::collect_twin_alarms(live::StateChange& change) {
   }
 }
 
+void LiveTwin::collect_twin_rul(live::StateChange& change) {
+  if (!monitor_) return;
+  const std::vector<RulPoint>& rul = monitor_->rul();
+  for (; twin_rul_published_ < rul.size(); ++twin_rul_published_) {
+    const RulPoint& p = rul[twin_rul_published_];
+    live::RulEstimate e;
+    e.set_time_ns(p.time_ns);
+    e.set_machine(p.target);
+    e.set_tag(p.tag);
+    e.set_suspected(p.suspected);
+    e.set_median_s(p.median_s);
+    e.set_lo_s(p.lo_s);
+    e.set_hi_s(p.hi_s);
+    latest_rul_[{p.target, p.tag}] = e;
+    *change.add_rul() = std::move(e);
+  }
+}
+
 void LiveTwin::collect_alarms(const SparkplugHost::Result& r, live::StateChange& change) {
   for (const SparkplugHost::Update& u : r.updates) {
     if (!u.metric.starts_with(kAlarmMetricPrefix) || u.is_null || u.historical) continue;
@@ -199,7 +219,8 @@ const std::vector<SparkplugHost::Action>& LiveTwin::handle(std::string_view topi
   collect_alarms(r, *change);
   if (recorder_) record(*change, receive_time_ns);  // the plant's alarms only
   collect_twin_alarms(*change);
-  if (change->tags_size() + change->modes_size() + change->alarms_size() > 0) {
+  collect_twin_rul(*change);
+  if (change->tags_size() + change->modes_size() + change->alarms_size() + change->rul_size() > 0) {
     change->set_source_time_ns(newest);
     publish(std::move(change), receive_time_ns);
   }
@@ -248,6 +269,7 @@ void LiveTwin::tick(int64_t now_ns) {
   auto change = std::make_shared<live::StateChange>();
   collect_mode_changes(*change);
   collect_twin_alarms(*change);
+  collect_twin_rul(*change);
   const MirrorState& s = mirror_.state();
   for (uint32_t slot = 0; slot < last_stale_.size(); ++slot) {
     if (s.stale[slot] == last_stale_[slot] && s.stuck[slot] == last_stuck_[slot]) continue;
@@ -261,7 +283,7 @@ void LiveTwin::tick(int64_t now_ns) {
     kpis_ = std::make_shared<live::Kpis>(make_kpis(now_ns));
     *change->mutable_kpis() = *kpis_;
   }
-  if (change->tags_size() + change->modes_size() + change->alarms_size() > 0 ||
+  if (change->tags_size() + change->modes_size() + change->alarms_size() + change->rul_size() > 0 ||
       change->has_kpis()) {
     publish(std::move(change), now_ns);
   }
@@ -275,6 +297,8 @@ void LiveTwin::flush(int64_t now_ns) {
   mirror_.flush_events(std::numeric_limits<int64_t>::max());
   auto change = std::make_shared<live::StateChange>();
   collect_mode_changes(*change);
+  collect_twin_alarms(*change);
+  collect_twin_rul(*change);
   kpis_ = std::make_shared<live::Kpis>(make_kpis(now_ns));
   *change->mutable_kpis() = *kpis_;
   publish(std::move(change), now_ns);
@@ -333,8 +357,9 @@ live::Kpis LiveTwin::make_kpis(int64_t now_ns) const {
 
 live::Snapshot LiveTwin::make_snapshot(int64_t now_ns) const {
   live::Snapshot out;
-  fill_snapshot({mirror_, feed_, hub_, counters_, seq_, connects_, kpis_.get(), active_alarms_},
-                now_ns, out);
+  fill_snapshot(
+      {mirror_, feed_, hub_, counters_, seq_, connects_, kpis_.get(), active_alarms_, latest_rul_},
+      now_ns, out);
   return out;
 }
 
@@ -349,8 +374,9 @@ void LiveTwin::refresh_snapshot(int64_t now_ns) {
   arena_options.max_block_size = 1 << 20;
   auto arena = std::make_shared<google::protobuf::Arena>(arena_options);
   auto* snapshot = google::protobuf::Arena::CreateMessage<live::Snapshot>(arena.get());
-  fill_snapshot({mirror_, feed_, hub_, counters_, seq_, connects_, kpis_.get(), active_alarms_},
-                now_ns, *snapshot);
+  fill_snapshot(
+      {mirror_, feed_, hub_, counters_, seq_, connects_, kpis_.get(), active_alarms_, latest_rul_},
+      now_ns, *snapshot);
   hub_.set_snapshot(SnapshotPtr(std::move(arena), snapshot));
 }
 

@@ -94,6 +94,7 @@ class LiveTwin {
   void collect_alarms(const SparkplugHost::Result& r, live::StateChange& change);
   void collect_mode_changes(live::StateChange& change);
   void collect_twin_alarms(live::StateChange& change);
+  void collect_twin_rul(live::StateChange& change);
   void publish(std::shared_ptr<live::StateChange> change, int64_t now_ns);
   void record(const live::StateChange& change, int64_t receive_time_ns);
   void refresh_snapshot(int64_t now_ns);
@@ -104,6 +105,8 @@ class LiveTwin {
   Mirror mirror_;
   std::unique_ptr<ConditionMonitor> monitor_;
   size_t twin_alarms_published_ = 0;  // monitor alarms already sent
+  size_t twin_rul_published_ = 0;     // monitor RUL estimates already sent
+  std::map<std::pair<std::string, std::string>, live::RulEstimate> latest_rul_;  // (machine, tag)
   SparkplugFeed feed_;
   Counters counters_;
   uint64_t seq_ = 0;

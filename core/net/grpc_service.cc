@@ -69,7 +69,10 @@ bool filter_change(const live::StateChange& change, const NameFilter& filter,
                   [&](const auto& m) { return filter.machine(m.machine()); });
   append_matching(change.alarms(), *out.mutable_alarms(),
                   [&](const auto& a) { return filter.machine(a.machine()); });
-  if (out.tags().empty() && out.modes().empty() && out.alarms().empty() && !change.has_kpis()) {
+  append_matching(change.rul(), *out.mutable_rul(),
+                  [&](const auto& r) { return filter.machine(r.machine()); });
+  if (out.tags().empty() && out.modes().empty() && out.alarms().empty() && out.rul().empty() &&
+      !change.has_kpis()) {
     return false;
   }
   out.set_seq(change.seq());
@@ -92,6 +95,8 @@ void filter_snapshot(const live::Snapshot& snapshot, const NameFilter& filter,
   if (snapshot.has_kpis()) *out.mutable_kpis() = snapshot.kpis();
   append_matching(snapshot.active_alarms(), *out.mutable_active_alarms(),
                   [&](const auto& a) { return filter.machine(a.machine()); });
+  append_matching(snapshot.rul(), *out.mutable_rul(),
+                  [&](const auto& r) { return filter.machine(r.machine()); });
   if (snapshot.has_ingest()) *out.mutable_ingest() = snapshot.ingest();
 }
 
@@ -106,6 +111,8 @@ live::StateChange snapshot_as_change(const live::Snapshot& snapshot, const NameF
                   [&](const auto& m) { return filter.machine(m.machine()); });
   append_matching(snapshot.active_alarms(), *out.mutable_alarms(),
                   [&](const auto& a) { return filter.machine(a.machine()); });
+  append_matching(snapshot.rul(), *out.mutable_rul(),
+                  [&](const auto& r) { return filter.machine(r.machine()); });
   if (snapshot.has_kpis()) *out.mutable_kpis() = snapshot.kpis();
   return out;
 }

@@ -143,6 +143,37 @@ TEST(TwinConditionLog, LatestRul) {
   EXPECT_EQ(each, (std::vector<size_t>{3, 1, 4}));  // one per (target, tag)
 }
 
+// The live stream's RUL estimates become the log's RUL points, field for field, and the newest
+// per (machine, tag) is what latest_rul finds.
+TEST(TwinConditionLog, StreamRulEstimates) {
+  TwinConditionLog log(names());
+  live::RulEstimate e;
+  e.set_time_ns(at(100));
+  e.set_machine("Mill");
+  e.set_tag("vibration");
+  e.set_suspected(telemetry::FaultTruth::KIND_BEARING_WEAR);
+  e.set_median_s(5400.0);
+  e.set_lo_s(1200.0);
+  e.set_hi_s(std::numeric_limits<double>::infinity());
+  log.add_stream_rul(e);
+  e.set_time_ns(at(400));
+  e.set_median_s(4000.0);
+  log.add_stream_rul(e);
+  ASSERT_EQ(log.rul().size(), 2u);
+  EXPECT_FALSE(log.empty());
+  const RulPoint& p = log.rul()[0];
+  EXPECT_EQ(p.time_ns, at(100));
+  EXPECT_EQ(p.target, "Mill");
+  EXPECT_EQ(p.tag, "vibration");
+  EXPECT_EQ(p.suspected, telemetry::FaultTruth::KIND_BEARING_WEAR);
+  EXPECT_EQ(p.median_s, 5400.0);
+  EXPECT_EQ(p.lo_s, 1200.0);
+  EXPECT_TRUE(std::isinf(p.hi_s));
+  const RulPoint* latest = log.latest_rul("Mill", "vibration", at(500));
+  ASSERT_NE(latest, nullptr);
+  EXPECT_EQ(latest->median_s, 4000.0);
+}
+
 TEST(TwinConditionLog, StreamAlarmsAreTwinCodesOnly) {
   TwinConditionLog log(names());
   EXPECT_TRUE(log.empty());

@@ -4,7 +4,9 @@
 #include "core/mirror/live_twin.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <map>
 
 #include <cstdio>
 #include <filesystem>
@@ -141,7 +143,9 @@ TEST(LiveTwinMonitor, ForeseenToolBreakageGoesOutAsATwinAlarm) {
   int64_t first_ns = 0;
   std::string code;
   uint64_t twin_alarms = 0;
+  std::vector<live::RulEstimate> rul;
   for (const StateChangePtr& c : drain(*sub)) {
+    for (const live::RulEstimate& r : c->rul()) rul.push_back(r);
     for (const telemetry::Alarm& a : c->alarms()) {
       if (a.code().rfind("TWIN_", 0) != 0) continue;
       ++twin_alarms;
@@ -157,6 +161,30 @@ TEST(LiveTwinMonitor, ForeseenToolBreakageGoesOutAsATwinAlarm) {
   EXPECT_TRUE(code == "TWIN_CURRENT_RISE" || code == "TWIN_TOOL_WORN") << code;
   // Every monitor alarm went out, once.
   EXPECT_EQ(twin_alarms, twin.monitor()->alarms().size());
+  // Every RUL estimate went out, once, in order, as the monitor made it; the snapshot holds the
+  // newest per (machine, tag); Drill_OP50's says the tool has less than an hour left before it
+  // broke.
+  const std::vector<RulPoint>& made = twin.monitor()->rul();
+  ASSERT_EQ(rul.size(), made.size());
+  const live::RulEstimate* drill = nullptr;
+  for (size_t i = 0; i < rul.size(); ++i) {
+    EXPECT_EQ(rul[i].time_ns(), made[i].time_ns) << i;
+    EXPECT_EQ(rul[i].machine(), made[i].target) << i;
+    EXPECT_EQ(rul[i].tag(), made[i].tag) << i;
+    EXPECT_EQ(rul[i].suspected(), made[i].suspected) << i;
+    EXPECT_EQ(rul[i].median_s(), made[i].median_s) << i;
+    EXPECT_EQ(rul[i].lo_s(), made[i].lo_s) << i;
+    EXPECT_EQ(rul[i].hi_s(), made[i].hi_s) << i;
+    if (rul[i].machine() == "Drill_OP50" && rul[i].time_ns() < fail_ns) drill = &rul[i];
+  }
+  ASSERT_NE(drill, nullptr) << "no RUL of Drill_OP50 on the stream before the tool broke";
+  EXPECT_LT(drill->median_s(), 3600.0);
+  const live::Snapshot snap = twin.make_snapshot(fail_ns + static_cast<int64_t>(3600e9));
+  std::map<std::pair<std::string, std::string>, int64_t> newest;
+  for (const live::RulEstimate& r : rul) newest[{r.machine(), r.tag()}] = r.time_ns();
+  ASSERT_EQ(static_cast<size_t>(snap.rul_size()), newest.size());
+  for (const live::RulEstimate& r : snap.rul())
+    EXPECT_EQ(r.time_ns(), (newest[{r.machine(), r.tag()}])) << r.machine() << " " << r.tag();
   std::printf("[ live     ] %s on Drill_OP50 %.1f min before the tool broke (%llu twin alarms)\n",
               code.c_str(), static_cast<double>(fail_ns - first_ns) / 60e9,
               static_cast<unsigned long long>(twin_alarms));
