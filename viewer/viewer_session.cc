@@ -216,6 +216,8 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
     return false;
   }
   const double horizon_s = recording->duration_s();
+  // The data has ended: the monitor closes what it holds (the last energy hour).
+  monitor.finish(recording->shift_start_ns() + static_cast<int64_t>(std::llround(horizon_s * 1e9)));
   if (!timeline) {
     timeline = std::make_unique<ShiftTimeline>(model_, recording->shift_start_ns(), horizon_s);
   }

@@ -295,6 +295,8 @@ void LiveTwin::tick(int64_t now_ns) {
 
 void LiveTwin::flush(int64_t now_ns) {
   mirror_.flush_events(std::numeric_limits<int64_t>::max());
+  // The monitor closes what it holds (the last energy hour); what that raises goes out too.
+  if (monitor_) monitor_->finish(now_ns);
   auto change = std::make_shared<live::StateChange>();
   collect_mode_changes(*change);
   collect_twin_alarms(*change);
