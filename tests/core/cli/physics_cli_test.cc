@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <numbers>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,46 @@ TEST_F(PhysicsCli, ComparesTheScenesConveyor) {
   EXPECT_EQ(row["max_on_belt"].get<int>(), c->physics_max_on_belt);
   EXPECT_EQ(row["jams"].size(), c->jams.size());
   EXPECT_GT(c->put_on, 0u);
+}
+
+// The layout options reach the physics: a skewed feed without guides jams and the operator
+// takes jammed parts off; the JSON says what was asked and equals the library's run with the same
+// options.
+TEST_F(PhysicsCli, SkewGuidesAndJamClearing) {
+  const std::string json = (dir_ / "skew.json").string();
+  const test::CommandResult r =
+      twin("physics " + test::shell_quote(kScene) +
+           " --hours 1 --seed 5 --skew 30 --jam-clear 30 --json " + test::shell_quote(json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("cleared by an operator"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const nlohmann::json row = nlohmann::json::parse(in).at(0);
+  EXPECT_EQ(row["feed_skew_deg"].get<double>(), 30.0);
+  EXPECT_EQ(row["guides_mm"].get<double>(), -1.0);
+  EXPECT_EQ(row["jam_clear_s"].get<double>(), 30.0);
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  SceneConveyorOptions options;
+  options.max_skew_rad = 30.0 * std::numbers::pi / 180.0;
+  options.jam_clear_s = 30.0;
+  std::string why;
+  const auto c = compare_conveyor_fidelities(
+      scene.model, static_cast<uint32_t>(scene.model.find_node("C09_HardeningInfeed")), 0, 1.0, 5,
+      &why, options);
+  ASSERT_TRUE(c.has_value()) << why;
+  ASSERT_FALSE(c->jams.empty());
+  EXPECT_EQ(row["jams"].size(), c->jams.size());
+  EXPECT_EQ(row["cleared"].get<int>(), c->physics_cleared);
+  EXPECT_GT(c->physics_cleared, 0);
+  size_t removed = 0;
+  for (const nlohmann::json& jam : row["jams"]) {
+    // The operator comes 30 s after the jam (-1: the run ended before that).
+    const double cleared = jam["cleared_s"].get<double>();
+    if (cleared >= 0.0) {
+      EXPECT_NEAR(cleared, jam["time_s"].get<double>() + 30.0, 1.0 / 240 + 1e-9);
+    }
+    removed += jam["taken_off"].get<bool>();
+  }
+  EXPECT_EQ(removed, static_cast<size_t>(c->physics_cleared));
 }
 
 TEST_F(PhysicsCli, NamesWhatTheSceneDoesNotHave) {
