@@ -29,6 +29,8 @@ FoxgloveBridge::FoxgloveBridge(StateHub& hub, FoxgloveServer& server,
                                       descriptor_set_of(live::Kpis::descriptor()));
   alarms_channel_ = server_.add_channel("/twin/alarms", telemetry::Alarm::descriptor()->full_name(),
                                         descriptor_set_of(telemetry::Alarm::descriptor()));
+  rul_channel_ = server_.add_channel("/twin/rul", live::RulEstimate::descriptor()->full_name(),
+                                     descriptor_set_of(live::RulEstimate::descriptor()));
   machine_channels_.reserve(machines_.size());
   for (size_t i = 0; i < machines_.size(); ++i) {
     machine_.emplace(machines_[i], i);
@@ -108,6 +110,10 @@ void FoxgloveBridge::forward(const live::StateChange& change, uint64_t dropped_b
 
   if (change.alarms_size() > 0 && server_.has_subscribers(alarms_channel_)) {
     for (const telemetry::Alarm& alarm : change.alarms()) publish(alarms_channel_, t, alarm);
+  }
+
+  if (change.rul_size() > 0 && server_.has_subscribers(rul_channel_)) {
+    for (const live::RulEstimate& rul : change.rul()) publish(rul_channel_, t, rul);
   }
 
   if (change.tags_size() == 0 && change.modes_size() == 0) return;

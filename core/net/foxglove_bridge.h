@@ -57,6 +57,7 @@ class FoxgloveBridge {
   uint32_t state_channel() const { return state_channel_; }
   uint32_t kpis_channel() const { return kpis_channel_; }
   uint32_t alarms_channel() const { return alarms_channel_; }
+  uint32_t rul_channel() const { return rul_channel_; }
   // The channel of machines[i] as given to the constructor.
   uint32_t machine_channel(size_t i) const { return machine_channels_[i]; }
 
@@ -71,6 +72,7 @@ class FoxgloveBridge {
   uint32_t state_channel_ = 0;
   uint32_t kpis_channel_ = 0;
   uint32_t alarms_channel_ = 0;
+  uint32_t rul_channel_ = 0;
   std::vector<uint32_t> machine_channels_;  // channel id per machine (n_machines)
   std::shared_ptr<StateSubscription> subscription_;
 

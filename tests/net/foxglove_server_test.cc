@@ -656,6 +656,14 @@ live::StateChange known_change(uint64_t i) {
     }
   }
   if (i == 2) {
+    live::RulEstimate* rul = c.add_rul();
+    rul->set_time_ns(t - 50);
+    rul->set_machine("M1");
+    rul->set_tag("vibration");
+    rul->set_suspected(telemetry::FaultTruth::KIND_BEARING_WEAR);
+    rul->set_median_s(5400.0);
+    rul->set_lo_s(1800.0);
+    rul->set_hi_s(9000.0);
     live::Kpis* kpis = c.mutable_kpis();
     kpis->set_time_ns(t);
     kpis->set_line_good(1234);
@@ -696,18 +704,19 @@ TEST(FoxgloveBridge, SplitsChangesIntoTheTwinChannels) {
   ASSERT_TRUE(client.connect(server.port()));
   ASSERT_TRUE(client.read_op("serverInfo"));
   std::map<std::string, json> channels;  // topic -> advertised channel
-  while (channels.size() < 6) {
+  while (channels.size() < 7) {
     const auto advertise = client.read_op("advertise");
     ASSERT_TRUE(advertise) << channels.size() << " channels advertised";
     for (const json& c : advertise->at("channels")) channels[c.at("topic").get<std::string>()] = c;
   }
-  for (const char* topic : {"/twin/state", "/twin/kpis", "/twin/alarms", "/twin/machines/M1",
-                            "/twin/machines/M2", "/twin/machines/M3"}) {
+  for (const char* topic : {"/twin/state", "/twin/kpis", "/twin/alarms", "/twin/rul",
+                            "/twin/machines/M1", "/twin/machines/M2", "/twin/machines/M3"}) {
     ASSERT_EQ(channels.count(topic), 1u) << topic;
   }
   EXPECT_EQ(channels["/twin/state"].at("schemaName"), "twin.live.StateChange");
   EXPECT_EQ(channels["/twin/kpis"].at("schemaName"), "twin.live.Kpis");
   EXPECT_EQ(channels["/twin/alarms"].at("schemaName"), "twin.telemetry.Alarm");
+  EXPECT_EQ(channels["/twin/rul"].at("schemaName"), "twin.live.RulEstimate");
   EXPECT_EQ(channels["/twin/machines/M1"].at("schemaName"), "twin.live.StateChange");
   EXPECT_EQ(channels["/twin/machines/M1"].at("id").get<uint32_t>(), bridge.machine_channel(0));
 
@@ -724,9 +733,9 @@ TEST(FoxgloveBridge, SplitsChangesIntoTheTwinChannels) {
   for (int i = 0; i < 3; ++i)
     hub.publish(std::make_shared<const live::StateChange>(known_change(i)));
 
-  // 3 state + 3 M1 + 3 M2 + 2 alarms + 1 KPIs.
+  // 3 state + 3 M1 + 3 M2 + 2 alarms + 1 RUL + 1 KPIs.
   std::map<std::string, std::vector<MessageData>> got;
-  for (int k = 0; k < 12; ++k) {
+  for (int k = 0; k < 13; ++k) {
     const auto m = client.read_message();
     ASSERT_TRUE(m) << "message " << k;
     ASSERT_EQ(topic_of.count(m->subscription), 1u);
@@ -773,6 +782,10 @@ TEST(FoxgloveBridge, SplitsChangesIntoTheTwinChannels) {
     ASSERT_TRUE(alarm.ParseFromString(got["/twin/alarms"][k].payload));
     EXPECT_TRUE(alarm.SerializeAsString() == known_change(1).alarms(k).SerializeAsString());
   }
+  ASSERT_EQ(got["/twin/rul"].size(), 1u);
+  live::RulEstimate rul;
+  ASSERT_TRUE(rul.ParseFromString(got["/twin/rul"][0].payload));
+  EXPECT_TRUE(rul.SerializeAsString() == known_change(2).rul(0).SerializeAsString());
   ASSERT_EQ(got["/twin/kpis"].size(), 1u);
   live::Kpis kpis;
   ASSERT_TRUE(kpis.ParseFromString(got["/twin/kpis"][0].payload));
@@ -784,7 +797,7 @@ TEST(FoxgloveBridge, SplitsChangesIntoTheTwinChannels) {
   bridge.stop();
   const auto c = bridge.counters();
   EXPECT_EQ(c.changes, 3u);
-  EXPECT_EQ(c.messages, 12u);
+  EXPECT_EQ(c.messages, 13u);
   EXPECT_EQ(c.unknown_machine, 3u);
   EXPECT_EQ(c.hub_dropped, 0u);
 }

@@ -177,6 +177,16 @@ live::Snapshot make_snapshot(uint64_t seq) {
   *s.mutable_kpis() = kpis(kT0);
   *s.add_active_alarms() = alarm("Filler", "VIBRATION_HIGH", true, kT0 - 5);
   *s.add_active_alarms() = alarm("Capper", "OVERTEMP", true, kT0 - 3);
+  for (const char* machine : {"Filler", "Capper"}) {
+    live::RulEstimate& rul = *s.add_rul();
+    rul.set_time_ns(kT0 - 7);
+    rul.set_machine(machine);
+    rul.set_tag("vibration");
+    rul.set_suspected(telemetry::FaultTruth::KIND_BEARING_WEAR);
+    rul.set_median_s(3600.0);
+    rul.set_lo_s(900.0);
+    rul.set_hi_s(7200.0);
+  }
   s.mutable_ingest()->set_messages(99);
   s.mutable_ingest()->set_samples_applied(12345);
   s.mutable_ingest()->set_stream_dropped(2);
@@ -208,7 +218,12 @@ std::optional<live::StateChange> expected_part(const live::StateChange& change,
   for (const auto& a : change.alarms()) {
     if (wanted_machine(machines, a.machine())) *out.add_alarms() = a;
   }
-  if (out.tags_size() + out.modes_size() + out.alarms_size() == 0 && !out.has_kpis()) {
+  out.clear_rul();
+  for (const auto& r : change.rul()) {
+    if (wanted_machine(machines, r.machine())) *out.add_rul() = r;
+  }
+  if (out.tags_size() + out.modes_size() + out.alarms_size() + out.rul_size() == 0 &&
+      !out.has_kpis()) {
     return std::nullopt;
   }
   return out;
@@ -228,6 +243,10 @@ live::Snapshot expected_snapshot(const live::Snapshot& snapshot, const Names& ma
   }
   for (const auto& a : snapshot.active_alarms()) {
     if (wanted_machine(machines, a.machine())) *out.add_active_alarms() = a;
+  }
+  out.clear_rul();
+  for (const auto& r : snapshot.rul()) {
+    if (wanted_machine(machines, r.machine())) *out.add_rul() = r;
   }
   return out;
 }
@@ -333,6 +352,8 @@ TEST(GrpcSnapshot, RoundTripsAndFilters) {
     EXPECT_EQ(got.tags(0).tag(), "temperature");
     ASSERT_EQ(got.active_alarms_size(), 1);
     EXPECT_EQ(got.active_alarms(0).machine(), "Capper");
+    ASSERT_EQ(got.rul_size(), 1);
+    EXPECT_EQ(got.rul(0).machine(), "Capper");
   }
   EXPECT_EQ(server.counters().calls, 3u);
 }
@@ -430,6 +451,9 @@ TEST(GrpcStream, WithSnapshotSendsTheCurrentStateFirst) {
   }
   for (const auto& a : snapshot.active_alarms()) {
     if (a.machine() == "Capper") *want.add_alarms() = a;
+  }
+  for (const auto& r : snapshot.rul()) {
+    if (r.machine() == "Capper") *want.add_rul() = r;
   }
   *want.mutable_kpis() = snapshot.kpis();
   const auto first = read_n(*reader, 1);
