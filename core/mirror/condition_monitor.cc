@@ -288,6 +288,8 @@ ConditionMonitor::ConditionMonitor(const Model& model, const MirrorModel& names,
     if (mc->power_slot >= 0) {
       condition::EnergyMonitorOptions eo = options_.energy;
       eo.shift_start_s = 0.0;  // times are seconds from the monitor's origin
+      // The scene's limit for this machine, where it gives one, over the options' default.
+      if (st.energy_hour_limit_kWh > 0.0) eo.hour_limit_kWh = st.energy_hour_limit_kWh;
       if (mf != nullptr && mf->energy_kWh_per_part > 0.0)
         eo.baseline_kWh_per_part = mf->energy_kWh_per_part;
       mc->energy = std::make_unique<condition::EnergyMonitor>(eo);

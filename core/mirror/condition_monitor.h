@@ -86,8 +86,8 @@ struct ConditionMonitorOptions {
   double running_share_s = 3600.0;  // [s] window of the running share that turns running time
                                     // left into calendar time left
   // Energy, per machine with a power tag. shift_start_s and baseline_kWh_per_part are set per
-  // machine (the shift start below, the baseline from the fit); hour_limit_kWh applies to every
-  // machine (scenes carry no energy limit; 0 = none).
+  // machine (the shift start below, the baseline from the fit); hour_limit_kWh is the default
+  // for machines whose scene station gives no power.hour_limit (0 = none).
   condition::EnergyMonitorOptions energy;
   int64_t energy_start_ns = 0;  // [ns] start of energy hour 0; 0: first sample, nearest minute
   // Mode from current.

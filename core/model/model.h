@@ -93,6 +93,7 @@ struct Station {
   int32_t rework_node = -1;         // node index, or -1
   // Power draw per mode [kW].
   double power_busy = 0.0, power_idle = 0.0, power_setup = 0.0, power_down = 0.0, power_off = 0.0;
+  double energy_hour_limit_kWh = 0.0;  // [kWh] per machine and hour (twin's alarm); 0: none
   Position placement;
   std::vector<TagSpec> tags;
   uint64_t name_key = 0;  // hash_name(name)

@@ -705,11 +705,13 @@ class Compiler {
     non_negative(pw.setup(), pp + ".setup", "power");
     non_negative(pw.down(), pp + ".down", "power");
     non_negative(pw.off(), pp + ".off", "power");
+    non_negative(pw.hour_limit(), pp + ".hour_limit", "energy limit");
     s.power_busy = pw.busy();
     s.power_idle = pw.idle();
     s.power_setup = pw.setup();
     s.power_down = pw.down();
     s.power_off = pw.off();
+    s.energy_hour_limit_kWh = pw.hour_limit();
 
     s.placement = position(st.placement(), path + ".placement");
     compile_tags(st, path, s);

@@ -65,6 +65,7 @@ std::vector<UnitScale> scales_for(const std::string& unit) {
   if (unit == "m") return {{"mm", 1e-3}, {"cm", 1e-2}, {"m", 1.0}};
   if (unit == "m/s") return {{"mm/s", 1e-3}, {"m/s", 1.0}, {"m/min", 1.0 / 60.0}};
   if (unit == "kW") return {{"W", 1e-3}, {"kW", 1.0}};
+  if (unit == "kWh") return {{"Wh", 1e-3}, {"kWh", 1.0}};
   if (unit == "1") return {{"%", 1e-2}};
   if (unit == "parts") return {{"parts", 1.0}};
   return {};

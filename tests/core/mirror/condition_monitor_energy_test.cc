@@ -266,6 +266,41 @@ TEST_F(ConditionMonitorEnergy, HourLimitAlarmNamesTheHour) {
   EXPECT_GT(limit_alarms, 0u);
 }
 
+// The scene's per-machine limit (power.hour_limit): the machine with the largest hours gets a
+// limit just under its largest hour and alarms; the others have none (the options' default is
+// no limit) and stay quiet.
+TEST_F(ConditionMonitorEnergy, SceneLimitAppliesToItsMachineOnly) {
+  ASSERT_TRUE(scene_->ok());
+  const EnergyRun healthy = run_energy(scene_->model, *clean_);
+  const MachineEnergy* top = nullptr;
+  for (const MachineEnergy& e : healthy.energy)
+    if (top == nullptr || e.kWh > top->kWh) top = &e;
+  ASSERT_NE(top, nullptr);
+  Model model = scene_->model;
+  const int32_t m = find_machine(model, top->machine);
+  ASSERT_GE(m, 0);
+  const uint32_t station = model.machine_station[static_cast<size_t>(m)];
+  ASSERT_EQ(model.stations[station].machine_count, 1u);
+  const double limit = 0.9 * top->kWh / 6.0;
+  model.stations[station].energy_hour_limit_kWh = limit;
+  Player player(model);
+  ConditionMonitor monitor(model, player.mirror().names(), ConditionMonitorOptions());
+  player.mirror().set_listener(&monitor);
+  const PlayResult r = player.play(*clean_, PlayOptions());
+  ASSERT_TRUE(r.ok) << r.error;
+  player.mirror().set_listener(nullptr);
+  monitor.finish(r.window_end_ns);
+  uint32_t limit_alarms = 0;
+  for (const TwinAlarm& a : monitor.alarms()) {
+    if (a.code != "ENERGY_HOUR_LIMIT") continue;
+    ++limit_alarms;
+    EXPECT_EQ(a.target, top->machine);
+    EXPECT_DOUBLE_EQ(a.limit, limit);
+    EXPECT_GT(a.value, limit);
+  }
+  EXPECT_GT(limit_alarms, 0u);
+}
+
 TEST_F(ConditionMonitorEnergy, SameInputGivesIdenticalAlarmsAndEnergy) {
   ASSERT_TRUE(scene_->ok());
   const EnergyRun a = run_energy(scene_->model, *dirty_, 1.3, 3.0);

@@ -200,6 +200,8 @@ std::vector<BadCase> bad_cases() {
        "at most 1000 machines"},
       {"negative power", kBase + "    power: {busy: -2}\n", "stations[1].power.busy", 13,
        "power must not be negative"},
+      {"negative energy limit", kBase + "    power: {hour_limit: -2 kWh}\n",
+       "stations[1].power.hour_limit", 13, "energy limit must not be negative"},
       {"negative tag rate", kBase + "    tags:\n      - {name: t, rate_hz: -1}\n",
        "stations[1].tags[0].rate_hz", 14, "rate_hz must not be negative"},
       // --- products ----------------------------------------------------------------------------
@@ -378,7 +380,7 @@ stations:
     failures:
       - {name: f1, kind: operation_based, time_to_failure: 1h, time_to_repair: 5min}
       - {time_to_failure: {weibull: {shape: 2, scale: 100}}, time_to_repair: 1}
-    power: {busy: 5, idle: 2, setup: 1, down: 0.5, off: 0.1}
+    power: {busy: 5, idle: 2, setup: 1, down: 0.5, off: 0.1, hour_limit: 6}
     tags: [{name: t, unit: A, signal: motor_current}, {name: u, rate_hz: 5}]
   - name: Check
     input: C1
@@ -500,6 +502,8 @@ TEST(SceneCompile, FillsEveryModelField) {
   EXPECT_DOUBLE_EQ(par.power_setup, 1.0);
   EXPECT_DOUBLE_EQ(par.power_down, 0.5);
   EXPECT_DOUBLE_EQ(par.power_off, 0.1);
+  EXPECT_DOUBLE_EQ(par.energy_hour_limit_kWh, 6.0);
+  EXPECT_DOUBLE_EQ(merge.energy_hour_limit_kWh, 0.0);
   ASSERT_EQ(par.tags.size(), 2u);
   EXPECT_EQ(par.tags[0].unit, "A");
   EXPECT_EQ(par.tags[0].signal, static_cast<int>(scene::Tag::MOTOR_CURRENT));

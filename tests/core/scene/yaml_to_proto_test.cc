@@ -144,13 +144,17 @@ TEST(YamlToProto, DurationsWithUnits) {
 TEST(YamlToProto, OtherUnitsOfTheSchema) {
   const Parsed p = parse(
       "conveyors: [{length: 600cm, speed: 30 m/min}]\n"
-      "stations: [{scrap_probability: 2.5%, power: {busy: 1500W, idle: 2 kW}}]\n");
+      "stations: [{scrap_probability: 2.5%, power: {busy: 1500W, idle: 2 kW, hour_limit: "
+      "2500Wh}},\n"
+      "           {power: {hour_limit: 30 kWh}}]\n");
   ASSERT_TRUE(p.ok) << dump(p.errors);
   EXPECT_DOUBLE_EQ(p.scene.conveyors(0).length(), 6.0);
   EXPECT_DOUBLE_EQ(p.scene.conveyors(0).speed(), 0.5);
   EXPECT_DOUBLE_EQ(p.scene.stations(0).scrap_probability(), 0.025);
   EXPECT_DOUBLE_EQ(p.scene.stations(0).power().busy(), 1.5);
   EXPECT_DOUBLE_EQ(p.scene.stations(0).power().idle(), 2.0);
+  EXPECT_DOUBLE_EQ(p.scene.stations(0).power().hour_limit(), 2.5);
+  EXPECT_DOUBLE_EQ(p.scene.stations(1).power().hour_limit(), 30.0);
 }
 
 TEST(YamlToProto, RecordsLocationsOfEveryPath) {
