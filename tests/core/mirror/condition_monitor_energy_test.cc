@@ -70,6 +70,19 @@ struct EnergyRun {
   int64_t start_ns = 0, end_ns = 0;
 };
 
+// The monitor's alarms over the recording at `path`, played through `model` with `options`.
+std::vector<TwinAlarm> monitor_alarms(const Model& model, const std::string& path,
+                                      const ConditionMonitorOptions& options) {
+  Player player(model);
+  ConditionMonitor monitor(model, player.mirror().names(), options);
+  player.mirror().set_listener(&monitor);
+  const PlayResult r = player.play(path, PlayOptions());
+  EXPECT_TRUE(r.ok) << r.error;
+  player.mirror().set_listener(nullptr);
+  monitor.finish(r.window_end_ns);
+  return monitor.alarms();
+}
+
 EnergyRun run_energy(const Model& model, const std::string& path, double scale = 1.0,
                      double scale_from_h = 0.0) {
   Player player(model);
@@ -244,19 +257,12 @@ TEST_F(ConditionMonitorEnergy, HourLimitAlarmNamesTheHour) {
   ASSERT_TRUE(scene_->ok());
   const EnergyRun healthy = run_energy(scene_->model, *clean_);
   // A limit just under the machine's largest hour: that hour (and maybe others) crosses it.
-  Player player(scene_->model);
   ConditionMonitorOptions options;
   double max_kWh = 0.0;
   for (const MachineEnergy& e : healthy.energy) max_kWh = std::max(max_kWh, e.kWh / 6.0);
   options.energy.hour_limit_kWh = 0.9 * max_kWh;
-  ConditionMonitor monitor(scene_->model, player.mirror().names(), options);
-  player.mirror().set_listener(&monitor);
-  const PlayResult r = player.play(*clean_, PlayOptions());
-  ASSERT_TRUE(r.ok) << r.error;
-  player.mirror().set_listener(nullptr);
-  monitor.finish(r.window_end_ns);
   uint32_t limit_alarms = 0;
-  for (const TwinAlarm& a : monitor.alarms()) {
+  for (const TwinAlarm& a : monitor_alarms(scene_->model, *clean_, options)) {
     if (a.code != "ENERGY_HOUR_LIMIT") continue;
     ++limit_alarms;
     EXPECT_GT(a.value, options.energy.hour_limit_kWh);
@@ -283,15 +289,8 @@ TEST_F(ConditionMonitorEnergy, SceneLimitAppliesToItsMachineOnly) {
   ASSERT_EQ(model.stations[station].machine_count, 1u);
   const double limit = 0.9 * top->kWh / 6.0;
   model.stations[station].energy_hour_limit_kWh = limit;
-  Player player(model);
-  ConditionMonitor monitor(model, player.mirror().names(), ConditionMonitorOptions());
-  player.mirror().set_listener(&monitor);
-  const PlayResult r = player.play(*clean_, PlayOptions());
-  ASSERT_TRUE(r.ok) << r.error;
-  player.mirror().set_listener(nullptr);
-  monitor.finish(r.window_end_ns);
   uint32_t limit_alarms = 0;
-  for (const TwinAlarm& a : monitor.alarms()) {
+  for (const TwinAlarm& a : monitor_alarms(model, *clean_, ConditionMonitorOptions())) {
     if (a.code != "ENERGY_HOUR_LIMIT") continue;
     ++limit_alarms;
     EXPECT_EQ(a.target, top->machine);
