@@ -1,5 +1,7 @@
 #include "tests/support/scenes.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 namespace twin::test {
@@ -29,6 +31,14 @@ SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& n
 
 SceneLoadResult load_sample_or_fail(const std::string& file) {
   return checked(load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/" + file));
+}
+
+const Model& sample_model(const std::string& file) {
+  // Node-based: references stay valid as more scenes are added.
+  static std::map<std::string, Model> loaded;
+  auto it = loaded.find(file);
+  if (it == loaded.end()) it = loaded.emplace(file, load_sample_or_fail(file).model).first;
+  return it->second;
 }
 
 }  // namespace twin::test

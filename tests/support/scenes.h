@@ -43,5 +43,7 @@ std::string substitute(const std::string& text, const std::string& key, const st
 SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& name = "test.yaml");
 // Loads scenes/<file> from the repository.
 SceneLoadResult load_sample_or_fail(const std::string& file);
+// The model of scenes/<file>, loaded once per test process and kept (tests that only read it).
+const Model& sample_model(const std::string& file);
 
 }  // namespace twin::test

@@ -21,8 +21,7 @@ constexpr uint64_t kSeed = 42;
 constexpr double kWaitS = 300.0;  // [s wall] generous: a slow machine under ctest -j
 
 const Model& machining20() {
-  static const Model model = test::load_sample_or_fail("machining20.yaml").model;
-  return model;
+  return test::sample_model("machining20.yaml");
 }
 
 uint32_t c09() {

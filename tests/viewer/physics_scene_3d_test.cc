@@ -15,7 +15,7 @@ namespace twin::viewer {
 namespace {
 
 ConveyorLineSpec c09_spec(double guides_m) {
-  const Model model = test::load_sample_or_fail("machining20.yaml").model;
+  const Model& model = test::sample_model("machining20.yaml");
   const int32_t node = model.find_node("C09_HardeningInfeed");
   EXPECT_GE(node, 0);
   SceneConveyorOptions options;

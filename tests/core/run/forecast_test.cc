@@ -21,8 +21,7 @@ namespace {
 constexpr double kShift = 8 * 3600.0;
 
 const Model& machining20() {
-  static const Model model = test::load_sample_or_fail("machining20.yaml").model;
-  return model;
+  return test::sample_model("machining20.yaml");
 }
 
 const Model& small_line() {

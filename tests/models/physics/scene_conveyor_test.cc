@@ -29,8 +29,7 @@ namespace {
 constexpr double kDt = BeltWorld::kStepS;
 
 const Model& machining20() {
-  static const Model model = test::load_sample_or_fail("machining20.yaml").model;
-  return model;
+  return test::sample_model("machining20.yaml");
 }
 
 uint32_t conveyor(const Model& model) {
