@@ -1,8 +1,11 @@
-// twin physics SCENE [--conveyor NAME]... [--product NAME] [--hours H] [--seed S] [--json FILE]:
+// twin physics SCENE [--conveyor NAME]... [--robot STATION]... [--product NAME] [--hours H]
+//                    [--seed S] [--json FILE]:
 // each conveyor of the scene at its two fidelities, the line model's (transport time, capacity)
 // and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
 // size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
-// parts the belt held and holds, jams, and the physics' speed against real time.
+// parts the belt held and holds, jams, and the physics' speed against real time. And each
+// robot-loaded station as a Bullet SCARA cell fed with the line model's arrivals: finishes,
+// the fixture's exchange time, where placed parts came to rest.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +18,7 @@
 
 #include "core/cli/cli_common.h"
 #include "models/physics/scene_conveyor.h"
+#include "models/physics/scene_robot.h"
 
 namespace twin::cli {
 
@@ -22,7 +26,8 @@ namespace {
 
 struct PhysicsFlags {
   std::string scene;
-  std::vector<std::string> conveyors;  // empty: all with length and speed
+  std::vector<std::string> conveyors;  // neither conveyors nor robots: all of both
+  std::vector<std::string> robots;     // stations whose robot to run
   std::string product;                 // empty: the first
   double hours = 2.0;
   double skew_deg = 0.0;      // [deg] feed skew
@@ -36,6 +41,47 @@ struct PhysicsFlags {
 
 const char* jam_reason(JamReason r) {
   return r == JamReason::kSkewed ? "skewed" : "stalled";
+}
+
+void print_robot(const RobotComparison& c, uint64_t seed, double realtime) {
+  std::printf("%s loaded by its robot, parts as %s, %.1f h of the line model (seed %llu)\n",
+              c.station.c_str(), c.product.c_str(), c.hours, static_cast<unsigned long long>(seed));
+  std::printf("  %-34s %12s %12s\n", "", "line model", "physics");
+  std::printf("  %-34s %12llu %12llu\n", "parts arrived at the pick place",
+              static_cast<unsigned long long>(c.arrived),
+              static_cast<unsigned long long>(c.arrived));
+  std::printf("  %-34s %12llu %12llu\n", "finished, second half",
+              static_cast<unsigned long long>(c.des_finished),
+              static_cast<unsigned long long>(c.physics_finished));
+  std::printf("  %-34s %12.2f %12.2f\n", "part to part at the machine [s]", c.des_cycle_s,
+              c.des_cycle_s + c.exchange_s);
+  std::printf("  %-34s %12s %12.2f\n", "robot cycle, never waiting [s]", "", c.motion_cycle_s);
+  std::printf("  %-34s %12s %12.2f  (plan %.2f s, %u parts)\n", "fixture exchange [s]", "",
+              c.exchange_s, c.plan_exchange_s, c.exchanges);
+  std::printf("  %-34s %12s %9.3f mm  (max %.3f mm, %.3f deg)\n", "placement error, mean", "",
+              c.placement_error_mean_mm, c.placement_error_max_mm, c.yaw_error_max_deg);
+  std::printf("  physics: %.0f steps of 1/240 s in %.2f s wall (%.1fx real time)\n", c.steps,
+              c.wall_s, realtime);
+}
+
+nlohmann::json robot_json(const RobotComparison& c, uint64_t seed, double realtime) {
+  nlohmann::json j;
+  j["robot_station"] = c.station;
+  j["product"] = c.product;
+  j["hours"] = c.hours;
+  j["seed"] = seed;
+  j["arrived"] = c.arrived;
+  j["finished_second_half"] = {{"line_model", c.des_finished}, {"physics", c.physics_finished}};
+  j["cycle_s"] = c.des_cycle_s;
+  j["robot_cycle_s"] = c.motion_cycle_s;
+  j["exchange_s"] = {
+      {"measured", c.exchange_s}, {"plan", c.plan_exchange_s}, {"parts", c.exchanges}};
+  j["placement_error_mm"] = {{"mean", c.placement_error_mean_mm},
+                             {"max", c.placement_error_max_mm}};
+  j["yaw_error_max_deg"] = c.yaw_error_max_deg;
+  j["wall_s"] = c.wall_s;
+  j["real_time_factor"] = realtime;
+  return j;
 }
 
 int run_physics(const PhysicsFlags& f) {
@@ -56,10 +102,13 @@ int run_physics(const PhysicsFlags& f) {
     print_error("--hours must be in (0, 24], got " + std::to_string(f.hours));
     return kExitUsage;
   }
-  std::vector<uint32_t> nodes;
-  if (f.conveyors.empty()) {
+  std::vector<uint32_t> nodes, robots;
+  const bool all = f.conveyors.empty() && f.robots.empty();
+  if (all) {
     for (uint32_t n = 0; n < model.nodes.size(); ++n)
       if (model.nodes[n].kind == NodeKind::kConveyor) nodes.push_back(n);
+    for (uint32_t st = 0; st < model.stations.size(); ++st)
+      if (model.stations[st].robot) robots.push_back(st);
   } else {
     for (const std::string& name : f.conveyors) {
       const int32_t n = model.find_node(name);
@@ -69,9 +118,17 @@ int run_physics(const PhysicsFlags& f) {
       }
       nodes.push_back(static_cast<uint32_t>(n));
     }
+    for (const std::string& name : f.robots) {
+      const int32_t st = model.find_station(name);
+      if (st < 0 || !model.stations[static_cast<size_t>(st)].robot) {
+        print_error(f.scene + ": no station '" + name + "' with a robot");
+        return kExitUsage;
+      }
+      robots.push_back(static_cast<uint32_t>(st));
+    }
   }
-  if (nodes.empty()) {
-    print_error(f.scene + ": the scene has no conveyors");
+  if (nodes.empty() && robots.empty()) {
+    print_error(f.scene + ": the scene has no conveyors and no robots");
     return kExitInvalidInput;
   }
   const uint64_t seed = f.seed_given ? f.seed : model.seed;
@@ -150,6 +207,18 @@ int run_physics(const PhysicsFlags& f) {
     j["real_time_factor"] = realtime;
     out.push_back(j);
   }
+  for (uint32_t station : robots) {
+    std::string why;
+    const auto c = compare_robot_fidelities(model, station, product, f.hours, seed, &why);
+    if (!c) {
+      print_error(f.scene + ": " + why);
+      continue;
+    }
+    ++compared;
+    const double realtime = c->wall_s > 0.0 ? c->steps * RobotCell::kStepS / c->wall_s : 0.0;
+    if (!f.quiet) print_robot(*c, seed, realtime);
+    out.push_back(robot_json(*c, seed, realtime));
+  }
   if (!f.json.empty()) {
     std::ofstream file(f.json);
     file << out.dump(2) << "\n";
@@ -166,11 +235,16 @@ int run_physics(const PhysicsFlags& f) {
 void add_physics_command(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<PhysicsFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "physics", "Run a scene's conveyors as Bullet belts beside the line model and compare them");
+      "physics",
+      "Run a scene's conveyors and robot cells in Bullet beside the line model and compare them");
   cmd->add_option("scene", f->scene, "Scene file (YAML)")->required()->type_name("FILE");
   cmd->add_option("--conveyor", f->conveyors, "Conveyor to run (repeatable; default: all)")
       ->type_name("NAME");
-  cmd->add_option("--product", f->product, "Product whose part rides the belt (default: first)")
+  cmd->add_option("--robot", f->robots,
+                  "Station whose robot to run (repeatable; default: all conveyors and robots)")
+      ->type_name("STATION");
+  cmd->add_option("--product", f->product,
+                  "Product whose part rides the belt or the robot's gripper (default: first)")
       ->type_name("NAME");
   cmd->add_option("--hours", f->hours, "Hours of the line model to compare (default 2)");
   cmd->add_option("--seed", f->seed, "Scenario seed (default: the scene's)")

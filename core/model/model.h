@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,30 @@ struct PartGeometry {
   double mass_kg = 0.0;                                  // [kg]
 };
 
+// A SCARA robot that loads a station's machine (scene `robot`), for the physics scene; SI units.
+struct RobotJointLimit {
+  double speed = 0.0;  // [rad/s or m/s] (> 0)
+  double accel = 0.0;  // [rad/s^2 or m/s^2] (> 0)
+};
+
+// A place a robot picks from or places on: the part's centre over (x, y), the table top at z.
+struct RobotPlace {
+  double x_m = 0.0, y_m = 0.0, z_m = 0.0;  // [m] line frame
+  double yaw_rad = 0.0;                    // [rad] the part's yaw there
+};
+
+struct StationRobot {
+  double base_x_m = 0.0, base_y_m = 0.0;      // [m] shoulder axis, line frame
+  double link1_m = 0.0, link2_m = 0.0;        // [m] shoulder-elbow, elbow-tool
+  double elbow_sign = 1.0;                    // [-] +1: elbow angle in [0, pi]; -1: in [-pi, 0]
+  RobotJointLimit shoulder, elbow, z, wrist;  // rad for shoulder, elbow, wrist; m for z
+  double travel_z_m = 0.0;                    // [m] tool height for the swings
+  RobotPlace pick;                            // where the input hands parts over
+  RobotPlace drop;                            // the machine's fixture
+  double grip_s = 0.2;                        // [s] dwell before a part is held
+  double release_s = 0.1;                     // [s] dwell before a part is let go
+};
+
 struct FailureSpec {
   std::string name;
   bool operation_based = false;  // clock runs only while processing (else whenever not down)
@@ -96,7 +121,8 @@ struct Station {
   double energy_hour_limit_kWh = 0.0;  // [kWh] per machine and hour (twin's alarm); 0: none
   Position placement;
   std::vector<TagSpec> tags;
-  uint64_t name_key = 0;  // hash_name(name)
+  std::optional<StationRobot> robot;  // a robot loads the machine (physics scene only)
+  uint64_t name_key = 0;              // hash_name(name)
 };
 
 // A Sparkplug B metric routed to a machine tag (scene `sparkplug.routes`), checked at load.

@@ -7,12 +7,17 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <numbers>
+#include <utility>
 
 #include "core/scene/suggest.h"
 #include "core/sim/rng.h"
 
 namespace twin {
+
 namespace {
+
+constexpr double kRadPerDeg = std::numbers::pi / 180.0;
 
 constexpr uint32_t kMaxMachinesPerStation = 1000;
 constexpr size_t kMaxProducts = 65535;  // Node::mix_product is uint16_t
@@ -715,7 +720,64 @@ class Compiler {
 
     s.placement = position(st.placement(), path + ".placement");
     compile_tags(st, path, s);
+    if (st.has_robot()) s.robot = compile_robot(st.robot(), path + ".robot", s);
     m_.stations.push_back(std::move(s));
+  }
+
+  RobotJointLimit joint_limit(const scene::JointLimit& l, const std::string& path, double scale) {
+    positive(l.speed(), path + ".speed", "joint speed");
+    positive(l.accel(), path + ".accel", "joint acceleration");
+    return RobotJointLimit{.speed = l.speed() * scale, .accel = l.accel() * scale};
+  }
+
+  RobotPlace robot_place(const scene::RobotPlace& p) {
+    return RobotPlace{
+        .x_m = p.x(), .y_m = p.y(), .z_m = p.z(), .yaw_rad = p.yaw_deg() * kRadPerDeg};
+  }
+
+  // The robot's geometry, limits and places; the reach is checked here (plain geometry), the
+  // heights against the parts where the physics is built (models/physics/scene_robot).
+  StationRobot compile_robot(const scene::Robot& r, const std::string& path, const Station& s) {
+    StationRobot out;
+    if (s.machine_count != 1) {
+      error(path, "a robot loads one machine; the station has " + std::to_string(s.machine_count));
+    }
+    positive(r.link1(), path + ".link1", "link1");
+    positive(r.link2(), path + ".link2", "link2");
+    out.base_x_m = r.base_x();
+    out.base_y_m = r.base_y();
+    out.link1_m = r.link1();
+    out.link2_m = r.link2();
+    out.elbow_sign = r.left_elbow() ? -1.0 : 1.0;
+    out.shoulder = joint_limit(r.shoulder(), path + ".shoulder", kRadPerDeg);
+    out.elbow = joint_limit(r.elbow(), path + ".elbow", kRadPerDeg);
+    out.z = joint_limit(r.z(), path + ".z", 1.0);
+    out.wrist = joint_limit(r.wrist(), path + ".wrist", kRadPerDeg);
+    out.travel_z_m = r.travel_z();
+    out.pick = robot_place(r.pick());
+    out.drop = robot_place(r.drop());
+    if (r.has_grip()) {
+      non_negative(r.grip(), path + ".grip", "grip");
+      out.grip_s = r.grip();
+    }
+    if (r.has_release()) {
+      non_negative(r.release(), path + ".release", "release");
+      out.release_s = r.release();
+    }
+    const double reach = r.link1() + r.link2(), inner = std::abs(r.link1() - r.link2());
+    for (const auto& [place, name] : {std::pair{out.pick, "pick"}, std::pair{out.drop, "drop"}}) {
+      const double d = std::hypot(place.x_m - out.base_x_m, place.y_m - out.base_y_m);
+      if (r.link1() > 0.0 && r.link2() > 0.0 && (d > reach || d < inner)) {
+        error(path + "." + name, std::string(name) + " point is " + num(d) +
+                                     " m from the robot's base, out of its reach [" + num(inner) +
+                                     ", " + num(reach) + "] m");
+      }
+      if (!(out.travel_z_m > place.z_m)) {
+        error(path + ".travel_z", "travel_z " + num(out.travel_z_m) + " m is not above the " +
+                                      name + " table (z " + num(place.z_m) + " m)");
+      }
+    }
+    return out;
   }
 
   bool probability(double p, const std::string& path) {

@@ -45,11 +45,11 @@ uint64_t count_in(const std::vector<double>& times, double from, double to) {
       std::count_if(times.begin(), times.end(), [&](double t) { return t >= from && t < to; }));
 }
 
+}  // namespace
+
 bool has_part_geometry(const PartGeometry& part) {
   return part.length_m > 0.0 && part.width_m > 0.0 && part.height_m > 0.0 && part.mass_kg > 0.0;
 }
-
-}  // namespace
 
 ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horizon_s,
                                  uint64_t seed) {

@@ -42,6 +42,9 @@ double consumer_cycle_time(const Model& model, uint32_t node);
 // The product most of `traffic`'s parts are (the lower index on a tie); 0 when it has none.
 uint16_t main_product(const ConveyorTraffic& traffic);
 
+// Whether a product's part has the size and mass the physics needs.
+bool has_part_geometry(const PartGeometry& part);
+
 // Conveyors whose physics the scene describes: a length and speed, and some product's part size
 // and mass. Ascending node index.
 std::vector<uint32_t> physics_conveyors(const Model& model);

@@ -1,6 +1,7 @@
-// `twin physics` end to end: machining20's conveyor as a Bullet belt beside the line model,
-// through the built binary; its JSON against the library's comparison of the same run, and the
-// errors a user gets for names the scene does not have.
+// `twin physics` end to end: machining20's conveyor as a Bullet belt and its robot-loaded
+// station as a SCARA cell beside the line model, through the built binary; its JSON against the
+// library's comparison of the same run, and the errors a user gets for names the scene does not
+// have.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/physics/scene_conveyor.h"
+#include "models/physics/scene_robot.h"
 #include "tests/support/interop.h"
 #include "tests/support/scenes.h"
 
@@ -54,7 +56,7 @@ TEST_F(PhysicsCli, ComparesTheScenesConveyor) {
   std::ifstream in(json);
   const nlohmann::json j = nlohmann::json::parse(in);
   ASSERT_TRUE(j.is_array());
-  ASSERT_EQ(j.size(), 1u);
+  ASSERT_EQ(j.size(), 2u);  // the scene's conveyor, then its robot-loaded station
   // The binary's figures are the library's for the same run (deterministic physics).
   const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
   std::string why;
@@ -71,6 +73,21 @@ TEST_F(PhysicsCli, ComparesTheScenesConveyor) {
   EXPECT_EQ(row["max_on_belt"].get<int>(), c->physics_max_on_belt);
   EXPECT_EQ(row["jams"].size(), c->jams.size());
   EXPECT_GT(c->put_on, 0u);
+
+  const auto robot = compare_robot_fidelities(
+      scene.model, static_cast<uint32_t>(scene.model.find_station("Harden_OP80")), 0, 1.0, 5, &why);
+  ASSERT_TRUE(robot.has_value()) << why;
+  EXPECT_NE(r.out.find("Harden_OP80 loaded by its robot, parts as shaft"), std::string::npos)
+      << r.out;
+  const nlohmann::json& cell = j[1];
+  EXPECT_EQ(cell["robot_station"], "Harden_OP80");
+  EXPECT_EQ(cell["arrived"].get<uint64_t>(), robot->arrived);
+  EXPECT_EQ(cell["finished_second_half"]["line_model"].get<uint64_t>(), robot->des_finished);
+  EXPECT_EQ(cell["finished_second_half"]["physics"].get<uint64_t>(), robot->physics_finished);
+  EXPECT_EQ(cell["robot_cycle_s"].get<double>(), robot->motion_cycle_s);
+  EXPECT_EQ(cell["exchange_s"]["measured"].get<double>(), robot->exchange_s);
+  EXPECT_EQ(cell["placement_error_mm"]["max"].get<double>(), robot->placement_error_max_mm);
+  EXPECT_GT(robot->arrived, 0u);
 }
 
 // The layout options reach the physics: a skewed feed without guides jams and the operator
@@ -80,7 +97,8 @@ TEST_F(PhysicsCli, SkewGuidesAndJamClearing) {
   const std::string json = (dir_ / "skew.json").string();
   const test::CommandResult r =
       twin("physics " + test::shell_quote(kScene) +
-           " --hours 1 --seed 5 --skew 30 --jam-clear 30 --json " + test::shell_quote(json));
+           " --conveyor C09_HardeningInfeed --hours 1 --seed 5 --skew 30 --jam-clear 30 --json " +
+           test::shell_quote(json));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("cleared by an operator"), std::string::npos) << r.out;
   std::ifstream in(json);
@@ -118,6 +136,9 @@ TEST_F(PhysicsCli, NamesWhatTheSceneDoesNotHave) {
   test::CommandResult r = twin("physics " + scene + " --conveyor NoSuchBelt");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no conveyor 'NoSuchBelt'"), std::string::npos) << r.err;
+  r = twin("physics " + scene + " --robot Saw");  // a station, but without a robot
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no station 'Saw' with a robot"), std::string::npos) << r.err;
   r = twin("physics " + scene + " --product bolt");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no product 'bolt'"), std::string::npos) << r.err;

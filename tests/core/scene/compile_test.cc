@@ -37,6 +37,30 @@ const std::string kBase =
     "    output: Out\n"                     // 11
     "    cycle_time: 12\n";                 // 12
 
+// A robot block from line 13 on (kBase's S2), with its pick place, second link and z limits.
+std::string robot_block(const std::string& pick, const std::string& link2,
+                        const std::string& z = "{speed: 1, accel: 4}") {
+  return "    robot:\n"        // 13
+         "      base_x: 0\n"   // 14
+         "      base_y: 0\n"   // 15
+         "      link1: 0.3\n"  // 16
+         "      link2: " +
+         link2 +
+         "\n"                                          // 17
+         "      shoulder: {speed: 180, accel: 600}\n"  // 18
+         "      elbow: {speed: 240, accel: 800}\n"     // 19
+         "      z: " +
+         z +
+         "\n"                                        // 20
+         "      wrist: {speed: 400, accel: 2000}\n"  // 21
+         "      travel_z: 0.5\n"                     // 22
+         "      pick: " +
+         pick +
+         "\n"                                                 // 23
+         "      drop: {x: 0, y: 0.5, z: 0.2, yaw_deg: 90}\n"  // 24
+         "      grip: 250ms\n";                               // 25
+}
+
 struct BadCase {
   const char* name;
   std::string yaml;
@@ -204,6 +228,21 @@ std::vector<BadCase> bad_cases() {
        "stations[1].power.hour_limit", 13, "energy limit must not be negative"},
       {"negative tag rate", kBase + "    tags:\n      - {name: t, rate_hz: -1}\n",
        "stations[1].tags[0].rate_hz", 14, "rate_hz must not be negative"},
+      // --- robot ---------------------------------------------------------------------------------
+      {"robot pick out of reach", kBase + robot_block("{x: 0.9, y: 0, z: 0.1}", "0.4"),
+       "stations[1].robot.pick", 23, "pick point is 0.9 m from the robot's base, out of its reach"},
+      {"robot pick inside its inner circle", kBase + robot_block("{x: 0.05, y: 0, z: 0.1}", "0.4"),
+       "stations[1].robot.pick", 23, "out of its reach [0.1, 0.7] m"},
+      {"robot travel below the pick table", kBase + robot_block("{x: 0.5, y: 0, z: 0.6}", "0.4"),
+       "stations[1].robot.travel_z", 22, "travel_z 0.5 m is not above the pick table"},
+      {"robot zero link", kBase + robot_block("{x: 0.5, y: 0, z: 0.1}", "0"),
+       "stations[1].robot.link2", 17, "link2 must be positive"},
+      {"robot zero joint speed",
+       kBase + robot_block("{x: 0.5, y: 0, z: 0.1}", "0.4", "{speed: 0, accel: 4}"),
+       "stations[1].robot.z.speed", 20, "joint speed must be positive"},
+      {"robot on two machines",
+       kBase + "    machines: 2\n" + robot_block("{x: 0.5, y: 0, z: 0.1}", "0.4"),
+       "stations[1].robot", 15, "a robot loads one machine; the station has 2"},
       // --- products ----------------------------------------------------------------------------
       {"unknown product in mix",
        "products: [{name: shaft}, {name: flange}]\n"
@@ -534,6 +573,33 @@ TEST(SceneCompile, DefaultsWhenFieldsAreAbsent) {
   EXPECT_TRUE(r.model.calendar.empty());
   EXPECT_EQ(r.model.stations[0].machine_count, 1u);
   EXPECT_EQ(r.model.nodes[1].capacity, 5);
+}
+
+// The robot block in SI units: degrees become radians, the grip takes a unit, release defaults.
+TEST(SceneCompile, RobotInSiUnits) {
+  const SceneLoadResult r =
+      load_scene_text(kBase + robot_block("{x: 0.5, y: 0, z: 0.1}", "0.4"), "robot.yaml");
+  ASSERT_TRUE(r.ok()) << dump(r.errors);
+  EXPECT_FALSE(r.model.stations[0].robot.has_value());
+  ASSERT_TRUE(r.model.stations[1].robot.has_value());
+  const StationRobot& robot = *r.model.stations[1].robot;
+  constexpr double kDeg = 3.14159265358979323846 / 180.0;
+  EXPECT_DOUBLE_EQ(robot.link1_m, 0.3);
+  EXPECT_DOUBLE_EQ(robot.link2_m, 0.4);
+  EXPECT_EQ(robot.elbow_sign, 1.0);
+  EXPECT_DOUBLE_EQ(robot.shoulder.speed, 180 * kDeg);
+  EXPECT_DOUBLE_EQ(robot.shoulder.accel, 600 * kDeg);
+  EXPECT_DOUBLE_EQ(robot.elbow.speed, 240 * kDeg);
+  EXPECT_DOUBLE_EQ(robot.z.speed, 1.0);  // metres: not converted
+  EXPECT_DOUBLE_EQ(robot.z.accel, 4.0);
+  EXPECT_DOUBLE_EQ(robot.wrist.accel, 2000 * kDeg);
+  EXPECT_DOUBLE_EQ(robot.travel_z_m, 0.5);
+  EXPECT_DOUBLE_EQ(robot.pick.x_m, 0.5);
+  EXPECT_DOUBLE_EQ(robot.pick.z_m, 0.1);
+  EXPECT_DOUBLE_EQ(robot.drop.y_m, 0.5);
+  EXPECT_DOUBLE_EQ(robot.drop.yaw_rad, 90 * kDeg);
+  EXPECT_DOUBLE_EQ(robot.grip_s, 0.25);
+  EXPECT_DOUBLE_EQ(robot.release_s, 0.1);
 }
 
 TEST(SceneCompile, SourceMayBeReplacedByInitialParts) {

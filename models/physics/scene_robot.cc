@@ -1,0 +1,214 @@
+#include "models/physics/scene_robot.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+
+#include "models/physics/scene_conveyor.h"
+#include "models/process/line_model.h"
+#include "models/process/line_observer.h"
+
+namespace twin {
+
+namespace {
+
+// The input's put-ons (its producers' finishes) and the station's own finishes.
+class StationObserver : public LineObserver {
+ public:
+  StationObserver(const Model& model, uint32_t station) {
+    const Station& s = model.stations[station];
+    const std::vector<uint32_t>& producers = model.nodes[s.inputs.front()].producers;
+    for (uint32_t m = 0; m < model.machine_count(); ++m) {
+      const uint32_t st = model.machine_station[m];
+      if (std::find(producers.begin(), producers.end(), st) != producers.end())
+        producer_.push_back(m);
+      if (st == station) own_.push_back(m);
+    }
+  }
+  void on_mode(double, uint32_t, Mode, Mode) override {}
+  void on_part(double t, uint32_t machine, PartEvent event, const Part& part) override {
+    if (event != PartEvent::kFinished) return;
+    if (has(producer_, machine)) {
+      traffic.arrived_s.push_back(t);
+      traffic.product.push_back(part.product);
+    }
+    if (has(own_, machine)) traffic.finished_s.push_back(t);
+  }
+  StationTraffic traffic;
+
+ private:
+  static bool has(const std::vector<uint32_t>& v, uint32_t m) {
+    return std::find(v.begin(), v.end(), m) != v.end();
+  }
+  std::vector<uint32_t> producer_, own_;
+};
+
+double wrap_angle(double a) {
+  while (a > std::numbers::pi) a -= 2.0 * std::numbers::pi;
+  while (a <= -std::numbers::pi) a += 2.0 * std::numbers::pi;
+  return a;
+}
+
+std::optional<RobotCellSpec> fail(std::string* why, std::string text) {
+  if (why != nullptr) *why = std::move(text);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<uint32_t> physics_robots(const Model& model) {
+  bool any_part = false;
+  for (const PartGeometry& part : model.product_part)
+    any_part = any_part || has_part_geometry(part);
+  std::vector<uint32_t> out;
+  if (!any_part) return out;
+  for (uint32_t s = 0; s < model.stations.size(); ++s)
+    if (model.stations[s].robot) out.push_back(s);
+  return out;
+}
+
+StationTraffic station_traffic(const Model& model, uint32_t station, double horizon_s,
+                               uint64_t seed) {
+  StationObserver observer(model, station);
+  LineState state;
+  RunOptions run;
+  run.horizon_s = horizon_s;
+  run.seed = seed;
+  init_state(model, run, state);
+  state.observer = &observer;
+  advance_to(model, state, run.horizon_s);
+  state.observer = nullptr;
+  StationTraffic out = std::move(observer.traffic);
+  const Node& input = model.nodes[model.stations[station].inputs.front()];
+  if (input.kind == NodeKind::kConveyor) {
+    for (double& t : out.arrived_s) t += input.transport_time.mean;
+  }
+  return out;
+}
+
+RobotBase robot_base(const Model& model, uint32_t station) {
+  const auto& robot = model.stations[station].robot;
+  return robot ? RobotBase{robot->base_x_m, robot->base_y_m} : RobotBase{};
+}
+
+std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t station,
+                                              uint16_t product,
+                                              const std::vector<double>& arrivals_s,
+                                              std::string* why) {
+  if (station >= model.stations.size()) return fail(why, "no station " + std::to_string(station));
+  const Station& s = model.stations[station];
+  if (!s.robot) return fail(why, "station '" + s.name + "' has no robot in the scene");
+  if (s.inputs.size() != 1 || (model.nodes[s.inputs.front()].kind != NodeKind::kBuffer &&
+                               model.nodes[s.inputs.front()].kind != NodeKind::kConveyor))
+    return fail(why, "station '" + s.name +
+                         "': a robot picks from one buffer or conveyor; the station's input is "
+                         "not one");
+  if (product >= model.product_part.size())
+    return fail(why, "no product " + std::to_string(product));
+  const PartGeometry& part = model.product_part[product];
+  if (!has_part_geometry(part))
+    return fail(why, "product '" + model.products[product] +
+                         "' has no part size (length, width, height) and mass in the scene");
+  if (!(s.cycle_time.mean > 0.0)) return fail(why, "station '" + s.name + "' has no cycle time");
+  const StationRobot& r = *s.robot;
+  RobotCellSpec spec;
+  spec.arm.link1_m = r.link1_m;
+  spec.arm.link2_m = r.link2_m;
+  spec.arm.elbow_sign = r.elbow_sign;
+  spec.arm.limits = {JointLimit{r.shoulder.speed, r.shoulder.accel},
+                     JointLimit{r.elbow.speed, r.elbow.accel}, JointLimit{r.z.speed, r.z.accel},
+                     JointLimit{r.wrist.speed, r.wrist.accel}};
+  spec.arm.travel_z_m = r.travel_z_m;
+  spec.part = PartSpec{.size_x = part.length_m,
+                       .size_y = part.width_m,
+                       .size_z = part.height_m,
+                       .mass_kg = part.mass_kg};
+  // Tables a little larger than the part, so it rests wholly on them.
+  const double table = std::max(0.4, std::max(part.length_m, part.width_m) + 0.1);
+  auto place = [&](const RobotPlace& p) {
+    return CellStation{.x_m = p.x_m - r.base_x_m,
+                       .y_m = p.y_m - r.base_y_m,
+                       .yaw_rad = p.yaw_rad,
+                       .top_z_m = p.z_m,
+                       .size_x_m = table,
+                       .size_y_m = table};
+  };
+  spec.pick = place(r.pick);
+  spec.drop = place(r.drop);
+  spec.grip_s = r.grip_s;
+  spec.release_s = r.release_s;
+  spec.station_cycle_s = s.cycle_time.mean;
+  spec.arrivals_s = arrivals_s;
+  try {
+    RobotCell check(spec);  // the cell's own checks: reach, heights
+  } catch (const std::invalid_argument& e) {
+    return fail(why, "station '" + s.name + "': robot: " + e.what());
+  }
+  return spec;
+}
+
+std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
+                                                        uint16_t product, double hours,
+                                                        uint64_t seed, std::string* why) {
+  if (!scene_robot_spec(model, station, product, {}, why)) return std::nullopt;
+  const Station& s = model.stations[station];
+  RobotComparison out;
+  out.station = s.name;
+  out.product = model.products[product];
+  out.hours = hours;
+  out.des_cycle_s = s.cycle_time.mean;
+
+  const double horizon_s = hours * 3600.0;
+  const StationTraffic traffic = station_traffic(model, station, horizon_s, seed);
+  const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
+  std::vector<double> arrivals;
+  for (double t : traffic.arrived_s)
+    if (t < end_s) arrivals.push_back(t);
+  out.arrived = arrivals.size();
+  const auto spec = scene_robot_spec(model, station, product, arrivals, why);
+  if (!spec) return std::nullopt;
+
+  const auto wall = std::chrono::steady_clock::now();
+  RobotCell cell(*spec);
+  cell.advance_to(end_s);
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+  out.steps = static_cast<double>(cell.steps());
+  out.motion_cycle_s = cell.cycle_time_s();
+  out.plan_exchange_s =
+      cell.phase_duration(RobotPhase::kDescendToDrop) + cell.phase_duration(RobotPhase::kRelease);
+
+  const double half = 0.5 * end_s;
+  for (double t : traffic.finished_s) out.des_finished += (t >= half && t < end_s) ? 1u : 0u;
+  const std::vector<RobotRecord>& records = cell.records();
+  const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick) +
+                               cell.phase_duration(RobotPhase::kSwingToDrop);
+  double exchange_sum = 0.0, error_sum = 0.0;
+  uint32_t placed = 0;
+  for (size_t k = 0; k < records.size(); ++k) {
+    const RobotRecord& r = records[k];
+    if (r.taken_s < 0.0) continue;
+    if (r.taken_s >= half) ++out.physics_finished;
+    const double error_m = std::hypot(r.rest_x_m - spec->drop.x_m, r.rest_y_m - spec->drop.y_m);
+    error_sum += error_m;
+    ++placed;
+    out.placement_error_max_mm = std::max(out.placement_error_max_mm, 1000.0 * error_m);
+    out.yaw_error_max_deg =
+        std::max(out.yaw_error_max_deg, std::abs(wrap_angle(r.rest_yaw_rad - spec->drop.yaw_rad)) *
+                                            180.0 / std::numbers::pi);
+    // The fixture's exchange: the next part was above it, held, when this one left.
+    if (k + 1 < records.size()) {
+      const RobotRecord& next = records[k + 1];
+      if (next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
+          next.picked_s + to_above_drop <= r.taken_s) {
+        exchange_sum += next.rest_s - r.taken_s;
+        ++out.exchanges;
+      }
+    }
+  }
+  if (placed > 0) out.placement_error_mean_mm = 1000.0 * error_sum / placed;
+  if (out.exchanges > 0) out.exchange_s = exchange_sum / out.exchanges;
+  return out;
+}
+
+}  // namespace twin
