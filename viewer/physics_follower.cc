@@ -6,6 +6,8 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "models/physics/scene_robot.h"
+
 namespace twin::viewer {
 
 namespace {
@@ -24,6 +26,118 @@ uint64_t count_upto(const std::vector<double>& times, double t_s) {
 
 }  // namespace
 
+class PhysicsFollower::Stepper {
+ public:
+  virtual ~Stepper() = default;
+  virtual int64_t steps() const = 0;
+  virtual double time_s() const = 0;  // [s working time]
+  virtual void step() = 0;
+  // Poses and counts into `s` (the follower sets the timing and line-model fields).
+  virtual void fill(PhysicsSnapshot& s) const = 0;
+};
+
+namespace {
+
+class BeltStepper final : public PhysicsFollower::Stepper {
+ public:
+  explicit BeltStepper(const ConveyorLineSpec& spec) : line_(spec) {}
+  int64_t steps() const override { return line_.steps(); }
+  double time_s() const override { return line_.time_s(); }
+  void step() override { line_.step(); }
+  void fill(PhysicsSnapshot& s) const override {
+    s.waiting = line_.parts_waiting();
+    s.taken = line_.parts_taken();
+    s.cleared = line_.parts_cleared();
+    s.capacity = line_.capacity();
+    s.jams = line_.jams();
+    std::vector<uint8_t> jammed(line_.records().size(), 0);
+    for (const Jam& j : line_.jams()) jammed[static_cast<size_t>(j.part)] = 1;
+    const BeltWorld& world = line_.world();
+    const double rest_mps = line_.spec().rest_speed_mps;
+    double transfer_sum = 0.0, previous_off = 0.0;
+    for (size_t r = 0; r < line_.records().size(); ++r) {
+      const PartRecord& rec = line_.records()[r];
+      // Transfers of parts that found the belt empty (as FidelityComparison::physics_transfer_s).
+      if (rec.put_on_s >= 0.0 && rec.arrived_s >= 0.0 && rec.put_on_s >= previous_off) {
+        transfer_sum += rec.arrived_s - rec.put_on_s;
+        ++s.transfers;
+      }
+      previous_off = rec.taken_off_s >= 0.0 ? rec.taken_off_s : 1e300;
+      if (rec.body < 0 || world.part_removed(rec.body)) continue;
+      PhysicsPartPose p;
+      p.x_m = static_cast<float>(world.part_x(rec.body));
+      p.y_m = static_cast<float>(world.part_y(rec.body));
+      p.z_m = static_cast<float>(world.part_z(rec.body));
+      p.yaw_rad = static_cast<float>(world.part_yaw(rec.body));
+      p.record = static_cast<int32_t>(r);
+      if (p.z_m < kFallenZ) {
+        ++s.fallen;
+        continue;
+      }
+      p.state = jammed[r] != 0                                    ? PhysicsPartState::kJammed
+                : std::abs(world.part_speed(rec.body)) < rest_mps ? PhysicsPartState::kAtRest
+                                                                  : PhysicsPartState::kMoving;
+      s.parts.push_back(p);
+    }
+    if (s.transfers > 0) s.mean_transfer_s = transfer_sum / s.transfers;
+  }
+
+ private:
+  ConveyorLine line_;
+};
+
+class RobotStepper final : public PhysicsFollower::Stepper {
+ public:
+  explicit RobotStepper(const RobotCellSpec& spec) : cell_(spec) {}
+  int64_t steps() const override { return cell_.steps(); }
+  double time_s() const override { return cell_.time_s(); }
+  void step() override { cell_.step(); }
+  void fill(PhysicsSnapshot& s) const override {
+    s.joints = cell_.joints();
+    s.phase = cell_.phase();
+    s.placed = cell_.parts_placed();
+    const double t = cell_.time_s();
+    const double to_above_drop = cell_.phase_duration(RobotPhase::kLiftFromPick) +
+                                 cell_.phase_duration(RobotPhase::kSwingToDrop);
+    const std::vector<RobotRecord>& records = cell_.records();
+    double exchange_sum = 0.0;
+    for (size_t r = 0; r < records.size(); ++r) {
+      const RobotRecord& rec = records[r];
+      if (rec.on_nest_s < 0.0 && rec.due_s <= t) ++s.waiting;
+      if (rec.taken_s >= 0.0) ++s.taken;
+      // The fixture's exchange, as RobotComparison::exchange_s.
+      if (rec.taken_s >= 0.0 && r + 1 < records.size()) {
+        const RobotRecord& next = records[r + 1];
+        if (next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
+            next.picked_s + to_above_drop <= rec.taken_s) {
+          exchange_sum += next.rest_s - rec.taken_s;
+          ++s.exchanges;
+        }
+      }
+      if (rec.on_nest_s < 0.0 || rec.taken_s >= 0.0) continue;  // not in the cell
+      const ToolPose pose = cell_.part_pose(static_cast<int>(r));
+      PhysicsPartPose p;
+      p.x_m = static_cast<float>(pose.x_m);
+      p.y_m = static_cast<float>(pose.y_m);
+      p.z_m = static_cast<float>(pose.z_m);
+      p.yaw_rad = static_cast<float>(pose.yaw_rad);
+      p.record = static_cast<int32_t>(r);
+      const bool held = rec.picked_s >= 0.0 && rec.placed_s < 0.0;
+      const bool resting = rec.placed_s < 0.0 ? true : rec.rest_s >= 0.0;
+      p.state = held      ? PhysicsPartState::kHeld
+                : resting ? PhysicsPartState::kAtRest
+                          : PhysicsPartState::kMoving;
+      s.parts.push_back(p);
+    }
+    if (s.exchanges > 0) s.exchange_s = exchange_sum / s.exchanges;
+  }
+
+ private:
+  RobotCell cell_;
+};
+
+}  // namespace
+
 PhysicsFollower::PhysicsFollower(const Model& model, double horizon_s, uint64_t seed)
     : model_(model), horizon_s_(horizon_s), seed_(seed), worker_([this] { run(); }) {}
 
@@ -37,6 +151,7 @@ PhysicsFollower::~PhysicsFollower() {
 }
 
 bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
+  if (setup.station >= 0) return configure_robot(setup, why);
   const auto conveyors = physics_conveyors(model_);
   if (std::find(conveyors.begin(), conveyors.end(), setup.node) == conveyors.end()) {
     why = setup.node < model_.nodes.size()
@@ -50,7 +165,7 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     return false;
   }
   std::shared_ptr<const ConveyorTraffic> traffic = traffic_;
-  if (traffic == nullptr || traffic_node_ != setup.node)
+  if (traffic == nullptr || traffic_key_ != static_cast<int64_t>(setup.node))
     traffic = std::make_shared<const ConveyorTraffic>(
         conveyor_traffic(model_, setup.node, horizon_s_, seed_));
   const uint16_t product =
@@ -77,20 +192,65 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     return false;
   }
   traffic_ = traffic;
-  traffic_node_ = setup.node;
+  traffic_key_ = static_cast<int64_t>(setup.node);
   spec_ = std::make_shared<const ConveyorLineSpec>(std::move(*spec));
+  robot_spec_.reset();
+  robot_cycle_s_ = robot_plan_exchange_s_ = 0.0;
   setup_ = setup;
   product_name_ = model_.products[product];
   fixtures_ = std::move(fixtures);
+  start_job([spec = spec_] { return std::make_unique<BeltStepper>(*spec); });
+  return true;
+}
+
+bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& why) {
+  const auto robots = physics_robots(model_);
+  const auto station = static_cast<uint32_t>(setup.station);
+  if (std::find(robots.begin(), robots.end(), station) == robots.end()) {
+    why = station < model_.stations.size()
+              ? "the scene gives no robot (and part size and mass) for '" +
+                    model_.stations[station].name + "'"
+              : "no station " + std::to_string(station);
+    return false;
+  }
+  const int64_t key = -1 - static_cast<int64_t>(station);
+  std::shared_ptr<const ConveyorTraffic> traffic = traffic_;
+  if (traffic == nullptr || traffic_key_ != key) {
+    StationTraffic st = station_traffic(model_, station, horizon_s_, seed_);
+    ConveyorTraffic t;
+    t.put_on_s = std::move(st.arrived_s);
+    t.product = std::move(st.product);
+    t.taken_s = std::move(st.finished_s);
+    traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
+  }
+  const uint16_t product =
+      setup.product >= 0 ? static_cast<uint16_t>(setup.product) : main_product(*traffic);
+  auto spec = scene_robot_spec(model_, station, product, traffic->put_on_s, &why);
+  if (!spec) return false;
+  const RobotCell check(*spec);  // scene_robot_spec built one: this does not throw
+  traffic_ = traffic;
+  traffic_key_ = key;
+  robot_spec_ = std::make_shared<const RobotCellSpec>(std::move(*spec));
+  robot_cycle_s_ = check.cycle_time_s();
+  robot_plan_exchange_s_ =
+      check.phase_duration(RobotPhase::kDescendToDrop) + check.phase_duration(RobotPhase::kRelease);
+  spec_.reset();
+  fixtures_.clear();
+  setup_ = setup;
+  product_name_ = model_.products[product];
+  start_job([spec = robot_spec_] { return std::make_unique<RobotStepper>(*spec); });
+  return true;
+}
+
+void PhysicsFollower::start_job(StepperFactory make) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_spec_ = spec_;
+    job_make_ = std::move(make);
     job_traffic_ = traffic_;
     ++generation_;
     published_ = PhysicsSnapshot{};
   }
   changed_.notify_all();
-  return true;
 }
 
 void PhysicsFollower::follow(double clock_s) {
@@ -119,55 +279,21 @@ void PhysicsFollower::snapshot(PhysicsSnapshot& out) const {
 bool PhysicsFollower::wait(double timeout_s) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] {
-    return job_spec_ != nullptr && published_.ready && !published_.rebuilding &&
+    return job_make_ != nullptr && published_.ready && !published_.rebuilding &&
            steps_for(published_.time_s) == steps_for(target_s_) && published_.target_s == target_s_;
   });
 }
 
-void PhysicsFollower::publish(const ConveyorLine& line, uint64_t generation, double target_s,
+void PhysicsFollower::publish(const Stepper& sim, uint64_t generation, double target_s,
                               bool rebuilding, double rate) {
   PhysicsSnapshot s;
   s.ready = true;
   s.rebuilding = rebuilding;
-  s.time_s = line.time_s();
-  s.steps = line.steps();
+  s.steps = sim.steps();
+  s.time_s = sim.time_s();
   s.target_s = target_s;
-  s.waiting = line.parts_waiting();
-  s.taken = line.parts_taken();
-  s.cleared = line.parts_cleared();
-  s.capacity = line.capacity();
-  s.jams = line.jams();
   s.sim_rate = rate;
-  std::vector<uint8_t> jammed(line.records().size(), 0);
-  for (const Jam& j : line.jams()) jammed[static_cast<size_t>(j.part)] = 1;
-  const BeltWorld& world = line.world();
-  const double rest_mps = line.spec().rest_speed_mps;
-  double transfer_sum = 0.0, previous_off = 0.0;
-  for (size_t r = 0; r < line.records().size(); ++r) {
-    const PartRecord& rec = line.records()[r];
-    // Transfers of parts that found the belt empty (as FidelityComparison::physics_transfer_s).
-    if (rec.put_on_s >= 0.0 && rec.arrived_s >= 0.0 && rec.put_on_s >= previous_off) {
-      transfer_sum += rec.arrived_s - rec.put_on_s;
-      ++s.transfers;
-    }
-    previous_off = rec.taken_off_s >= 0.0 ? rec.taken_off_s : 1e300;
-    if (rec.body < 0 || world.part_removed(rec.body)) continue;
-    PhysicsPartPose p;
-    p.x_m = static_cast<float>(world.part_x(rec.body));
-    p.y_m = static_cast<float>(world.part_y(rec.body));
-    p.z_m = static_cast<float>(world.part_z(rec.body));
-    p.yaw_rad = static_cast<float>(world.part_yaw(rec.body));
-    p.record = static_cast<int32_t>(r);
-    if (p.z_m < kFallenZ) {
-      ++s.fallen;
-      continue;
-    }
-    p.state = jammed[r] != 0                                    ? PhysicsPartState::kJammed
-              : std::abs(world.part_speed(rec.body)) < rest_mps ? PhysicsPartState::kAtRest
-                                                                : PhysicsPartState::kMoving;
-    s.parts.push_back(p);
-  }
-  if (s.transfers > 0) s.mean_transfer_s = transfer_sum / s.transfers;
+  sim.fill(s);
   std::lock_guard<std::mutex> lock(mutex_);
   if (generation != generation_) return;  // a new setup came in while this was built
   if (job_traffic_ != nullptr) {
@@ -179,23 +305,23 @@ void PhysicsFollower::publish(const ConveyorLine& line, uint64_t generation, dou
 }
 
 void PhysicsFollower::run() {
-  std::unique_ptr<ConveyorLine> line;
+  std::unique_ptr<Stepper> line;
   uint64_t line_generation = 0;
   bool replaying = false;  // re-created and not yet back at the target
-  std::shared_ptr<const ConveyorLineSpec> spec;
+  StepperFactory make;
   for (;;) {
     double target_s = 0.0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       changed_.wait(lock, [&] {
         return stop_ ||
-               (job_spec_ != nullptr &&
+               (job_make_ != nullptr &&
                 (generation_ != line_generation || line == nullptr ||
                  line->steps() != steps_for(target_s_) || published_.target_s != target_s_));
       });
       if (stop_) return;
       if (generation_ != line_generation) {
-        spec = job_spec_;
+        make = job_make_;
         line.reset();
         line_generation = generation_;
       }
@@ -204,7 +330,7 @@ void PhysicsFollower::run() {
     const uint64_t version = target_version_.load(std::memory_order_relaxed);
     const int64_t target = steps_for(target_s);
     if (line == nullptr || line->steps() > target) {
-      line = std::make_unique<ConveyorLine>(*spec);
+      line = make();
       replaying = true;
     }
     // Steps towards the target a chunk at a time, publishing after each, until it is reached or

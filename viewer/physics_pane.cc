@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "models/physics/scene_conveyor.h"
+#include "models/physics/scene_robot.h"
 #include "viewer/line_view_3d_pane.h"
 #include "viewer/physics_scene_3d.h"
 #include "viewer/ui.h"
@@ -203,6 +204,155 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
   ImGui::End();
 }
 
+// What the pane shows: a conveyor's name, or a station's with " (robot)".
+std::string physics_choice_name(const Model& model, const PhysicsPaneState& state) {
+  if (state.robot >= 0 && static_cast<size_t>(state.robot) < state.robots.size())
+    return model.stations[state.robots[static_cast<size_t>(state.robot)]].name + " (robot)";
+  if (state.conveyors.empty()) return "-";
+  const size_t i =
+      std::min(static_cast<size_t>(std::max(state.conveyor, 0)), state.conveyors.size() - 1);
+  return model.nodes[state.conveyors[i]].name;
+}
+
+void draw_setup_error(const PhysicsPaneState& state, float s) {
+  if (state.error.empty()) return;
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300.0f * s);
+  ImGui::TextColored(to_vec4(kAlarmRaised), "%s", state.error.c_str());
+  ImGui::PopTextWrapPos();
+}
+
+const char* robot_phase_name(RobotPhase p) {
+  switch (p) {
+    case RobotPhase::kWaitPart:
+      return "waiting for a part";
+    case RobotPhase::kDescendToPick:
+      return "descending to pick";
+    case RobotPhase::kGrip:
+      return "gripping";
+    case RobotPhase::kLiftFromPick:
+      return "lifting the part";
+    case RobotPhase::kSwingToDrop:
+      return "swinging to the fixture";
+    case RobotPhase::kWaitStation:
+      return "waiting above the fixture (machine busy)";
+    case RobotPhase::kDescendToDrop:
+      return "descending to the fixture";
+    case RobotPhase::kRelease:
+      return "releasing";
+    case RobotPhase::kLiftFromDrop:
+      return "lifting clear";
+    case RobotPhase::kSwingToPick:
+      return "swinging back";
+  }
+  return "";
+}
+
+// The robot cell's 3D image with its labels.
+void draw_robot_cell(const Model& model, PhysicsPaneState& state, const RobotCellSpec& spec,
+                     ImVec2 pos, ImVec2 item) {
+  const Bounds3 bounds = robot_bounds(spec);
+  if (!state.camera.fitted) fit_robot_camera(state.camera, bounds, item.x, item.y);
+  orbit_camera_input(state.camera, bounds, pos, item);
+  state.follower->snapshot(state.snapshot);
+  build_robot_boxes(spec, state.snapshot, state.boxes);
+  const unsigned texture = state.view->render_boxes(
+      state.boxes, bounds, &state.camera, static_cast<int>(item.x), static_cast<int>(item.y));
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 end{pos.x + item.x, pos.y + item.y};
+  dl->PushClipRect(pos, end, true);
+  draw_gl_image(dl, texture, pos, end);
+  const Station& st = model.stations[static_cast<size_t>(state.follower->setup()->station)];
+  const std::string input = model.nodes[st.inputs.front()].name;
+  label_at(dl, state.camera, pos, item,
+           robot_to_world(spec.pick.x_m, spec.pick.y_m, spec.pick.top_z_m + 0.35),
+           ("pick: " + input).c_str(), kNodeLabel);
+  label_at(dl, state.camera, pos, item,
+           robot_to_world(spec.drop.x_m, spec.drop.y_m, spec.drop.top_z_m + 0.35),
+           (st.name + " fixture").c_str(), kStationLabel);
+  dl->PopClipRect();
+}
+
+// The robot's figures at the pane's bottom left: the cell, the physics beside the line model.
+void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
+                        PhysicsPaneState& state, const RobotCellSpec& spec) {
+  const float s = ui.scale;
+  const PhysicsSnapshot& snap = state.snapshot;
+  const Station& st = model.stations[static_cast<size_t>(state.follower->setup()->station)];
+  ImGui::SetNextWindowPos(v2(canvas.x0 + 10.0 * s, canvas.y1 - 10.0 * s), ImGuiCond_Always,
+                          {0.0f, 1.0f});
+  ImGui::SetNextWindowBgAlpha(0.88f);
+  ImGui::Begin("##physics_figures", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                   ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing);
+  ImGui::PushFont(ui.fonts.bold);
+  ImGui::Text("%s robot", st.name.c_str());
+  ImGui::PopFont();
+  ImGui::SameLine();
+  ImGui::TextDisabled("physics: Bullet, %d Hz fixed step", RobotCell::kStepsPerSecond);
+  ImGui::Text("SCARA %.2f + %.2f m; part %s %.0f x %.0f x %.0f mm, %.1f kg", spec.arm.link1_m,
+              spec.arm.link2_m, state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
+              spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
+  if (!snap.ready) {
+    ImGui::TextDisabled("starting ...");
+  } else if (snap.rebuilding) {
+    const double done = snap.target_s > 0.0 ? std::min(snap.time_s / snap.target_s, 1.0) : 1.0;
+    ImGui::TextColored(to_vec4(kTwinAlarmWarning),
+                       "re-running the cell from the shift start: %.0f %% (at %s)", done * 100.0,
+                       format_clock(calendar_of(model, snap.time_s)).c_str());
+  } else {
+    ImGui::Text("at %s: %s", format_clock(calendar_of(model, snap.time_s)).c_str(),
+                robot_phase_name(snap.phase));
+  }
+  if (snap.ready && ImGui::BeginTable("robot_vs_des", 3,
+                                      ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("physics");
+    ImGui::TableSetupColumn("line model");
+    ImGui::TableHeadersRow();
+    auto row = [](const char* label, const std::string& physics, const std::string& des) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(label);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(physics.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(des.c_str());
+    };
+    char a[64], b[64];
+    std::snprintf(a, sizeof a, "%" PRIu64, snap.des_put_on);
+    row("arrived at the pick place", a, a);
+    std::snprintf(a, sizeof a, "%d", snap.placed);
+    row("placed on the fixture", a, "-");
+    std::snprintf(a, sizeof a, "%d", snap.taken);
+    std::snprintf(b, sizeof b, "%" PRIu64, snap.des_taken);
+    row("finished by the machine", a, b);
+    std::snprintf(a, sizeof a, "%d", snap.waiting);
+    row("waiting for the robot", a, "-");
+    std::snprintf(a, sizeof a, "%.2f s", state.follower->robot_cycle_s());
+    row("robot cycle, never waiting", a, "-");
+    if (snap.exchanges > 0)
+      std::snprintf(a, sizeof a, "%.2f s (plan %.2f s)", snap.exchange_s,
+                    state.follower->robot_plan_exchange_s());
+    else
+      std::snprintf(a, sizeof a, "- (plan %.2f s)", state.follower->robot_plan_exchange_s());
+    row("fixture exchange", a, "0 s (in the cycle)");
+    std::snprintf(a, sizeof a, "%.1f s", spec.station_cycle_s + snap.exchange_s);
+    std::snprintf(b, sizeof b, "%.1f s", st.cycle_time.mean);
+    row("part to part at the machine", a, b);
+    ImGui::EndTable();
+  }
+  if (snap.sim_rate > 0.0) ImGui::TextDisabled("stepping at %.0fx real time", snap.sim_rate);
+  ImGui::Separator();
+  swatch(kPhysicsHeld, "held");
+  ImGui::SameLine();
+  swatch(kPhysicsAtRest, "at rest");
+  ImGui::SameLine();
+  swatch(kPhysicsMoving, "falling");
+  state.figures_rect = window_rect();
+  ImGui::End();
+}
+
 // The setup window at the pane's top right: which conveyor, and the layout question.
 void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state) {
   const float s = ui.scale;
@@ -214,6 +364,13 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
                    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing);
   const bool open = ImGui::TreeNode("setup");
+  if (!open && state.robot >= 0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", physics_choice_name(model, state).c_str());
+    state.controls_rect = window_rect();
+    ImGui::End();
+    return;
+  }
   if (!open) {
     ImGui::SameLine();
     char guides[48];
@@ -234,16 +391,38 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
   }
   bool changed = false;
   ImGui::PushItemWidth(170.0f * s);
-  const uint32_t node = state.conveyors[static_cast<size_t>(state.conveyor)];
-  if (ImGui::BeginCombo("conveyor", model.nodes[node].name.c_str())) {
+  const std::string shown = physics_choice_name(model, state);
+  if (ImGui::BeginCombo("physics of", shown.c_str())) {
     for (size_t i = 0; i < state.conveyors.size(); ++i) {
-      const bool selected = static_cast<int>(i) == state.conveyor;
+      const bool selected = state.robot < 0 && static_cast<int>(i) == state.conveyor;
       if (ImGui::Selectable(model.nodes[state.conveyors[i]].name.c_str(), selected) && !selected) {
         state.conveyor = static_cast<int>(i);
+        state.robot = -1;
+        changed = true;
+      }
+    }
+    for (size_t i = 0; i < state.robots.size(); ++i) {
+      const bool selected = static_cast<int>(i) == state.robot;
+      const std::string name = model.stations[state.robots[i]].name + " (robot)";
+      if (ImGui::Selectable(name.c_str(), selected) && !selected) {
+        state.robot = static_cast<int>(i);
         changed = true;
       }
     }
     ImGui::EndCombo();
+  }
+  if (state.robot >= 0) {
+    ImGui::PopItemWidth();
+    if (changed) {
+      apply_physics_setup(state);
+      state.camera.fitted = false;
+    }
+    draw_setup_error(state, s);
+    ImGui::TextDisabled("the robot's geometry and limits are the scene's (robot block)");
+    ImGui::TreePop();
+    state.controls_rect = window_rect();
+    ImGui::End();
+    return;
   }
   ImGui::SliderFloat("feed skew", &state.skew_deg, 0.0f, 45.0f, "up to %.0f deg");
   changed |= ImGui::IsItemDeactivatedAfterEdit();
@@ -265,12 +444,11 @@ void draw_controls(const Rect& canvas, UiState& ui, const Model& model, PhysicsP
   changed |= ImGui::IsItemDeactivatedAfterEdit();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Coulomb coefficient between belt and parts");
   ImGui::PopItemWidth();
-  if (changed) apply_physics_setup(state);
-  if (!state.error.empty()) {
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + 300.0f * s);
-    ImGui::TextColored(to_vec4(kAlarmRaised), "%s", state.error.c_str());
-    ImGui::PopTextWrapPos();
+  if (changed) {
+    const bool was_robot = state.follower->robot_spec() != nullptr;
+    if (apply_physics_setup(state) && was_robot) state.camera.fitted = false;
   }
+  draw_setup_error(state, s);
   ImGui::TextDisabled("a change re-runs the belt from the shift start");
   ImGui::TreePop();
   state.controls_rect = window_rect();
@@ -291,8 +469,26 @@ void fit_physics_camera(Camera3D& camera, const Bounds3& bounds, double width_px
   camera.target -= 0.5 * half_h * camera.up();
 }
 
+void fit_robot_camera(Camera3D& camera, const Bounds3& bounds, double width_px, double height_px) {
+  camera = Camera3D();
+  camera.yaw = 0.75;  // from the front right: the column does not hide a table
+  camera.pitch = 32.0 * kPi / 180.0;
+  camera.set_viewport(width_px, height_px);
+  camera.fit(bounds);
+  // The bounds hold the arm's whole reach; the tables and the arm fill less. The figures sit
+  // at the bottom left: the cell goes to the right.
+  camera.distance *= 0.85;
+  const double half_h = camera.distance * std::tan(camera.fov_y / 2.0);
+  camera.target -= 0.3 * half_h * camera.aspect() * camera.right();
+  camera.target += 0.1 * half_h * camera.up();
+}
+
 PhysicsSetup physics_setup_of(const PhysicsPaneState& state) {
   PhysicsSetup setup;
+  if (state.robot >= 0 && !state.robots.empty()) {
+    const size_t i = std::min(static_cast<size_t>(state.robot), state.robots.size() - 1);
+    setup.station = static_cast<int32_t>(state.robots[i]);
+  }
   if (!state.conveyors.empty()) {
     const size_t i =
         std::min(static_cast<size_t>(std::max(state.conveyor, 0)), state.conveyors.size() - 1);
@@ -306,7 +502,7 @@ PhysicsSetup physics_setup_of(const PhysicsPaneState& state) {
 }
 
 bool apply_physics_setup(PhysicsPaneState& state) {
-  if (state.follower == nullptr || state.conveyors.empty()) return false;
+  if (state.follower == nullptr || !has_physics(state)) return false;
   std::string why;
   if (!state.follower->configure(physics_setup_of(state), why)) {
     state.error = why;
@@ -318,7 +514,7 @@ bool apply_physics_setup(PhysicsPaneState& state) {
 
 void draw_physics_pane(const Rect& canvas, UiState& ui, const Model& model,
                        PhysicsPaneState& state) {
-  if (state.follower == nullptr || state.view == nullptr || state.conveyors.empty()) return;
+  if (state.follower == nullptr || state.view == nullptr || !has_physics(state)) return;
   const ImVec2 pos = v2(canvas.x0, canvas.y0);
   const ImVec2 item{std::max(static_cast<float>(canvas.width()), 1.0f),
                     std::max(static_cast<float>(canvas.height()), 1.0f)};
@@ -330,6 +526,12 @@ void draw_physics_pane(const Rect& canvas, UiState& ui, const Model& model,
   const ConveyorLineSpec* spec = state.follower->spec();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 end{pos.x + item.x, pos.y + item.y};
+  if (const RobotCellSpec* robot = state.follower->robot_spec(); robot != nullptr) {
+    draw_robot_cell(model, state, *robot, pos, item);
+    draw_robot_figures(canvas, ui, model, state, *robot);
+    draw_controls(canvas, ui, model, state);
+    return;
+  }
   if (spec == nullptr) {
     dl->AddRectFilled(pos, end, to_imu32(kPlanBackground));
     draw_controls(canvas, ui, model, state);

@@ -1,8 +1,8 @@
-// The physics pane: one conveyor of the scene stepping in Bullet at the viewer's clock (the
-// line pane's "Physics" view). The Bullet world is the PhysicsFollower's; this pane reads its
-// latest snapshot, draws it at true scale with its own 3D renderer, and shows beside it what the
-// line model says of the same belt. Its controls ask layout questions (feed skew, side guides,
-// friction): a change re-runs the belt from the shift start in the background.
+// The physics pane: one conveyor or robot cell of the scene stepping in Bullet at the viewer's
+// clock (the line pane's "Physics" view). The Bullet world is the PhysicsFollower's; this pane
+// reads its latest snapshot, draws it at true scale with its own 3D renderer, and shows beside it
+// what the line model says of the same belt. Its controls ask layout questions (feed skew, side
+// guides, friction): a change re-runs the belt from the shift start in the background.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +24,10 @@ struct PhysicsPaneState {
   LineView3D* view = nullptr;           // the pane's own renderer (own framebuffer)
   Camera3D camera;                      // its orbit camera
   std::vector<uint32_t> conveyors;      // physics_conveyors(model)
+  std::vector<uint32_t> robots;         // physics_robots(model): robot-loaded stations
   // The controls (applied with configure() when changed).
   int conveyor = 0;                  // index into conveyors
+  int robot = -1;                    // index into robots; >= 0: its cell instead of a conveyor
   float skew_deg = 0.0f;             // [deg]
   bool guides = false;               // side guides on
   float guide_clearance_mm = 10.0f;  // [mm] per side
@@ -42,8 +44,17 @@ struct PhysicsPaneState {
 // width_px x height_px image, the scene in its upper part (the figures are at the bottom).
 void fit_physics_camera(Camera3D& camera, const Bounds3& bounds, double width_px, double height_px);
 
+// The robot view's first camera: the cell from the front right and above, `bounds` fitted into
+// a width_px x height_px image, towards its right (the figures are at the bottom left).
+void fit_robot_camera(Camera3D& camera, const Bounds3& bounds, double width_px, double height_px);
+
 // The setup the controls describe.
 PhysicsSetup physics_setup_of(const PhysicsPaneState& state);
+
+// Whether the scene has anything for the pane: a physics conveyor or a robot cell.
+inline bool has_physics(const PhysicsPaneState& state) {
+  return !state.conveyors.empty() || !state.robots.empty();
+}
 
 // Applies the controls to the follower (configure); on failure keeps the message in `error`.
 // False when there is no follower or the setup was refused.

@@ -31,9 +31,10 @@ struct ViewerOptions {
   // telemetry names it (e.g. "Grind_OP90#2"), or empty.
   std::string select_machine;
   bool view_3d = false;  // start with the 3D view of the line instead of the plan
-  // Start with the physics view of this conveyor (a scene node name; empty: the plan or 3D),
-  // its parts put on turned by up to physics_skew_deg, with side guides physics_guides_mm from
-  // the parts on each side (< 0: none).
+  // Start with the physics view of this conveyor (a scene node name) or of this station's robot
+  // cell (a station with a robot); empty: the plan or 3D. A conveyor's parts are put on turned
+  // by up to physics_skew_deg, with side guides physics_guides_mm from the parts on each side
+  // (< 0: none).
   std::string physics_conveyor;
   double physics_skew_deg = 0.0;
   double physics_guides_mm = -1.0;

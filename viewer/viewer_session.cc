@@ -16,6 +16,7 @@
 #include "core/run/rul_failures.h"
 #include "core/telemetry/telemetry.h"
 #include "models/physics/scene_conveyor.h"
+#include "models/physics/scene_robot.h"
 #include "viewer/live_observation.h"
 #include "viewer/shortcuts.h"
 
@@ -54,9 +55,10 @@ ViewerSession::ViewerSession(const Model& model, const ViewerOptions& options, c
   if (line_view_3d_.init(error)) {
     ui_.line_view_3d = &line_view_3d_;
     ui_.view_3d = options.view_3d;
-    // The physics view, when the scene describes a conveyor's physics.
+    // The physics view, when the scene describes a conveyor's physics or a robot cell.
     physics_.conveyors = physics_conveyors(model);
-    if (!physics_.conveyors.empty()) {
+    physics_.robots = physics_robots(model);
+    if (has_physics(physics_)) {
       physics_view_3d_.set_samples(line_view_3d_.samples() > 0 ? 4 : 0);
       if (physics_view_3d_.init(error)) {
         physics_.view = &physics_view_3d_;
@@ -117,19 +119,26 @@ bool ViewerSession::open(std::string& error) {
       error = options_.live != nullptr
                   ? "--physics: the physics view follows the viewer's own run (not a live source)"
                   : "--physics: the scene gives no conveyor with physics (length, speed, part "
-                    "size and mass), or no 3D view";
+                    "size and mass) and no robot, or no 3D view";
       return false;
     }
     const auto& conveyors = physics_.conveyors;
+    const auto& robots = physics_.robots;
     const auto it = std::find_if(conveyors.begin(), conveyors.end(), [&](uint32_t n) {
       return model_.nodes[n].name == options_.physics_conveyor;
     });
-    if (it == conveyors.end()) {
-      error = "--physics: no conveyor '" + options_.physics_conveyor + "' with physics; have:";
+    const auto robot = std::find_if(robots.begin(), robots.end(), [&](uint32_t st) {
+      return model_.stations[st].name == options_.physics_conveyor;
+    });
+    if (it == conveyors.end() && robot == robots.end()) {
+      error = "--physics: no conveyor with physics or station with a robot named '" +
+              options_.physics_conveyor + "'; have:";
       for (uint32_t n : conveyors) error += " " + model_.nodes[n].name;
+      for (uint32_t st : robots) error += " " + model_.stations[st].name;
       return false;
     }
-    physics_.conveyor = static_cast<int>(it - conveyors.begin());
+    if (it != conveyors.end()) physics_.conveyor = static_cast<int>(it - conveyors.begin());
+    physics_.robot = robot != robots.end() ? static_cast<int>(robot - robots.begin()) : -1;
     physics_.skew_deg = static_cast<float>(options_.physics_skew_deg);
     physics_.guides = options_.physics_guides_mm >= 0.0;
     if (physics_.guides)

@@ -168,8 +168,9 @@ void add_view_command(CLI::App& app, Context& ctx) {
       ->type_name("FIT.json");
   cmd->add_flag("--3d", flags->view_3d, "Start with the 3D view of the line (key 3 switches)");
   cmd->add_option("--physics", flags->physics,
-                  "Start with this conveyor stepping in Bullet at the clock (key P switches)")
-      ->type_name("CONVEYOR");
+                  "Start with this conveyor, or this station's robot cell, stepping in Bullet "
+                  "at the clock (key P switches)")
+      ->type_name("NAME");
   cmd->add_option("--physics-skew", flags->physics_skew,
                   "Physics view: parts are put on turned by a random angle up to this")
       ->type_name("DEG")
