@@ -247,7 +247,8 @@ const char* robot_phase_name(RobotPhase p) {
   return "";
 }
 
-// The robot cell's 3D image with its labels.
+// The robot cell's 3D image with its labels (on the pedestals: the air above the tables is
+// where the parts move).
 void draw_robot_cell(const Model& model, PhysicsPaneState& state, const RobotCellSpec& spec,
                      ImVec2 pos, ImVec2 item) {
   const Bounds3 bounds = robot_bounds(spec);
@@ -264,10 +265,10 @@ void draw_robot_cell(const Model& model, PhysicsPaneState& state, const RobotCel
   const Station& st = model.stations[static_cast<size_t>(state.follower->setup()->station)];
   const std::string input = model.nodes[st.inputs.front()].name;
   label_at(dl, state.camera, pos, item,
-           robot_to_world(spec.pick.x_m, spec.pick.y_m, spec.pick.top_z_m + 0.35),
+           robot_to_world(spec.pick.x_m, spec.pick.y_m, 0.5 * spec.pick.top_z_m),
            ("pick: " + input).c_str(), kNodeLabel);
   label_at(dl, state.camera, pos, item,
-           robot_to_world(spec.drop.x_m, spec.drop.y_m, spec.drop.top_z_m + 0.35),
+           robot_to_world(spec.drop.x_m, spec.drop.y_m, 0.5 * spec.drop.top_z_m),
            (st.name + " fixture").c_str(), kStationLabel);
   dl->PopClipRect();
 }
@@ -304,8 +305,16 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
     ImGui::Text("at %s: %s", format_clock(calendar_of(model, snap.time_s)).c_str(),
                 robot_phase_name(snap.phase));
   }
-  if (snap.ready && ImGui::BeginTable("robot_vs_des", 3,
-                                      ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+  // The details open by default only where the pane has the room.
+  ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
+  const bool details = snap.ready && ImGui::TreeNode("physics beside the line model");
+  if (!details && snap.ready) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("finished %d (line model %" PRIu64 "), fixture exchange %.2f s", snap.taken,
+                        snap.des_taken, snap.exchange_s);
+  }
+  if (details && ImGui::BeginTable("robot_vs_des", 3,
+                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("physics");
     ImGui::TableSetupColumn("line model");
@@ -342,6 +351,7 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
     row("part to part at the machine", a, b);
     ImGui::EndTable();
   }
+  if (details) ImGui::TreePop();
   if (snap.sim_rate > 0.0) ImGui::TextDisabled("stepping at %.0fx real time", snap.sim_rate);
   ImGui::Separator();
   swatch(kPhysicsHeld, "held");

@@ -2,7 +2,7 @@
 // conveyor advanced straight to that time, bit for bit, however the clock got there (forwards,
 // backwards: re-created by replay, after a new setup); the belt runs in working time; the line
 // model's counts beside it are its traffic up to that time; a scene element without physics is
-// refused with a message and the running setup kept.
+// refused with a message and the running setup kept. The same for a robot-loaded station's cell.
 #include "viewer/physics_follower.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "models/physics/scene_robot.h"
 #include "tests/support/scenes.h"
 
 namespace twin::viewer {
@@ -162,6 +163,93 @@ TEST(PhysicsFollower, NewSetupStartsOverAndBadOnesAreRefused) {
   PhysicsSnapshot still;
   follower.snapshot(still);
   EXPECT_EQ(still.taken, guided.taken);
+}
+
+uint32_t harden() {
+  const int32_t s = machining20().find_station("Harden_OP80");
+  EXPECT_GE(s, 0);
+  return static_cast<uint32_t>(s);
+}
+
+// The robot cell's snapshot against a cell stepped directly to `working_s`: the planned joints,
+// the parts in the cell (on the nest, held, on the fixture) and the counts.
+void expect_matches_direct_cell(const PhysicsSnapshot& snap, const RobotCellSpec& spec,
+                                double working_s) {
+  RobotCell cell(spec);
+  cell.advance_to(working_s);
+  EXPECT_EQ(snap.steps, cell.steps());
+  EXPECT_EQ(snap.time_s, cell.time_s());
+  EXPECT_EQ(snap.phase, cell.phase());
+  EXPECT_EQ(snap.placed, cell.parts_placed());
+  for (int j = 0; j < kScaraJoints; ++j) EXPECT_EQ(snap.joints[j], cell.joints()[j]) << j;
+  int taken = 0, waiting = 0;
+  size_t k = 0;
+  for (size_t r = 0; r < cell.records().size(); ++r) {
+    const RobotRecord& rec = cell.records()[r];
+    taken += rec.taken_s >= 0.0;
+    waiting += rec.on_nest_s < 0.0 && rec.due_s <= cell.time_s();
+    if (rec.on_nest_s < 0.0 || rec.taken_s >= 0.0) continue;
+    ASSERT_LT(k, snap.parts.size());
+    const PhysicsPartPose& p = snap.parts[k++];
+    const ToolPose pose = cell.part_pose(static_cast<int>(r));
+    EXPECT_EQ(p.record, static_cast<int32_t>(r));
+    EXPECT_EQ(p.x_m, static_cast<float>(pose.x_m));
+    EXPECT_EQ(p.y_m, static_cast<float>(pose.y_m));
+    EXPECT_EQ(p.z_m, static_cast<float>(pose.z_m));
+    EXPECT_EQ(p.yaw_rad, static_cast<float>(pose.yaw_rad));
+    EXPECT_EQ(p.state == PhysicsPartState::kHeld, rec.picked_s >= 0.0 && rec.placed_s < 0.0);
+  }
+  EXPECT_EQ(k, snap.parts.size());
+  EXPECT_EQ(snap.taken, taken);
+  EXPECT_EQ(snap.waiting, waiting);
+}
+
+// A robot-loaded station: the same follower steps its cell, fed with the station's arrivals in
+// the viewer's run; forwards, back (replay) and forwards again it is the direct run, and the line
+// model's counts beside it are the station's arrivals and finishes up to the clock.
+TEST(PhysicsFollower, RobotCellIsTheDirectRunAtTheClock) {
+  const Model& model = machining20();
+  PhysicsFollower follower(model, kHorizonS, kSeed);
+  std::string why;
+  ASSERT_TRUE(follower.configure(PhysicsSetup{.station = static_cast<int32_t>(harden())}, why))
+      << why;
+  ASSERT_NE(follower.robot_spec(), nullptr);
+  EXPECT_EQ(follower.spec(), nullptr);
+  EXPECT_TRUE(follower.fixtures().empty());
+  EXPECT_EQ(follower.product_name(), "shaft");
+  EXPECT_GT(follower.robot_cycle_s(), 0.0);
+  EXPECT_GT(follower.robot_plan_exchange_s(), 0.0);
+  const StationTraffic traffic = station_traffic(model, harden(), kHorizonS, kSeed);
+  PhysicsSnapshot snap;
+  for (const double t : {1500.0, 600.0, 1836.0}) {
+    SCOPED_TRACE(t);
+    follower.follow(t);
+    ASSERT_TRUE(follower.wait(kWaitS));
+    follower.snapshot(snap);
+    ASSERT_TRUE(snap.ready);
+    expect_matches_direct_cell(snap, *follower.robot_spec(), t);
+    const auto upto = [&](const std::vector<double>& v) {
+      return static_cast<uint64_t>(std::upper_bound(v.begin(), v.end(), snap.time_s) - v.begin());
+    };
+    EXPECT_EQ(snap.des_put_on, upto(traffic.arrived_s));
+    EXPECT_EQ(snap.des_taken, upto(traffic.finished_s));
+    if (t > 1000.0) {  // the first parts reach Harden after the line has filled
+      EXPECT_GT(snap.taken, 0);
+      EXPECT_FALSE(snap.parts.empty());  // one on the fixture at least (a 70 s cycle)
+    }
+  }
+  // A station without a robot is refused, and the cell keeps running.
+  const int32_t saw = model.find_station("Saw");
+  EXPECT_FALSE(follower.configure(PhysicsSetup{.station = saw}, why));
+  EXPECT_NE(why.find("Saw"), std::string::npos) << why;
+  ASSERT_TRUE(follower.setup().has_value());
+  EXPECT_EQ(follower.setup()->station, static_cast<int32_t>(harden()));
+  // And back to the belt: the same follower steps the conveyor again.
+  ASSERT_TRUE(follower.configure(PhysicsSetup{.node = c09()}, why)) << why;
+  EXPECT_EQ(follower.robot_spec(), nullptr);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(snap);
+  expect_matches_direct_run(snap, *follower.spec(), 1836.0);
 }
 
 TEST(PhysicsFollower, WaitBeforeAnySetupFails) {

@@ -1,6 +1,6 @@
 // The physics view's boxes (viewer/physics_scene_3d.h): the parts as the Bullet world has them
 // (size, place, yaw, state colour), the world's own fixtures, cleats that travel with the belt,
-// everything inside the bounds the camera is fitted to.
+// everything inside the bounds the camera is fitted to; a robot cell's arm at its joints.
 #include "viewer/physics_scene_3d.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/physics/scene_conveyor.h"
+#include "models/physics/scene_robot.h"
 #include "tests/support/scenes.h"
 
 namespace twin::viewer {
@@ -138,6 +139,106 @@ TEST(PhysicsScene3D, GuidesAreDrawnWhereTheWorldHasThem) {
   const double inner = spec.part.size_y / 2.0 + 0.01;
   EXPECT_NEAR(std::abs(sides[0]), inner + 0.025, 1e-9);
   EXPECT_NEAR(sides[0], -sides[1], 1e-12);
+}
+
+}  // namespace
+}  // namespace twin::viewer
+
+namespace twin::viewer {
+namespace {
+
+// The robot cell's boxes: the gripper where forward kinematics puts the tool at the snapshot's
+// joints, the first link from the shoulder to the elbow, the tables at their places, the parts at
+// their poses and true size (held in orange), all inside the bounds the camera is fitted to.
+TEST(PhysicsScene3D, RobotArmIsAtTheJointsAndPartsAtTheirPoses) {
+  const Model& model = test::sample_model("machining20.yaml");
+  std::string why;
+  const auto spec = scene_robot_spec(
+      model, static_cast<uint32_t>(model.find_station("Harden_OP80")), 0, {0.0, 0.0}, &why);
+  ASSERT_TRUE(spec.has_value()) << why;
+  PhysicsSnapshot snap;
+  snap.joints = {0.4, 1.1, 1.1, -0.3};  // somewhere mid-swing
+  snap.parts = {
+      {.x_m = static_cast<float>(spec->pick.x_m),
+       .y_m = static_cast<float>(spec->pick.y_m),
+       .z_m = static_cast<float>(spec->pick.top_z_m + spec->part.size_z / 2),
+       .yaw_rad = 0.0f,
+       .state = PhysicsPartState::kAtRest,
+       .record = 1},
+      {.x_m = 0.3f,
+       .y_m = 0.2f,
+       .z_m = 1.05f,
+       .yaw_rad = 0.8f,
+       .state = PhysicsPartState::kHeld,
+       .record = 0},
+  };
+  std::vector<Box3D> boxes;
+  build_robot_boxes(*spec, snap, boxes);
+
+  // The gripper: its bottom face on the tool point, turned by the tool's yaw.
+  const ToolPose tool = scara_forward(spec->arm, snap.joints);
+  size_t grippers = 0;
+  for (const Box3D& b : boxes) {
+    if (!same(b.color, kPhysicsGripper)) continue;
+    ++grippers;
+    EXPECT_NEAR(b.box.center.x(), tool.x_m, 1e-9);
+    EXPECT_NEAR(-b.box.center.z(), tool.y_m, 1e-9);
+    EXPECT_NEAR(b.box.center.y() - b.box.half.y(), tool.z_m, 1e-9);
+    EXPECT_NEAR(b.box.yaw, tool.yaw_rad, 1e-12);
+  }
+  EXPECT_EQ(grippers, 1u);
+  // The links: the first one's axis from the shoulder (origin) along the shoulder angle.
+  std::vector<const Box3D*> links;
+  for (const Box3D& b : boxes)
+    if (same(b.color, kPhysicsArm) && b.kind == BoxKind::kMachine) links.push_back(&b);
+  ASSERT_EQ(links.size(), 2u);
+  const double l1 = spec->arm.link1_m;
+  EXPECT_NEAR(links[0]->box.center.x(), l1 / 2 * std::cos(snap.joints[0]), 1e-9);
+  EXPECT_NEAR(-links[0]->box.center.z(), l1 / 2 * std::sin(snap.joints[0]), 1e-9);
+  EXPECT_NEAR(links[0]->box.yaw, snap.joints[0], 1e-12);
+  // The second from the elbow to the tool.
+  const double ex = l1 * std::cos(snap.joints[0]), ey = l1 * std::sin(snap.joints[0]);
+  EXPECT_NEAR(links[1]->box.center.x(), (ex + tool.x_m) / 2, 1e-9);
+  EXPECT_NEAR(-links[1]->box.center.z(), (ey + tool.y_m) / 2, 1e-9);
+
+  // The pick table's top face at its height.
+  size_t tables = 0;
+  for (const Box3D& b : boxes) {
+    if (b.kind != BoxKind::kNodeShell) continue;
+    ++tables;
+    const CellStation& st = tables == 1 ? spec->pick : spec->drop;
+    EXPECT_NEAR(b.box.center.x(), st.x_m, 1e-9);
+    EXPECT_NEAR(b.box.center.y() + b.box.half.y(), st.top_z_m, 1e-9);
+  }
+  EXPECT_EQ(tables, 2u);
+
+  const auto parts = of_kind(boxes, BoxKind::kPart);
+  ASSERT_EQ(parts.size(), 2u);
+  const Rgba colors[] = {kPhysicsAtRest, kPhysicsHeld};
+  for (size_t i = 0; i < 2; ++i) {
+    const PhysicsPartPose& p = snap.parts[i];
+    EXPECT_EQ(parts[i]->machine, p.record);
+    EXPECT_TRUE(same(parts[i]->color, colors[i])) << i;
+    // Robot x, y, z -> world x, -z, height above the floor.
+    EXPECT_NEAR(parts[i]->box.center.x(), p.x_m, 1e-6);
+    EXPECT_NEAR(parts[i]->box.center.z(), -p.y_m, 1e-6);
+    EXPECT_NEAR(parts[i]->box.center.y(), p.z_m, 1e-6);
+    EXPECT_NEAR(parts[i]->box.yaw, p.yaw_rad, 1e-6);
+    EXPECT_DOUBLE_EQ(parts[i]->box.half.x(), spec->part.size_x / 2.0);
+    EXPECT_DOUBLE_EQ(parts[i]->box.half.y(), spec->part.size_z / 2.0);
+  }
+
+  // Everything within the bounds (the arm anywhere in its reach).
+  const Bounds3 bounds = robot_bounds(*spec);
+  for (const Box3D& b : boxes) {
+    const double c = std::abs(std::cos(b.box.yaw)), s = std::abs(std::sin(b.box.yaw));
+    const Eigen::Vector3d extent(c * b.box.half.x() + s * b.box.half.z(), b.box.half.y(),
+                                 s * b.box.half.x() + c * b.box.half.z());
+    for (int axis = 0; axis < 3; ++axis) {
+      EXPECT_GE(b.box.center[axis] - extent[axis], bounds.lo[axis] - 0.2) << axis;
+      EXPECT_LE(b.box.center[axis] + extent[axis], bounds.hi[axis] + 0.2) << axis;
+    }
+  }
 }
 
 }  // namespace

@@ -236,6 +236,80 @@ TEST(ViewerSession, PhysicsViewShowsTheBeltAtTheClock) {
   EXPECT_NE(error.find("--physics"), std::string::npos) << error;
 }
 
+// `twin view --physics Harden_OP80`: the line pane shows the station's robot cell at the clock;
+// in the picture the part held by the gripper is orange and the one on the fixture blue, where
+// the camera puts them; the figures name the robot's phase.
+TEST(ViewerSession, PhysicsViewShowsTheRobotCell) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerOptions options;
+  options.hours = 1.0;
+  options.seed = scene.model.seed;
+  options.physics_conveyor = "Harden_OP80";
+  ViewerSession session(scene.model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  ASSERT_NE(session.physics(), nullptr);
+  PhysicsPaneState& physics = *session.physics();
+  ASSERT_NE(physics.follower, nullptr);
+  ASSERT_GE(physics.robot, 0);
+
+  session.playback().seek(1836.0);  // the robot holds the next part above the busy fixture
+  constexpr int kW = 1280, kH = 800;
+  const std::string png = std::filesystem::temp_directory_path().string() + "/twin_viewer_robot_" +
+                          std::to_string(::getpid()) + ".png";
+  HeadlessFrameOptions frame;
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(kW, kH, false); }, png, error))
+      << error;
+  ASSERT_TRUE(physics.follower->wait(300.0));
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(kW, kH, false); }, png, error))
+      << error;
+  ASSERT_NE(physics.follower->robot_spec(), nullptr);
+  EXPECT_EQ(physics.snapshot.time_s, 1836.0);
+  EXPECT_EQ(physics.snapshot.phase, RobotPhase::kWaitStation);
+
+  test::Image image;
+  ASSERT_TRUE(test::load_png(png, image, error)) << error;
+  const Panes panes = pane_layout(kW, kH);
+  size_t held = 0, resting = 0;
+  for (const Box3D& b : physics.view->boxes()) {
+    if (b.kind != BoxKind::kPart) continue;
+    // On the top face towards either end: the gripper covers the middle of a held part.
+    size_t orange = 0, blue = 0;
+    for (double end : {-0.6, 0.6}) {
+      const Eigen::Vector3d top =
+          b.box.center +
+          yaw_rotation(b.box.yaw) * Eigen::Vector3d(end * b.box.half.x(), b.box.half.y(), 0.0);
+      const Projected p = physics.camera.project(top);
+      const double x = panes.plan.x0 + p.x, y = panes.plan.y0 + p.y;
+      const auto inside = [&](const Rect& r) {
+        return x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
+      };
+      ASSERT_TRUE(p.in_front && inside(panes.plan.grown(-2.0)) &&
+                  !inside(physics.figures_rect.grown(2.0)) &&
+                  !inside(physics.controls_rect.grown(2.0)))
+          << "the camera shows the cell's parts clear of the overlays";
+      // Lit: the part's dominant channel stays dominant.
+      for (int py = static_cast<int>(y - 1.5); py <= static_cast<int>(y + 1.5); ++py)
+        for (int px = static_cast<int>(x - 1.5); px <= static_cast<int>(x + 1.5); ++px) {
+          const Rgba c = image.at(px, py);
+          orange += c.r > c.b + 60 && c.g > c.b;
+          blue += c.b > c.r + 60;
+        }
+    }
+    if (b.color.r == kPhysicsHeld.r && b.color.b == kPhysicsHeld.b) held += orange > 0;
+    if (b.color.r == kPhysicsAtRest.r && b.color.b == kPhysicsAtRest.b) resting += blue > 0;
+  }
+  EXPECT_EQ(held, 1u);
+  EXPECT_EQ(resting, 1u);
+  std::remove(png.c_str());
+}
+
 // What `twin forecast --at t` computes from the recording at `path`: the mirror at t (the
 // reorder window flushed), forked at t with the predicted failures of the given condition log.
 struct ReferenceForecast {
