@@ -1,5 +1,5 @@
 // twin physics SCENE [--conveyor NAME]... [--robot STATION]... [--product NAME] [--hours H]
-//                    [--seed S] [--json FILE]:
+//                    [--seed S] [--set PATH=VALUE]... [--json FILE]:
 // each conveyor of the scene at its two fidelities, the line model's (transport time, capacity)
 // and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
 // size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/cli_common.h"
+#include "core/run/whatif.h"
 #include "models/physics/scene_conveyor.h"
 #include "models/physics/scene_robot.h"
 
@@ -35,6 +36,7 @@ struct PhysicsFlags {
   double jam_clear_s = 60.0;  // [s] operator clears a jam after; < 0: never
   uint64_t seed = 0;
   bool seed_given = false;
+  std::vector<std::string> sets;  // scene changes (as twin whatif --set): a layout question
   std::string json;
   bool quiet = false;
 };
@@ -87,7 +89,23 @@ nlohmann::json robot_json(const RobotComparison& c, uint64_t seed, double realti
 int run_physics(const PhysicsFlags& f) {
   SceneLoadResult scene;
   if (!load_scene_or_report(f.scene, scene)) return kExitInvalidInput;
-  const Model& model = scene.model;
+  PreparedVariant changed;
+  if (!f.sets.empty()) {
+    Variant variant;
+    variant.name = "physics";
+    for (const std::string& text : f.sets) variant.assignments.push_back({text, "--set", 0, 0});
+    std::vector<SceneError> errors;
+    if (!prepare_variant(scene.scene, f.scene, variant, changed, errors)) {
+      print_errors(errors);
+      return kExitInvalidInput;
+    }
+    if (!f.quiet) {
+      std::printf("scene changed:");
+      for (const std::string& text : f.sets) std::printf(" %s", text.c_str());
+      std::printf("\n");
+    }
+  }
+  const Model& model = f.sets.empty() ? scene.model : changed.model;
   uint16_t product = 0;
   if (!f.product.empty()) {
     size_t p = 0;
@@ -193,6 +211,7 @@ int run_physics(const PhysicsFlags& f) {
     j["feed_skew_deg"] = f.skew_deg;
     j["guides_mm"] = f.guides_mm;
     j["jam_clear_s"] = f.jam_clear_s;
+    j["set"] = f.sets;
     nlohmann::json jams = nlohmann::json::array();
     for (const Jam& jam : c->jams)
       jams.push_back({{"reason", jam_reason(jam.reason)},
@@ -217,7 +236,9 @@ int run_physics(const PhysicsFlags& f) {
     ++compared;
     const double realtime = c->wall_s > 0.0 ? c->steps * RobotCell::kStepS / c->wall_s : 0.0;
     if (!f.quiet) print_robot(*c, seed, realtime);
-    out.push_back(robot_json(*c, seed, realtime));
+    nlohmann::json j = robot_json(*c, seed, realtime);
+    j["set"] = f.sets;
+    out.push_back(std::move(j));
   }
   if (!f.json.empty()) {
     std::ofstream file(f.json);
@@ -261,6 +282,10 @@ void add_physics_command(CLI::App& app, Context& ctx) {
                   "An operator clears a jam this long after it (< 0: never)")
       ->type_name("S")
       ->capture_default_str();
+  cmd->add_option("--set", f->sets,
+                  "Change the scene first, as twin whatif --set (repeatable), e.g. "
+                  "stations[Harden_OP80].robot.drop.x=46.8")
+      ->type_name("PATH=VALUE");
   cmd->add_flag("--quiet,-q", f->quiet, "Print nothing but errors");
   cmd->callback([f, &ctx] { ctx.exit_code = run_physics(*f); });
 }

@@ -131,6 +131,40 @@ TEST_F(PhysicsCli, SkewGuidesAndJamClearing) {
   EXPECT_EQ(removed, static_cast<size_t>(c->physics_cleared));
 }
 
+// A layout question: the scene changed first, as `twin whatif --set` does. A lower travel height
+// shortens the robot's descent to the fixture, so the fixture's exchange and the robot's cycle
+// shrink; the JSON names the change; a change that puts the fixture out of reach is refused.
+TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
+  const std::string scene = test::shell_quote(kScene);
+  const std::string base_json = (dir_ / "base.json").string();
+  const std::string low_json = (dir_ / "low.json").string();
+  test::CommandResult r = twin("physics " + scene + " --robot Harden_OP80 --hours 1 --seed 5 -q " +
+                               "--json " + test::shell_quote(base_json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string set = "stations[Harden_OP80].robot.travel_z=1.15";
+  r = twin("physics " + scene + " --robot Harden_OP80 --hours 1 --seed 5 --set " +
+           test::shell_quote(set) + " --json " + test::shell_quote(low_json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("scene changed: " + set), std::string::npos) << r.out;
+  std::ifstream base_in(base_json), low_in(low_json);
+  const nlohmann::json base = nlohmann::json::parse(base_in).at(0);
+  const nlohmann::json low = nlohmann::json::parse(low_in).at(0);
+  EXPECT_EQ(low["set"], nlohmann::json::array({set}));
+  EXPECT_TRUE(base["set"].empty());
+  EXPECT_LT(low["robot_cycle_s"].get<double>(), base["robot_cycle_s"].get<double>());
+  EXPECT_LT(low["exchange_s"]["plan"].get<double>(), base["exchange_s"]["plan"].get<double>());
+  EXPECT_LT(low["exchange_s"]["measured"].get<double>(),
+            base["exchange_s"]["measured"].get<double>());
+  EXPECT_GT(low["exchange_s"]["measured"].get<double>(), 0.0);
+
+  r = twin("physics " + scene + " --robot Harden_OP80 --set " +
+           test::shell_quote("stations[Harden_OP80].robot.drop.y=2.5"));
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("drop point is 1.83848 m from the robot's base, out of its reach"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(PhysicsCli, NamesWhatTheSceneDoesNotHave) {
   const std::string scene = test::shell_quote(kScene);
   test::CommandResult r = twin("physics " + scene + " --conveyor NoSuchBelt");
