@@ -20,6 +20,20 @@ SparkplugRepublisher::SparkplugRepublisher(const Model& model, StateHub& hub, Mq
     kpi_tag_.push_back(tags.size());
     tags.push_back(TagSpec{"kpi/oee", "1", 1.0, 0});
     tags.push_back(TagSpec{"kpi/good", "parts", 1.0, 0});
+    // The twin's RUL of the degradation indicators its condition monitor follows: the first
+    // vibration, tool wear and temperature tag of the machine (ConditionMonitor's roles).
+    std::map<std::string, uint32_t, std::less<>> rul;
+    for (const Signal signal : {Signal::kVibrationRms, Signal::kToolWear, Signal::kTemperature}) {
+      for (size_t i = 0; i < kpi_tag_.back(); ++i) {
+        if (tags[i].signal != static_cast<int>(signal)) continue;
+        const std::string name = tags[i].name;
+        rul.emplace(name, static_cast<uint32_t>(tags.size()));
+        for (const char* q : {"median_h", "p05_h", "p95_h"})
+          tags.push_back(TagSpec{"rul/" + name + "/" + q, "h", 1.0, 0});
+        break;
+      }
+    }
+    rul_tag_.push_back(std::move(rul));
     tag_of_.push_back(std::move(index));
     device_of_.emplace(machine_name(model, m),
                        node_.add_device(machine_name(model, m), std::move(tags),
@@ -106,6 +120,20 @@ void SparkplugRepublisher::forward(const live::StateChange& change) {
       add(d->second, oee, change.kpis().time_ns(), k.oee());
       add(d->second, oee + 1, change.kpis().time_ns(), static_cast<double>(k.good()));
     }
+  }
+  for (const live::RulEstimate& r : change.rul()) {
+    const auto d = device_of_.find(r.machine());
+    if (d == device_of_.end()) continue;
+    const auto it = rul_tag_[d->second].find(r.tag());
+    if (it == rul_tag_[d->second].end()) {
+      ++counters_.dropped;  // an indicator the births did not declare
+      continue;
+    }
+    constexpr double kHour = 3600.0;
+    add(d->second, it->second, r.time_ns(), r.median_s() / kHour);
+    add(d->second, it->second + 1, r.time_ns(), r.lo_s() / kHour);
+    add(d->second, it->second + 2, r.time_ns(), r.hi_s() / kHour);
+    ++counters_.rul;
   }
   auto send = [&](const SparkplugMessage& m) {
     if (client_.publish(m.topic, m.payload, 1, false)) {

@@ -720,7 +720,7 @@ class Compiler {
 
     s.placement = position(st.placement(), path + ".placement");
     compile_tags(st, path, s);
-    if (st.has_robot()) s.robot = compile_robot(st.robot(), path + ".robot", s);
+    if (st.has_robot()) s.robot = compile_robot(st.robot(), path + ".robot");
     m_.stations.push_back(std::move(s));
   }
 
@@ -736,12 +736,11 @@ class Compiler {
   }
 
   // The robot's geometry, limits and places; the reach is checked here (plain geometry), the
-  // heights against the parts where the physics is built (models/physics/scene_robot).
-  StationRobot compile_robot(const scene::Robot& r, const std::string& path, const Station& s) {
+  // heights against the parts and the one machine it loads where the physics is built
+  // (models/physics/scene_robot): the line model, and what-ifs of it (more machines), do not
+  // use the robot.
+  StationRobot compile_robot(const scene::Robot& r, const std::string& path) {
     StationRobot out;
-    if (s.machine_count != 1) {
-      error(path, "a robot loads one machine; the station has " + std::to_string(s.machine_count));
-    }
     positive(r.link1(), path + ".link1", "link1");
     positive(r.link2(), path + ".link2", "link2");
     out.base_x_m = r.base_x();

@@ -99,6 +99,9 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
   if (station >= model.stations.size()) return fail(why, "no station " + std::to_string(station));
   const Station& s = model.stations[station];
   if (!s.robot) return fail(why, "station '" + s.name + "' has no robot in the scene");
+  if (s.machine_count != 1)
+    return fail(why, "station '" + s.name + "': its robot loads one machine; the station has " +
+                         std::to_string(s.machine_count));
   if (s.inputs.size() != 1 || (model.nodes[s.inputs.front()].kind != NodeKind::kBuffer &&
                                model.nodes[s.inputs.front()].kind != NodeKind::kConveyor))
     return fail(why, "station '" + s.name +

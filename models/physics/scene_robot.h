@@ -40,7 +40,9 @@ StationTraffic station_traffic(const Model& model, uint32_t station, double hori
 
 // The RobotCell of station `station` carrying parts of product `product` due at the pick place
 // at `arrivals_s`, each staying on the fixture for the station's mean cycle. Nothing (and `why`
-// says what is missing) when the station has no robot, has no single buffer or conveyor input,
+// says what is missing) when the station has no robot, has more than one machine (the robot
+// loads one; a what-if may add machines to the line model), has no single buffer or conveyor
+// input,
 // the product's part has no size and mass, or the cell cannot be built (a place out of reach,
 // the travel height below a grip or release height).
 std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t station,

@@ -240,9 +240,6 @@ std::vector<BadCase> bad_cases() {
       {"robot zero joint speed",
        kBase + robot_block("{x: 0.5, y: 0, z: 0.1}", "0.4", "{speed: 0, accel: 4}"),
        "stations[1].robot.z.speed", 20, "joint speed must be positive"},
-      {"robot on two machines",
-       kBase + "    machines: 2\n" + robot_block("{x: 0.5, y: 0, z: 0.1}", "0.4"),
-       "stations[1].robot", 15, "a robot loads one machine; the station has 2"},
       // --- products ----------------------------------------------------------------------------
       {"unknown product in mix",
        "products: [{name: shaft}, {name: flange}]\n"

@@ -105,6 +105,14 @@ TEST(SceneRobot, SaysWhatTheSceneLacks) {
       << why;
   const Model ok = test::load_scene_or_fail(small_line_with_robot(part, "0.5"), "ok.yaml").model;
   EXPECT_TRUE(scene_robot_spec(ok, 1, 0, {}, &why).has_value()) << why;
+  // A second machine (a what-if of the line model): the scene stays valid, the cell is refused.
+  const Model two = test::load_scene_or_fail(
+                        test::substitute(small_line_with_robot(part, "0.5"), "  - name: S2\n",
+                                         "  - name: S2\n    machines: 2\n"),
+                        "two.yaml")
+                        .model;
+  EXPECT_FALSE(scene_robot_spec(two, 1, 0, {}, &why));
+  EXPECT_NE(why.find("its robot loads one machine; the station has 2"), std::string::npos) << why;
 }
 
 // Parts always waiting at the pick place: the machine's part to part is its cycle plus the
