@@ -67,14 +67,9 @@ void swatch(Rgba color, const char* label) {
   ImGui::TextUnformatted(label);
 }
 
-// The figures window at the pane's top left: what the belt is, where the physics is, physics
-// beside the line model, the jams.
-void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state,
-                  const ConveyorLineSpec& spec) {
-  const float s = ui.scale;
-  const PhysicsSnapshot& snap = state.snapshot;
-  const uint32_t node = state.follower->setup()->node;
-  // Bottom left, so the belt (the camera keeps it in the upper part of the image) stays clear.
+// The figures window at the pane's bottom left, so the scene (the cameras keep it in the upper
+// part of the image) stays clear.
+void begin_figures_window(const Rect& canvas, float s) {
   ImGui::SetNextWindowPos(v2(canvas.x0 + 10.0 * s, canvas.y1 - 10.0 * s), ImGuiCond_Always,
                           {0.0f, 1.0f});
   ImGui::SetNextWindowBgAlpha(0.88f);
@@ -82,6 +77,49 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
                    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing);
+}
+
+// Where the physics run is: starting, re-running from the shift start (`what`: "belt", "cell"),
+// catching up, or at the clock (with `doing`, when not empty).
+void draw_run_state(const Model& model, const PhysicsSnapshot& snap, const char* what,
+                    const char* doing) {
+  const std::string at = format_clock(calendar_of(model, snap.time_s));
+  if (!snap.ready) {
+    ImGui::TextDisabled("starting ...");
+  } else if (snap.rebuilding) {
+    const double done = snap.target_s > 0.0 ? std::min(snap.time_s / snap.target_s, 1.0) : 1.0;
+    ImGui::TextColored(to_vec4(kTwinAlarmWarning),
+                       "re-running the %s from the shift start: %.0f %% (at %s)", what,
+                       done * 100.0, at.c_str());
+  } else if (snap.target_s - snap.time_s > 1.0) {
+    ImGui::TextColored(to_vec4(kTwinAlarmWarning), "catching up: %.0f s behind the clock",
+                       snap.target_s - snap.time_s);
+  } else if (doing[0] != '\0') {
+    ImGui::Text("at %s: %s", at.c_str(), doing);
+  } else {
+    ImGui::Text("at %s", at.c_str());
+  }
+}
+
+// One row of a physics | line model table.
+void table_row(const char* label, const std::string& physics, const std::string& des) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(label);
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(physics.c_str());
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(des.c_str());
+}
+
+// The figures window at the pane's top left: what the belt is, where the physics is, physics
+// beside the line model, the jams.
+void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPaneState& state,
+                  const ConveyorLineSpec& spec) {
+  const float s = ui.scale;
+  const PhysicsSnapshot& snap = state.snapshot;
+  const uint32_t node = state.follower->setup()->node;
+  begin_figures_window(canvas, s);
   ImGui::PushFont(ui.fonts.bold);
   ImGui::TextUnformatted(model.nodes[node].name.c_str());
   ImGui::PopFont();
@@ -91,19 +129,7 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
               spec.belt.length_m, spec.belt.speed_mps, spec.belt.width_m,
               state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
               spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
-  if (!snap.ready) {
-    ImGui::TextDisabled("starting ...");
-  } else if (snap.rebuilding) {
-    const double done = snap.target_s > 0.0 ? std::min(snap.time_s / snap.target_s, 1.0) : 1.0;
-    ImGui::TextColored(to_vec4(kTwinAlarmWarning),
-                       "re-running the belt from the shift start: %.0f %% (at %s)", done * 100.0,
-                       format_clock(calendar_of(model, snap.time_s)).c_str());
-  } else if (snap.target_s - snap.time_s > 1.0) {
-    ImGui::TextColored(to_vec4(kTwinAlarmWarning), "catching up: %.0f s behind the clock",
-                       snap.target_s - snap.time_s);
-  } else {
-    ImGui::Text("at %s", format_clock(calendar_of(model, snap.time_s)).c_str());
-  }
+  draw_run_state(model, snap, "belt", "");
 
   // The details open by default only where the pane has the room.
   ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
@@ -119,15 +145,7 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     ImGui::TableSetupColumn("physics");
     ImGui::TableSetupColumn("line model");
     ImGui::TableHeadersRow();
-    auto row = [](const char* label, const std::string& physics, const std::string& des) {
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(label);
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(physics.c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(des.c_str());
-    };
+    const auto row = table_row;
     char a[64], b[64];
     const auto on = static_cast<uint64_t>(snap.parts.size());
     std::snprintf(a, sizeof a, "%" PRIu64, snap.des_put_on - static_cast<uint64_t>(snap.waiting));
@@ -279,13 +297,7 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
   const float s = ui.scale;
   const PhysicsSnapshot& snap = state.snapshot;
   const Station& st = model.stations[static_cast<size_t>(state.follower->setup()->station)];
-  ImGui::SetNextWindowPos(v2(canvas.x0 + 10.0 * s, canvas.y1 - 10.0 * s), ImGuiCond_Always,
-                          {0.0f, 1.0f});
-  ImGui::SetNextWindowBgAlpha(0.88f);
-  ImGui::Begin("##physics_figures", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
-                   ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoFocusOnAppearing);
+  begin_figures_window(canvas, s);
   ImGui::PushFont(ui.fonts.bold);
   ImGui::Text("%s robot", st.name.c_str());
   ImGui::PopFont();
@@ -294,17 +306,7 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
   ImGui::Text("SCARA %.2f + %.2f m; part %s %.0f x %.0f x %.0f mm, %.1f kg", spec.arm.link1_m,
               spec.arm.link2_m, state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
               spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
-  if (!snap.ready) {
-    ImGui::TextDisabled("starting ...");
-  } else if (snap.rebuilding) {
-    const double done = snap.target_s > 0.0 ? std::min(snap.time_s / snap.target_s, 1.0) : 1.0;
-    ImGui::TextColored(to_vec4(kTwinAlarmWarning),
-                       "re-running the cell from the shift start: %.0f %% (at %s)", done * 100.0,
-                       format_clock(calendar_of(model, snap.time_s)).c_str());
-  } else {
-    ImGui::Text("at %s: %s", format_clock(calendar_of(model, snap.time_s)).c_str(),
-                robot_phase_name(snap.phase));
-  }
+  draw_run_state(model, snap, "cell", robot_phase_name(snap.phase));
   // The details open by default only where the pane has the room.
   ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
   const bool details = snap.ready && ImGui::TreeNode("physics beside the line model");
@@ -319,15 +321,7 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
     ImGui::TableSetupColumn("physics");
     ImGui::TableSetupColumn("line model");
     ImGui::TableHeadersRow();
-    auto row = [](const char* label, const std::string& physics, const std::string& des) {
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(label);
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(physics.c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(des.c_str());
-    };
+    const auto row = table_row;
     char a[64], b[64];
     std::snprintf(a, sizeof a, "%" PRIu64, snap.des_put_on);
     row("arrived at the pick place", a, a);

@@ -55,13 +55,7 @@ ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horiz
                                  uint64_t seed) {
   NodeTraffic observer(model, node);
   LineState state;
-  RunOptions run;
-  run.horizon_s = horizon_s;
-  run.seed = seed;
-  init_state(model, run, state);
-  state.observer = &observer;
-  advance_to(model, state, run.horizon_s);
-  state.observer = nullptr;
+  run_observed(model, RunOptions{.horizon_s = horizon_s, .seed = seed}, observer, state);
   return std::move(observer.traffic);
 }
 

@@ -72,13 +72,7 @@ StationTraffic station_traffic(const Model& model, uint32_t station, double hori
                                uint64_t seed) {
   StationObserver observer(model, station);
   LineState state;
-  RunOptions run;
-  run.horizon_s = horizon_s;
-  run.seed = seed;
-  init_state(model, run, state);
-  state.observer = &observer;
-  advance_to(model, state, run.horizon_s);
-  state.observer = nullptr;
+  run_observed(model, RunOptions{.horizon_s = horizon_s, .seed = seed}, observer, state);
   StationTraffic out = std::move(observer.traffic);
   const Node& input = model.nodes[model.stations[station].inputs.front()];
   if (input.kind == NodeKind::kConveyor) {

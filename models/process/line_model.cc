@@ -1142,6 +1142,14 @@ void advance_to(const Model& model, LineState& s, double calendar_time) {
   }
 }
 
+void run_observed(const Model& model, const RunOptions& options, LineObserver& observer,
+                  LineState& state) {
+  init_state(model, options, state);
+  state.observer = &observer;
+  advance_to(model, state, options.horizon_s);
+  state.observer = nullptr;
+}
+
 namespace {
 void schedule_disturbance(const Model& model, LineState& s, Disturbance d, double at_calendar) {
   const double at = model.calendar.empty() ? at_calendar : model.calendar.working_at(at_calendar);

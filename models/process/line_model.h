@@ -64,6 +64,11 @@ void summarize_stations(const Model& model, std::span<const double> working, dou
 
 // init_state + advance_to(horizon) + compute_kpis.
 ReplicationKpis run_replication(const Model& model, const RunOptions& options);
+// init_state, then advance_to(horizon) with `observer` seeing every mode change and part event
+// (not the initial modes: init_state runs before it is attached). `state` is left at the
+// horizon, its observer detached.
+void run_observed(const Model& model, const RunOptions& options, LineObserver& observer,
+                  LineState& state);
 
 // The KPIs as named figures, in a stable order, for summaries, JSON and what-if differences:
 // "line.<field>", "station.<name>.<field>", "station.<name>.share.<mode>",

@@ -132,17 +132,6 @@ json read_json(const fs::path& path) {
   return json::parse(test::read_file(path.string()), nullptr, /*allow_exceptions=*/false);
 }
 
-MqttOptions client_options(int port, const std::string& id) {
-  MqttOptions o;
-  o.broker = Endpoint{"127.0.0.1", static_cast<uint16_t>(port)};
-  o.client_id = id;
-  o.clean_start = true;
-  o.reconnect_min_s = 0.05;
-  o.reconnect_max_s = 0.3;
-  o.tick_period = 20ms;
-  return o;
-}
-
 // Messages received by one of our MqttClients, by topic.
 struct Inbox {
   std::mutex mutex;
@@ -199,7 +188,7 @@ TEST(LiveCli, EdgeToLiveEndToEnd) {
 
   // Ours: what the twin republishes as Sparkplug node twin/twin, and its host STATE.
   Inbox republished;
-  MqttClient watcher(client_options(broker.port(), "livecli-watcher"));
+  MqttClient watcher(test::loopback_client(broker.port(), "livecli-watcher"));
   watcher.subscribe("spBv1.0/twin/#", 1);
   watcher.subscribe("spBv1.0/STATE/#", 1);
   watcher.on_message([&](std::string_view topic, std::span<const uint8_t> payload, bool) {
@@ -408,7 +397,7 @@ TEST(LiveCli, BadInputIsCountedAndOtherNodesUnaffected) {
 
   // Ours: publishes the garbage, hears the twin's rebirth requests for the made-up nodes.
   Inbox heard;
-  MqttClient vandal(client_options(broker.port(), "livecli-vandal"));
+  MqttClient vandal(test::loopback_client(broker.port(), "livecli-vandal"));
   vandal.subscribe("spBv1.0/garbage/NCMD/#", 1);
   vandal.subscribe("spBv1.0/STATE/#", 1);
   vandal.on_message([&](std::string_view topic, std::span<const uint8_t> payload, bool) {
@@ -723,7 +712,7 @@ TEST(LiveCli, TlsBrokerCertificateIsChecked) {
       << test::read_file((dir / "broker.err").string());
 
   auto tls_options = [&](int p, const std::string& id, const std::string& ca) {
-    MqttOptions o = client_options(p, id);
+    MqttOptions o = test::loopback_client(p, id);
     o.tls.enabled = true;
     o.tls.ca_file = (dir / ca).string();
     return o;

@@ -31,17 +31,6 @@ namespace {
 namespace spb = org::eclipse::tahu::protobuf;
 using namespace std::chrono_literals;
 
-MqttOptions client_options(int port, const std::string& id) {
-  MqttOptions o;
-  o.broker = Endpoint{"127.0.0.1", static_cast<uint16_t>(port)};
-  o.client_id = id;
-  o.clean_start = true;
-  o.reconnect_min_s = 0.05;
-  o.reconnect_max_s = 0.3;
-  o.tick_period = 20ms;
-  return o;
-}
-
 struct Heard {
   std::mutex mutex;
   std::vector<std::pair<std::string, spb::Payload>> messages;
@@ -91,7 +80,7 @@ TEST(SparkplugRepublisher, RulMetricsAreBornAndForwardedInHours) {
   ASSERT_TRUE(broker.start()) << broker.log();
 
   Heard heard;
-  MqttClient watcher(client_options(broker.port(), "republisher-watcher"));
+  MqttClient watcher(test::loopback_client(broker.port(), "republisher-watcher"));
   watcher.subscribe("spBv1.0/twin/#", 1);
   watcher.on_message([&](std::string_view topic, std::span<const uint8_t> payload, bool) {
     heard.add(topic, payload);
@@ -101,8 +90,8 @@ TEST(SparkplugRepublisher, RulMetricsAreBornAndForwardedInHours) {
 
   const Model& model = test::sample_model("machining20.yaml");
   StateHub hub;
-  SparkplugRepublisher republisher(model, hub, client_options(broker.port(), "republisher"), "twin",
-                                   "line");
+  SparkplugRepublisher republisher(model, hub, test::loopback_client(broker.port(), "republisher"),
+                                   "twin", "line");
   republisher.start();
 
   // Turn_OP10's birth: its rul metrics, with their aliases, after the kpis.

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -55,6 +56,17 @@ std::string MosquittoBroker::log() const {
 std::string MosquittoBroker::unavailable() {
   if (std::filesystem::exists("/usr/sbin/mosquitto") || have_program("mosquitto")) return "";
   return "mosquitto is not installed (apt-get install mosquitto); the live tests need a broker";
+}
+
+MqttOptions loopback_client(int port, const std::string& id) {
+  MqttOptions o;
+  o.broker = Endpoint{"127.0.0.1", static_cast<uint16_t>(port)};
+  o.client_id = id;
+  o.clean_start = true;
+  o.reconnect_min_s = 0.05;
+  o.reconnect_max_s = 0.3;
+  o.tick_period = std::chrono::milliseconds(20);
+  return o;
 }
 
 }  // namespace twin::test

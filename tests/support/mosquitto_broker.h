@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "core/net/mqtt_client.h"
 #include "tests/support/process.h"
 
 namespace twin::test {
@@ -29,5 +30,9 @@ class MosquittoBroker {
   int port_ = -1;
   ChildProcess process_;
 };
+
+// A client of a broker on this machine's loopback `port`: a clean session, quick reconnects
+// (50-300 ms) and a 20 ms tick, for tests that watch or feed the broker.
+MqttOptions loopback_client(int port, const std::string& id);
 
 }  // namespace twin::test
