@@ -151,6 +151,23 @@ TEST(ViewerSession, ClicksSelectMachinesInThePlanAndInThe3dView) {
   std::remove(png.c_str());
 }
 
+// Seeks `session` to `at_s` and draws it into `png` once its physics view has reached that time
+// (the first frame asks the follower for it; the second shows it).
+void render_physics_at(ViewerSession& session, double at_s, int width, int height,
+                       const std::string& png) {
+  session.playback().seek(at_s);
+  std::string error;
+  HeadlessFrameOptions frame;
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(width, height, false); }, png, error))
+      << error;
+  ASSERT_NE(session.physics(), nullptr);
+  ASSERT_TRUE(session.physics()->follower->wait(300.0));
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(width, height, false); }, png, error))
+      << error;
+}
+
 // `twin view --physics C09_HardeningInfeed --physics-skew 30`: the line pane shows the belt
 // stepping in Bullet at the clock. After a seek the follower catches up; the picture shows the
 // parts where the physics has them (a jammed part in red where the camera puts it); unknown
@@ -175,18 +192,10 @@ TEST(ViewerSession, PhysicsViewShowsTheBeltAtTheClock) {
   PhysicsPaneState& physics = *session.physics();
   ASSERT_NE(physics.follower, nullptr);
 
-  session.playback().seek(1800.0);
   constexpr int kW = 1280, kH = 800;
   const std::string png = std::filesystem::temp_directory_path().string() +
                           "/twin_viewer_physics_" + std::to_string(::getpid()) + ".png";
-  HeadlessFrameOptions frame;
-  ASSERT_TRUE(render_imgui_png(
-      frame, [&] { session.draw(kW, kH, false); }, png, error))
-      << error;
-  ASSERT_TRUE(physics.follower->wait(300.0));
-  ASSERT_TRUE(render_imgui_png(
-      frame, [&] { session.draw(kW, kH, false); }, png, error))
-      << error;
+  render_physics_at(session, 1800.0, kW, kH, png);
   EXPECT_EQ(physics.snapshot.time_s, 1800.0);
   EXPECT_FALSE(physics.snapshot.rebuilding);
   ASSERT_FALSE(physics.snapshot.jams.empty());
@@ -257,18 +266,11 @@ TEST(ViewerSession, PhysicsViewShowsTheRobotCell) {
   ASSERT_NE(physics.follower, nullptr);
   ASSERT_GE(physics.robot, 0);
 
-  session.playback().seek(1836.0);  // the robot holds the next part above the busy fixture
   constexpr int kW = 1280, kH = 800;
   const std::string png = std::filesystem::temp_directory_path().string() + "/twin_viewer_robot_" +
                           std::to_string(::getpid()) + ".png";
-  HeadlessFrameOptions frame;
-  ASSERT_TRUE(render_imgui_png(
-      frame, [&] { session.draw(kW, kH, false); }, png, error))
-      << error;
-  ASSERT_TRUE(physics.follower->wait(300.0));
-  ASSERT_TRUE(render_imgui_png(
-      frame, [&] { session.draw(kW, kH, false); }, png, error))
-      << error;
+  // At 0:30:36 the robot holds the next part above the busy fixture.
+  render_physics_at(session, 1836.0, kW, kH, png);
   ASSERT_NE(physics.follower->robot_spec(), nullptr);
   EXPECT_EQ(physics.snapshot.time_s, 1836.0);
   EXPECT_EQ(physics.snapshot.phase, RobotPhase::kWaitStation);
