@@ -20,6 +20,26 @@ int64_t steps_for(double t_s) {
   return static_cast<int64_t>(std::ceil(t_s * BeltWorld::kStepsPerSecond - 1e-9));
 }
 
+// The machines of `stations`.
+std::vector<uint32_t> machines_of(const Model& model, const std::vector<uint32_t>& stations) {
+  std::vector<uint32_t> out;
+  for (uint32_t st : stations) {
+    const Station& s = model.stations[st];
+    for (uint32_t k = 0; k < s.machine_count; ++k) out.push_back(s.first_machine + k);
+  }
+  return out;
+}
+
+// The times of `machines` in `per_machine`, merged in ascending order.
+std::vector<double> merged(const std::vector<uint32_t>& machines,
+                           const std::vector<std::vector<double>>& per_machine) {
+  std::vector<double> out;
+  for (uint32_t m : machines)
+    if (m < per_machine.size()) out.insert(out.end(), per_machine[m].begin(), per_machine[m].end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 uint64_t count_upto(const std::vector<double>& times, double t_s) {
   return static_cast<uint64_t>(std::upper_bound(times.begin(), times.end(), t_s) - times.begin());
 }
@@ -165,9 +185,18 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     return false;
   }
   std::shared_ptr<const ConveyorTraffic> traffic = traffic_;
-  if (traffic == nullptr || traffic_key_ != static_cast<int64_t>(setup.node))
-    traffic = std::make_shared<const ConveyorTraffic>(
-        conveyor_traffic(model_, setup.node, horizon_s_, seed_));
+  if (traffic == nullptr || traffic_key_ != static_cast<int64_t>(setup.node)) {
+    ConveyorTraffic t = conveyor_traffic(model_, setup.node, horizon_s_, seed_);
+    if (recorded_ != nullptr) {
+      // The recording's put-ons and take-offs; products as the line model's run has them most.
+      const Node& n = model_.nodes[setup.node];
+      t.product.assign(1, main_product(t));
+      t.put_on_s = merged(machines_of(model_, n.producers), recorded_->finished_s);
+      t.taken_s = merged(machines_of(model_, n.consumers), recorded_->started_s);
+      t.product.resize(t.put_on_s.size(), t.product.front());
+    }
+    traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
+  }
   const uint16_t product =
       setup.product >= 0 ? static_cast<uint16_t>(setup.product) : main_product(*traffic);
   const double cycle_s = consumer_cycle_time(model_, setup.node);
@@ -217,6 +246,20 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   std::shared_ptr<const ConveyorTraffic> traffic = traffic_;
   if (traffic == nullptr || traffic_key_ != key) {
     StationTraffic st = station_traffic(model_, station, horizon_s_, seed_);
+    if (recorded_ != nullptr) {
+      // The recording's arrivals (its producers' finishes, plus a conveyor's transport) and the
+      // station's own finishes; products as the line model's run has them most.
+      const Station& s = model_.stations[station];
+      const Node& input = model_.nodes[s.inputs.front()];
+      ConveyorTraffic by_product;
+      by_product.product = st.product;
+      st.product.assign(1, main_product(by_product));
+      st.arrived_s = merged(machines_of(model_, input.producers), recorded_->finished_s);
+      if (input.kind == NodeKind::kConveyor)
+        for (double& t : st.arrived_s) t += input.transport_time.mean;
+      st.finished_s = merged(machines_of(model_, {station}), recorded_->finished_s);
+      st.product.resize(st.arrived_s.size(), st.product.front());
+    }
     ConveyorTraffic t;
     t.put_on_s = std::move(st.arrived_s);
     t.product = std::move(st.product);
@@ -240,6 +283,12 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   product_name_ = model_.products[product];
   start_job([spec = robot_spec_] { return std::make_unique<RobotStepper>(*spec); });
   return true;
+}
+
+void PhysicsFollower::set_recorded(std::shared_ptr<const RecordedParts> recorded) {
+  recorded_ = std::move(recorded);
+  traffic_.reset();  // the next configure() builds the feed from the new source
+  traffic_key_ = -1;
 }
 
 void PhysicsFollower::start_job(StepperFactory make) {

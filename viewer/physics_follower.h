@@ -28,6 +28,7 @@
 #include "models/physics/conveyor_line.h"
 #include "models/physics/robot_cell.h"
 #include "models/physics/scene_conveyor.h"
+#include "viewer/recorded_parts.h"
 
 namespace twin::viewer {
 
@@ -99,6 +100,12 @@ class PhysicsFollower {
   // What the worker steps: a ConveyorLine or a RobotCell (defined in physics_follower.cc).
   class Stepper;
 
+  // From now on (the next configure()), feed the physics with what `recorded` says the machines
+  // did (a recording's part events) instead of the viewer's line-model run; the snapshot's
+  // des_put_on and des_taken then count the recording's. Null: back to the line model.
+  void set_recorded(std::shared_ptr<const RecordedParts> recorded);
+  bool follows_recording() const { return recorded_ != nullptr; }
+
   // Runs `setup` from time 0 (the line model's traffic of the conveyor is computed here, once
   // per conveyor). False with `why` when the scene lacks what the physics needs; the previous
   // setup then keeps running.
@@ -143,7 +150,8 @@ class PhysicsFollower {
   std::shared_ptr<const ConveyorLineSpec> spec_;     // shared with the worker; null for a robot
   std::shared_ptr<const RobotCellSpec> robot_spec_;  // shared with the worker; null for a belt
   double robot_cycle_s_ = 0.0, robot_plan_exchange_s_ = 0.0;  // [s]
-  // The line model's traffic of the setup (robot: arrivals as put_on_s, finishes as taken_s).
+  std::shared_ptr<const RecordedParts> recorded_;  // null: the feed is the line model's run
+  // The feed's traffic of the setup (robot: arrivals as put_on_s, finishes as taken_s).
   std::shared_ptr<const ConveyorTraffic> traffic_;
   int64_t traffic_key_ = -1;  // node, or -1 - station, traffic_ is of
   std::string product_name_;

@@ -101,6 +101,11 @@ void draw_run_state(const Model& model, const PhysicsSnapshot& snap, const char*
   }
 }
 
+// What the physics is fed with and compared to: the viewer's line-model run, or a recording.
+const char* feed_name(const PhysicsPaneState& state) {
+  return state.follower->follows_recording() ? "recording" : "line model";
+}
+
 // One row of a physics | line model table.
 void table_row(const char* label, const std::string& physics, const std::string& des) {
   ImGui::TableNextRow();
@@ -133,17 +138,18 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
 
   // The details open by default only where the pane has the room.
   ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
-  const bool details = snap.ready && ImGui::TreeNode("physics beside the line model");
+  const bool details =
+      snap.ready && ImGui::TreeNode("details", "physics beside the %s", feed_name(state));
   if (!details && snap.ready) {
     ImGui::SameLine();
-    ImGui::TextDisabled("on belt %zu, taken off %d (line model %" PRIu64 "), %zu jams",
-                        snap.parts.size(), snap.taken, snap.des_taken, snap.jams.size());
+    ImGui::TextDisabled("on belt %zu, taken off %d (%s %" PRIu64 "), %zu jams", snap.parts.size(),
+                        snap.taken, feed_name(state), snap.des_taken, snap.jams.size());
   }
   if (details && ImGui::BeginTable("physics_vs_des", 3,
                                    ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("physics");
-    ImGui::TableSetupColumn("line model");
+    ImGui::TableSetupColumn(feed_name(state));
     ImGui::TableHeadersRow();
     const auto row = table_row;
     char a[64], b[64];
@@ -153,9 +159,12 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     row("put on", a, b);
     std::snprintf(a, sizeof a, "%" PRIu64 " (fit %d)", on, snap.capacity);
     const Node& n = model.nodes[node];
-    const double level = ui.frame != nullptr && node < ui.frame->node_level.size()
-                             ? ui.frame->node_level[node]
-                             : -1.0;
+    // The line model's level is the frame's; a recording's, its put-ons less its take-offs.
+    const double level =
+        state.follower->follows_recording()
+            ? static_cast<double>(snap.des_put_on) - static_cast<double>(snap.des_taken)
+        : ui.frame != nullptr && node < ui.frame->node_level.size() ? ui.frame->node_level[node]
+                                                                    : -1.0;
     if (level >= 0.0 && n.capacity > 0)
       std::snprintf(b, sizeof b, "%.0f (holds %d)", level, n.capacity);
     else if (level >= 0.0)
@@ -170,7 +179,8 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
       std::snprintf(a, sizeof a, "%.1f s (%d parts)", snap.mean_transfer_s, snap.transfers);
     else
       std::snprintf(a, sizeof a, "-");
-    std::snprintf(b, sizeof b, "%.1f s", n.transport_time.mean);
+    std::snprintf(b, sizeof b, "%.1f s%s", n.transport_time.mean,
+                  state.follower->follows_recording() ? " (scene)" : "");
     row("transfer, empty belt", a, b);
     std::snprintf(a, sizeof a, "%d", snap.waiting);
     row("waiting at the feeder", a, "-");
@@ -309,17 +319,18 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
   draw_run_state(model, snap, "cell", robot_phase_name(snap.phase));
   // The details open by default only where the pane has the room.
   ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
-  const bool details = snap.ready && ImGui::TreeNode("physics beside the line model");
+  const bool details =
+      snap.ready && ImGui::TreeNode("details", "physics beside the %s", feed_name(state));
   if (!details && snap.ready) {
     ImGui::SameLine();
-    ImGui::TextDisabled("finished %d (line model %" PRIu64 "), fixture exchange %.2f s", snap.taken,
-                        snap.des_taken, snap.exchange_s);
+    ImGui::TextDisabled("finished %d (%s %" PRIu64 "), fixture exchange %.2f s", snap.taken,
+                        feed_name(state), snap.des_taken, snap.exchange_s);
   }
   if (details && ImGui::BeginTable("robot_vs_des", 3,
                                    ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("physics");
-    ImGui::TableSetupColumn("line model");
+    ImGui::TableSetupColumn(feed_name(state));
     ImGui::TableHeadersRow();
     const auto row = table_row;
     char a[64], b[64];
@@ -341,7 +352,8 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
       std::snprintf(a, sizeof a, "- (plan %.2f s)", state.follower->robot_plan_exchange_s());
     row("fixture exchange", a, "0 s (in the cycle)");
     std::snprintf(a, sizeof a, "%.1f s", spec.station_cycle_s + snap.exchange_s);
-    std::snprintf(b, sizeof b, "%.1f s", st.cycle_time.mean);
+    std::snprintf(b, sizeof b, "%.1f s%s", st.cycle_time.mean,
+                  state.follower->follows_recording() ? " (scene)" : "");
     row("part to part at the machine", a, b);
     ImGui::EndTable();
   }

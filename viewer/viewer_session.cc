@@ -207,7 +207,8 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   ConditionMonitor monitor(model_, recording->mirror().names(), ConditionMonitorOptions(),
                            options_.monitor_fit);
   DownLog downs(&monitor, recording->mirror().names().machine.size());
-  ro.listener = &downs;
+  PartLog parts(&downs, recording->mirror().names().machine.size());  // for the physics view
+  ro.listener = &parts;
   std::vector<double> good_t_s, good;
   ro.on_point = [&, on_point = ro.on_point](double t_s, const Mirror& mirror) {
     on_point(t_s, mirror);
@@ -239,6 +240,8 @@ bool ViewerSession::open_recording(const std::string& path, std::string& error) 
   playback_ = std::make_unique<Playback>(model_, horizon_s, options_.seed);
   playback_->set_speed(speed);
   playback_->set_playing(true);
+  recorded_parts_ =
+      std::make_shared<const RecordedParts>(parts.parts(model_, recording->shift_start_ns()));
   reset_physics();
   recording_ = std::move(recording);
   timeline_ = std::move(timeline);
@@ -263,6 +266,7 @@ void ViewerSession::reset_physics() {
   physics_.follower = nullptr;
   physics_follower_ =
       std::make_unique<PhysicsFollower>(model_, playback_->horizon(), options_.seed);
+  physics_follower_->set_recorded(recorded_parts_);  // a recording's put-ons, when one is open
   physics_.follower = physics_follower_.get();
   if (configured) apply_physics_setup(physics_);
 }

@@ -84,6 +84,8 @@ class ViewerSession {
   LineView3D physics_view_3d_;  // the physics view's own framebuffer
   PhysicsPaneState physics_;
   std::unique_ptr<PhysicsFollower> physics_follower_;
+  // A recording's part events (null without one): the physics view replays them.
+  std::shared_ptr<const RecordedParts> recorded_parts_;
   std::unique_ptr<RecordingSource> recording_;
   std::unique_ptr<ShiftTimeline> timeline_;
   std::unique_ptr<Playback> playback_;

@@ -312,6 +312,66 @@ TEST(ViewerSession, PhysicsViewShowsTheRobotCell) {
   std::remove(png.c_str());
 }
 
+// With a recording open, the physics view replays it: the belt's feed is the recording's put-ons
+// (Wash_1's good parts, as many as the plant simulator says it made), the robot cell's arrivals
+// the same plus the belt's transport, and the figures beside the physics count the recording's
+// parts (Harden_OP80's finishes by the end: the plant's own count).
+TEST(ViewerSession, PhysicsViewReplaysARecording) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const std::string mcap = std::filesystem::temp_directory_path().string() +
+                           "/twin_viewer_physics_rec_" + std::to_string(::getpid()) + ".mcap";
+  PlantOptions plant;
+  plant.hours = 1.0;
+  plant.seed = 4;
+  const PlantReport report = test::record_plant_shift(scene.model, plant, mcap);
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerOptions options;
+  options.hours = 1.0;
+  options.seed = scene.model.seed;
+  ViewerSession session(scene.model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  ASSERT_NE(session.physics(), nullptr);
+  EXPECT_FALSE(session.physics()->follower->follows_recording());
+  ASSERT_TRUE(session.open_recording(mcap, error)) << error;
+  PhysicsPaneState& physics = *session.physics();
+  ASSERT_TRUE(physics.follower->follows_recording());
+
+  const Model& model = scene.model;
+  const auto machine_of = [&](const char* station) {
+    return model.stations[static_cast<size_t>(model.find_station(station))].first_machine;
+  };
+  const uint64_t wash_good = report.truth.machines[machine_of("Wash_1")].parts_good;
+  const uint64_t harden_good = report.truth.machines[machine_of("Harden_OP80")].parts_good;
+  ASSERT_GT(wash_good, 5u);
+  ASSERT_TRUE(apply_physics_setup(physics)) << physics.error;  // the first: C09
+  ASSERT_NE(physics.follower->spec(), nullptr);
+  EXPECT_EQ(physics.follower->spec()->feed.size(), wash_good);
+
+  physics.robot = 0;  // Harden_OP80's cell
+  ASSERT_TRUE(apply_physics_setup(physics)) << physics.error;
+  ASSERT_NE(physics.follower->robot_spec(), nullptr);
+  const std::vector<double>& arrivals = physics.follower->robot_spec()->arrivals_s;
+  EXPECT_EQ(arrivals.size(), wash_good);
+  physics.follower->follow(3600.0);
+  ASSERT_TRUE(physics.follower->wait(300.0));
+  PhysicsSnapshot snap;
+  physics.follower->snapshot(snap);
+  EXPECT_EQ(snap.des_taken, harden_good);  // the recording's finishes, the plant's count
+  EXPECT_EQ(snap.des_put_on,
+            static_cast<uint64_t>(std::upper_bound(arrivals.begin(), arrivals.end(), snap.time_s) -
+                                  arrivals.begin()));
+  std::printf(
+      "[ measured ] recording seed 4, 1 h: Wash_1 good %llu, Harden_OP80 good %llu "
+      "(recording), physics finished %d\n",
+      static_cast<unsigned long long>(wash_good), static_cast<unsigned long long>(harden_good),
+      snap.taken);
+  std::remove(mcap.c_str());
+}
+
 // What `twin forecast --at t` computes from the recording at `path`: the mirror at t (the
 // reorder window flushed), forked at t with the predicted failures of the given condition log.
 struct ReferenceForecast {
