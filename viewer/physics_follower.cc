@@ -20,26 +20,6 @@ int64_t steps_for(double t_s) {
   return static_cast<int64_t>(std::ceil(t_s * BeltWorld::kStepsPerSecond - 1e-9));
 }
 
-// The machines of `stations`.
-std::vector<uint32_t> machines_of(const Model& model, const std::vector<uint32_t>& stations) {
-  std::vector<uint32_t> out;
-  for (uint32_t st : stations) {
-    const Station& s = model.stations[st];
-    for (uint32_t k = 0; k < s.machine_count; ++k) out.push_back(s.first_machine + k);
-  }
-  return out;
-}
-
-// The times of `machines` in `per_machine`, merged in ascending order.
-std::vector<double> merged(const std::vector<uint32_t>& machines,
-                           const std::vector<std::vector<double>>& per_machine) {
-  std::vector<double> out;
-  for (uint32_t m : machines)
-    if (m < per_machine.size()) out.insert(out.end(), per_machine[m].begin(), per_machine[m].end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 uint64_t count_upto(const std::vector<double>& times, double t_s) {
   return static_cast<uint64_t>(std::upper_bound(times.begin(), times.end(), t_s) - times.begin());
 }
@@ -189,11 +169,9 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     ConveyorTraffic t = conveyor_traffic(model_, setup.node, horizon_s_, seed_);
     if (recorded_ != nullptr) {
       // The recording's put-ons and take-offs; products as the line model's run has them most.
-      const Node& n = model_.nodes[setup.node];
-      t.product.assign(1, main_product(t));
-      t.put_on_s = merged(machines_of(model_, n.producers), recorded_->finished_s);
-      t.taken_s = merged(machines_of(model_, n.consumers), recorded_->started_s);
-      t.product.resize(t.put_on_s.size(), t.product.front());
+      const uint16_t most = main_product(t);
+      t = recorded_conveyor_traffic(model_, *recorded_, setup.node);
+      t.product.assign(t.put_on_s.size(), most);
     }
     traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
   }
@@ -247,18 +225,12 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   if (traffic == nullptr || traffic_key_ != key) {
     StationTraffic st = station_traffic(model_, station, horizon_s_, seed_);
     if (recorded_ != nullptr) {
-      // The recording's arrivals (its producers' finishes, plus a conveyor's transport) and the
-      // station's own finishes; products as the line model's run has them most.
-      const Station& s = model_.stations[station];
-      const Node& input = model_.nodes[s.inputs.front()];
+      // The recording's arrivals and finishes; products as the line model's run has them most.
       ConveyorTraffic by_product;
-      by_product.product = st.product;
-      st.product.assign(1, main_product(by_product));
-      st.arrived_s = merged(machines_of(model_, input.producers), recorded_->finished_s);
-      if (input.kind == NodeKind::kConveyor)
-        for (double& t : st.arrived_s) t += input.transport_time.mean;
-      st.finished_s = merged(machines_of(model_, {station}), recorded_->finished_s);
-      st.product.resize(st.arrived_s.size(), st.product.front());
+      by_product.product = std::move(st.product);
+      const uint16_t most = main_product(by_product);
+      st = recorded_station_traffic(model_, *recorded_, station);
+      st.product.assign(st.arrived_s.size(), most);
     }
     ConveyorTraffic t;
     t.put_on_s = std::move(st.arrived_s);

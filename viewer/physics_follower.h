@@ -28,7 +28,7 @@
 #include "models/physics/conveyor_line.h"
 #include "models/physics/robot_cell.h"
 #include "models/physics/scene_conveyor.h"
-#include "viewer/recorded_parts.h"
+#include "core/mirror/part_log.h"
 
 namespace twin::viewer {
 

@@ -1,25 +1,29 @@
 // twin physics SCENE [--conveyor NAME]... [--robot STATION]... [--product NAME] [--hours H]
-//                    [--seed S] [--set PATH=VALUE]... [--json FILE]:
+//                    [--seed S] [--set PATH=VALUE]... [--recording SHIFT.mcap] [--json FILE]:
 // each conveyor of the scene at its two fidelities, the line model's (transport time, capacity)
 // and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
 // size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
 // parts the belt held and holds, jams, and the physics' speed against real time. And each
 // robot-loaded station as a Bullet SCARA cell fed with the line model's arrivals: finishes,
-// the fixture's exchange time, where placed parts came to rest.
+// the fixture's exchange time, where placed parts came to rest. With --recording, the physics is
+// fed with a recorded shift's part events and set beside the recording instead.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/cli/cli_common.h"
+#include "core/mirror/part_log.h"
 #include "core/run/whatif.h"
 #include "models/physics/scene_conveyor.h"
 #include "models/physics/scene_robot.h"
+#include "replay/player.h"
 
 namespace twin::cli {
 
@@ -37,24 +41,37 @@ struct PhysicsFlags {
   uint64_t seed = 0;
   bool seed_given = false;
   std::vector<std::string> sets;  // scene changes (as twin whatif --set): a layout question
+  std::string recording;  // a recorded shift (MCAP) to feed the physics instead of the line model
+  bool hours_given = false;
   std::string json;
   bool quiet = false;
+};
+
+// What the physics is fed with and set beside: the line model's run, or a recording.
+struct FeedSource {
+  const char* label = "line model";  // column heading
+  const char* key = "line_model";    // JSON key
+  std::string of;                    // "the line model (seed S)" or "recording F"
+  std::optional<RecordedParts> parts;
 };
 
 const char* jam_reason(JamReason r) {
   return r == JamReason::kSkewed ? "skewed" : "stalled";
 }
 
-void print_robot(const RobotComparison& c, uint64_t seed, double realtime) {
-  std::printf("%s loaded by its robot, parts as %s, %.1f h of the line model (seed %llu)\n",
-              c.station.c_str(), c.product.c_str(), c.hours, static_cast<unsigned long long>(seed));
-  std::printf("  %-34s %12s %12s\n", "", "line model", "physics");
+void print_robot(const RobotComparison& c, const FeedSource& feed, double realtime) {
+  std::printf("%s loaded by its robot, parts as %s, %.1f h of %s\n", c.station.c_str(),
+              c.product.c_str(), c.hours, feed.of.c_str());
+  std::printf("  %-34s %12s %12s\n", "", feed.label, "physics");
   std::printf("  %-34s %12llu %12llu\n", "parts arrived at the pick place",
               static_cast<unsigned long long>(c.arrived),
               static_cast<unsigned long long>(c.arrived));
   std::printf("  %-34s %12llu %12llu\n", "finished, second half",
               static_cast<unsigned long long>(c.des_finished),
               static_cast<unsigned long long>(c.physics_finished));
+  std::printf("  %-34s %12llu %12llu\n", "finished, whole run",
+              static_cast<unsigned long long>(c.des_finished_total),
+              static_cast<unsigned long long>(c.physics_finished_total));
   std::printf("  %-34s %12.2f %12.2f\n", "part to part at the machine [s]", c.des_cycle_s,
               c.des_cycle_s + c.exchange_s);
   std::printf("  %-34s %12s %12.2f\n", "robot cycle, never waiting [s]", "", c.motion_cycle_s);
@@ -66,14 +83,18 @@ void print_robot(const RobotComparison& c, uint64_t seed, double realtime) {
               c.wall_s, realtime);
 }
 
-nlohmann::json robot_json(const RobotComparison& c, uint64_t seed, double realtime) {
+nlohmann::json robot_json(const RobotComparison& c, const FeedSource& feed, uint64_t seed,
+                          double realtime) {
   nlohmann::json j;
   j["robot_station"] = c.station;
   j["product"] = c.product;
   j["hours"] = c.hours;
   j["seed"] = seed;
   j["arrived"] = c.arrived;
-  j["finished_second_half"] = {{"line_model", c.des_finished}, {"physics", c.physics_finished}};
+  j["fed_by"] = feed.key;
+  j["finished_second_half"] = {{feed.key, c.des_finished}, {"physics", c.physics_finished}};
+  j["finished_whole_run"] = {{feed.key, c.des_finished_total},
+                             {"physics", c.physics_finished_total}};
   j["cycle_s"] = c.des_cycle_s;
   j["robot_cycle_s"] = c.motion_cycle_s;
   j["exchange_s"] = {
@@ -150,6 +171,28 @@ int run_physics(const PhysicsFlags& f) {
     return kExitInvalidInput;
   }
   const uint64_t seed = f.seed_given ? f.seed : model.seed;
+  FeedSource feed;
+  feed.of = "the line model (seed " + std::to_string(seed) + ")";
+  double hours = f.hours;
+  if (!f.recording.empty()) {
+    // One pass over the recording: each machine's part starts and good finishes.
+    Player player(model);
+    PartLog log(nullptr, player.mirror().names().machine.size());
+    player.mirror().set_listener(&log);
+    const PlayResult played = player.play(f.recording, PlayOptions{});
+    player.mirror().set_listener(nullptr);
+    if (!played.ok) {
+      print_error(f.recording + ": " + played.error);
+      return kExitInvalidInput;
+    }
+    const double recorded_h =
+        static_cast<double>(played.window_end_ns - played.shift_start_ns) * 1e-9 / 3600.0;
+    hours = f.hours_given ? std::min(f.hours, recorded_h) : std::min(recorded_h, 24.0);
+    feed.label = "recording";
+    feed.key = "recording";
+    feed.of = "recording " + f.recording;
+    feed.parts = log.parts(model, played.shift_start_ns);
+  }
   nlohmann::json out = nlohmann::json::array();
   int compared = 0;
   for (uint32_t node : nodes) {
@@ -158,7 +201,10 @@ int run_physics(const PhysicsFlags& f) {
     options.max_skew_rad = f.skew_deg * std::numbers::pi / 180.0;
     options.guide_clearance_m = f.guides_mm >= 0.0 ? f.guides_mm / 1000.0 : -1.0;
     options.jam_clear_s = f.jam_clear_s;
-    const auto c = compare_conveyor_fidelities(model, node, product, f.hours, seed, &why, options);
+    std::optional<ConveyorTraffic> recorded;
+    if (feed.parts) recorded = recorded_conveyor_traffic(model, *feed.parts, node);
+    const auto c = compare_conveyor_fidelities(model, node, product, hours, seed, &why, options,
+                                               recorded ? &*recorded : nullptr);
     if (!c) {
       print_error(f.scene + ": " + why);
       continue;
@@ -166,16 +212,18 @@ int run_physics(const PhysicsFlags& f) {
     ++compared;
     const double realtime = c->wall_s > 0.0 ? c->steps * BeltWorld::kStepS / c->wall_s : 0.0;
     if (!f.quiet) {
-      std::printf("%s, parts as %s, %.1f h of the line model (seed %llu), consumer every %.1f s\n",
-                  c->conveyor.c_str(), c->product.c_str(), c->hours,
-                  static_cast<unsigned long long>(seed), c->consumer_cycle_s);
-      std::printf("  %-34s %12s %12s\n", "", "line model", "physics");
+      std::printf("%s, parts as %s, %.1f h of %s, consumer every %.1f s\n", c->conveyor.c_str(),
+                  c->product.c_str(), c->hours, feed.of.c_str(), c->consumer_cycle_s);
+      std::printf("  %-34s %12s %12s\n", "", feed.label, "physics");
       std::printf("  %-34s %12llu %12llu\n", "parts put on",
                   static_cast<unsigned long long>(c->put_on),
                   static_cast<unsigned long long>(c->put_on));
       std::printf("  %-34s %12llu %12llu\n", "taken off, second half",
                   static_cast<unsigned long long>(c->des_taken),
                   static_cast<unsigned long long>(c->physics_taken));
+      std::printf("  %-34s %12llu %12llu\n", "taken off, whole run",
+                  static_cast<unsigned long long>(c->des_taken_total),
+                  static_cast<unsigned long long>(c->physics_taken_total));
       std::printf("  %-34s %12.2f %12.2f\n", "transfer on an empty belt [s]", c->des_transport_s,
                   c->physics_transfer_s);
       std::printf("  %-34s %12d %12d\n", "capacity / fit nose to tail [parts]", c->des_capacity,
@@ -200,7 +248,9 @@ int run_physics(const PhysicsFlags& f) {
     j["seed"] = seed;
     j["consumer_cycle_s"] = c->consumer_cycle_s;
     j["put_on"] = c->put_on;
-    j["taken_second_half"] = {{"line_model", c->des_taken}, {"physics", c->physics_taken}};
+    j["fed_by"] = feed.key;
+    j["taken_second_half"] = {{feed.key, c->des_taken}, {"physics", c->physics_taken}};
+    j["taken_whole_run"] = {{feed.key, c->des_taken_total}, {"physics", c->physics_taken_total}};
     j["transfer_empty_belt_s"] = {{"line_model", c->des_transport_s},
                                   {"physics", c->physics_transfer_s},
                                   {"parts", c->free_parts}};
@@ -228,15 +278,18 @@ int run_physics(const PhysicsFlags& f) {
   }
   for (uint32_t station : robots) {
     std::string why;
-    const auto c = compare_robot_fidelities(model, station, product, f.hours, seed, &why);
+    std::optional<StationTraffic> recorded;
+    if (feed.parts) recorded = recorded_station_traffic(model, *feed.parts, station);
+    const auto c = compare_robot_fidelities(model, station, product, hours, seed, &why,
+                                            recorded ? &*recorded : nullptr);
     if (!c) {
       print_error(f.scene + ": " + why);
       continue;
     }
     ++compared;
     const double realtime = c->wall_s > 0.0 ? c->steps * RobotCell::kStepS / c->wall_s : 0.0;
-    if (!f.quiet) print_robot(*c, seed, realtime);
-    nlohmann::json j = robot_json(*c, seed, realtime);
+    if (!f.quiet) print_robot(*c, feed, realtime);
+    nlohmann::json j = robot_json(*c, feed, seed, realtime);
     j["set"] = f.sets;
     out.push_back(std::move(j));
   }
@@ -267,7 +320,13 @@ void add_physics_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--product", f->product,
                   "Product whose part rides the belt or the robot's gripper (default: first)")
       ->type_name("NAME");
-  cmd->add_option("--hours", f->hours, "Hours of the line model to compare (default 2)");
+  cmd->add_option("--hours", f->hours,
+                  "Hours to compare (default 2; with --recording: the recording's)")
+      ->each([f](const std::string&) { f->hours_given = true; });
+  cmd->add_option("--recording", f->recording,
+                  "Feed the physics with a recorded shift's part events instead of the line "
+                  "model, and compare with it")
+      ->type_name("SHIFT.mcap");
   cmd->add_option("--seed", f->seed, "Scenario seed (default: the scene's)")
       ->each([f](const std::string&) { f->seed_given = true; });
   cmd->add_option("--json", f->json, "Write the comparison as JSON")->type_name("FILE");

@@ -59,6 +59,27 @@ ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horiz
   return std::move(observer.traffic);
 }
 
+std::vector<double> recorded_times(const Model& model, const std::vector<uint32_t>& stations,
+                                   const std::vector<std::vector<double>>& per_machine) {
+  std::vector<double> out;
+  for (uint32_t st : stations) {
+    const Station& s = model.stations[st];
+    for (uint32_t m = s.first_machine; m < s.first_machine + s.machine_count; ++m)
+      if (m < per_machine.size())
+        out.insert(out.end(), per_machine[m].begin(), per_machine[m].end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ConveyorTraffic recorded_conveyor_traffic(const Model& model, const RecordedParts& parts,
+                                          uint32_t node) {
+  ConveyorTraffic out;
+  out.put_on_s = recorded_times(model, model.nodes[node].producers, parts.finished_s);
+  out.taken_s = recorded_times(model, model.nodes[node].consumers, parts.started_s);
+  return out;
+}
+
 double consumer_cycle_time(const Model& model, uint32_t node) {
   double rate = 0.0;  // [parts/s]
   for (uint32_t st : model.nodes[node].consumers) {
@@ -152,7 +173,8 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
 std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
                                                               uint16_t product, double hours,
                                                               uint64_t seed, std::string* why,
-                                                              const SceneConveyorOptions& options) {
+                                                              const SceneConveyorOptions& options,
+                                                              const ConveyorTraffic* recorded) {
   if (!scene_conveyor_spec(model, node, product, {}, 1.0, options, why)) return std::nullopt;
   const Node& n = model.nodes[node];
   FidelityComparison out;
@@ -167,7 +189,8 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
 
   // The line model. Working time is the physics' time (the belt stops in breaks too).
   const double horizon_s = hours * 3600.0;
-  const ConveyorTraffic traffic = conveyor_traffic(model, node, horizon_s, seed);
+  const ConveyorTraffic traffic =
+      recorded != nullptr ? *recorded : conveyor_traffic(model, node, horizon_s, seed);
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   const std::vector<FeedItem> feed =
       skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed);
@@ -205,6 +228,8 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
   if (out.free_parts > 0) out.physics_transfer_s = transfer_sum / out.free_parts;
   out.des_taken = count_in(traffic.taken_s, 0.5 * end_s, end_s);
   out.physics_taken = count_in(taken, 0.5 * end_s, end_s);
+  out.des_taken_total = count_in(traffic.taken_s, 0.0, end_s);
+  out.physics_taken_total = count_in(taken, 0.0, end_s);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mirror/part_log.h"
 #include "core/model/model.h"
 #include "models/physics/conveyor_line.h"
 
@@ -34,6 +35,14 @@ struct ConveyorTraffic {
 // scenario seed `seed` (replication 0, as the viewer's and `twin simulate`'s run).
 ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horizon_s,
                                  uint64_t seed);
+
+// The same from a recording (core/mirror/part_log.h): the times its producers passed parts on
+// as good and its consumers took them in. No products (a recording's part events carry none).
+ConveyorTraffic recorded_conveyor_traffic(const Model& model, const RecordedParts& parts,
+                                          uint32_t node);
+// The times of the machines of `stations` in `per_machine` (RecordedParts), merged, ascending.
+std::vector<double> recorded_times(const Model& model, const std::vector<uint32_t>& stations,
+                                   const std::vector<std::vector<double>>& per_machine);
 
 // The rate at which a conveyor's consumers take parts, as one consumer's cycle [s]: 1 / (sum over
 // consuming stations of machines / mean cycle). 0 when no consumer has a cycle time.
@@ -76,28 +85,33 @@ double des_transport_time(const Model& model, uint32_t node);
 // cycle over their machines) once one rests at the stop.
 struct FidelityComparison {
   std::string conveyor;
-  std::string product;              // the part every physical part is (ConveyorLine: one)
-  double hours = 0.0;               // [h] compared
-  double consumer_cycle_s = 0.0;    // [s]
-  uint64_t put_on = 0;              // [parts] fed to both
-  uint64_t des_taken = 0;           // [parts] taken off in the second half (after warm-up)
-  uint64_t physics_taken = 0;       // [parts] same window
-  int physics_cleared = 0;          // [parts] taken off by operators clearing jams (whole run)
-  double des_transport_s = 0.0;     // [s] the line model's transport time (mean)
-  double physics_transfer_s = 0.0;  // [s] mean put-on to at rest at the stop, parts on an
-                                    // empty belt (none ahead when put on); 0: none
-  uint32_t free_parts = 0;          // [parts] those parts
-  int des_capacity = 0;             // [parts] scene capacity (-1: unbounded)
-  int physics_fit = 0;              // [parts] that fit nose to tail
-  int physics_max_on_belt = 0;      // [parts]
-  std::vector<Jam> jams;            // physics
-  double wall_s = 0.0;              // [s] wall time of the physics run
-  double steps = 0.0;               // physics steps taken
+  std::string product;               // the part every physical part is (ConveyorLine: one)
+  double hours = 0.0;                // [h] compared
+  double consumer_cycle_s = 0.0;     // [s]
+  uint64_t put_on = 0;               // [parts] fed to both
+  uint64_t des_taken = 0;            // [parts] taken off in the second half (after warm-up)
+  uint64_t physics_taken = 0;        // [parts] same window
+  uint64_t des_taken_total = 0;      // [parts] taken off over the whole run
+  uint64_t physics_taken_total = 0;  // [parts] same
+  int physics_cleared = 0;           // [parts] taken off by operators clearing jams (whole run)
+  double des_transport_s = 0.0;      // [s] the line model's transport time (mean)
+  double physics_transfer_s = 0.0;   // [s] mean put-on to at rest at the stop, parts on an
+                                     // empty belt (none ahead when put on); 0: none
+  uint32_t free_parts = 0;           // [parts] those parts
+  int des_capacity = 0;              // [parts] scene capacity (-1: unbounded)
+  int physics_fit = 0;               // [parts] that fit nose to tail
+  int physics_max_on_belt = 0;       // [parts]
+  std::vector<Jam> jams;             // physics
+  double wall_s = 0.0;               // [s] wall time of the physics run
+  double steps = 0.0;                // physics steps taken
 };
 
 // Nothing, with `why`, when the scene lacks what the physics needs (scene_conveyor_spec).
+// With `recorded`, the feed and the counts beside the physics are a recording's traffic instead
+// of the line model's run (des_* then count the recording's).
 std::optional<FidelityComparison> compare_conveyor_fidelities(
     const Model& model, uint32_t node, uint16_t product, double hours, uint64_t seed,
-    std::string* why, const SceneConveyorOptions& options = {});
+    std::string* why, const SceneConveyorOptions& options = {},
+    const ConveyorTraffic* recorded = nullptr);
 
 }  // namespace twin

@@ -81,6 +81,18 @@ StationTraffic station_traffic(const Model& model, uint32_t station, double hori
   return out;
 }
 
+StationTraffic recorded_station_traffic(const Model& model, const RecordedParts& parts,
+                                        uint32_t station) {
+  const Node& input = model.nodes[model.stations[station].inputs.front()];
+  StationTraffic out;
+  out.arrived_s = recorded_times(model, input.producers, parts.finished_s);
+  if (input.kind == NodeKind::kConveyor) {
+    for (double& t : out.arrived_s) t += input.transport_time.mean;
+  }
+  out.finished_s = recorded_times(model, {station}, parts.finished_s);
+  return out;
+}
+
 RobotBase robot_base(const Model& model, uint32_t station) {
   const auto& robot = model.stations[station].robot;
   return robot ? RobotBase{robot->base_x_m, robot->base_y_m} : RobotBase{};
@@ -147,7 +159,8 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
 
 std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
                                                         uint16_t product, double hours,
-                                                        uint64_t seed, std::string* why) {
+                                                        uint64_t seed, std::string* why,
+                                                        const StationTraffic* recorded) {
   if (!scene_robot_spec(model, station, product, {}, why)) return std::nullopt;
   const Station& s = model.stations[station];
   RobotComparison out;
@@ -157,7 +170,8 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
   out.des_cycle_s = s.cycle_time.mean;
 
   const double horizon_s = hours * 3600.0;
-  const StationTraffic traffic = station_traffic(model, station, horizon_s, seed);
+  const StationTraffic traffic =
+      recorded != nullptr ? *recorded : station_traffic(model, station, horizon_s, seed);
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   std::vector<double> arrivals;
   for (double t : traffic.arrived_s)
@@ -176,7 +190,10 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
       cell.phase_duration(RobotPhase::kDescendToDrop) + cell.phase_duration(RobotPhase::kRelease);
 
   const double half = 0.5 * end_s;
-  for (double t : traffic.finished_s) out.des_finished += (t >= half && t < end_s) ? 1u : 0u;
+  for (double t : traffic.finished_s) {
+    out.des_finished += (t >= half && t < end_s) ? 1u : 0u;
+    out.des_finished_total += t < end_s ? 1u : 0u;
+  }
   const std::vector<RobotRecord>& records = cell.records();
   const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick) +
                                cell.phase_duration(RobotPhase::kSwingToDrop);
@@ -186,6 +203,7 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
     const RobotRecord& r = records[k];
     if (r.taken_s < 0.0) continue;
     if (r.taken_s >= half) ++out.physics_finished;
+    ++out.physics_finished_total;
     const double error_m = std::hypot(r.rest_x_m - spec->drop.x_m, r.rest_y_m - spec->drop.y_m);
     error_sum += error_m;
     ++placed;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/mirror/part_log.h"
 #include "core/model/model.h"
 #include "models/physics/robot_cell.h"
 
@@ -37,6 +38,11 @@ struct StationTraffic {
 // input's mean transport time when it is a conveyor (the part then waits at its end).
 StationTraffic station_traffic(const Model& model, uint32_t station, double horizon_s,
                                uint64_t seed);
+
+// The same from a recording (core/mirror/part_log.h): its producers' good parts (plus the input
+// conveyor's mean transport time) and the station's own. No products.
+StationTraffic recorded_station_traffic(const Model& model, const RecordedParts& parts,
+                                        uint32_t station);
 
 // The RobotCell of station `station` carrying parts of product `product` due at the pick place
 // at `arrivals_s`, each staying on the fixture for the station's mean cycle. Nothing (and `why`
@@ -60,17 +66,19 @@ RobotBase robot_base(const Model& model, uint32_t station);
 // whole line for `hours` (seed `seed`); the times it hands parts to the station feed the cell.
 struct RobotComparison {
   std::string station;
-  std::string product;            // the part every physical part is (RobotCell: one)
-  double hours = 0.0;             // [h] compared
-  uint64_t arrived = 0;           // [parts] due at the pick place (both)
-  uint64_t des_finished = 0;      // [parts] the station passed on in the second half (warm-up)
-  uint64_t physics_finished = 0;  // [parts] left the fixture in the same window
-  double des_cycle_s = 0.0;       // [s] the scene's mean cycle (the line model's part-to-part)
-  double motion_cycle_s = 0.0;    // [s] the robot's cycle never starved or blocked (its plan)
-  double plan_exchange_s = 0.0;   // [s] descent to the fixture + release (the plan)
-  double exchange_s = 0.0;        // [s] mean fixture empty between parts when the robot was
-                                  // already waiting above it (measured); 0: none
-  uint32_t exchanges = 0;         // [parts] in that mean
+  std::string product;              // the part every physical part is (RobotCell: one)
+  double hours = 0.0;               // [h] compared
+  uint64_t arrived = 0;             // [parts] due at the pick place (both)
+  uint64_t des_finished = 0;        // [parts] the station passed on in the second half (warm-up)
+  uint64_t physics_finished = 0;    // [parts] left the fixture in the same window
+  uint64_t des_finished_total = 0;  // [parts] finished over the whole run
+  uint64_t physics_finished_total = 0;  // [parts] same
+  double des_cycle_s = 0.0;      // [s] the scene's mean cycle (the line model's part-to-part)
+  double motion_cycle_s = 0.0;   // [s] the robot's cycle never starved or blocked (its plan)
+  double plan_exchange_s = 0.0;  // [s] descent to the fixture + release (the plan)
+  double exchange_s = 0.0;       // [s] mean fixture empty between parts when the robot was
+                                 // already waiting above it (measured); 0: none
+  uint32_t exchanges = 0;        // [parts] in that mean
   double placement_error_mean_mm = 0.0;  // [mm] rest pose on the fixture against the target
   double placement_error_max_mm = 0.0;   // [mm]
   double yaw_error_max_deg = 0.0;        // [deg]
@@ -78,8 +86,11 @@ struct RobotComparison {
   double steps = 0.0;                    // physics steps taken
 };
 
+// With `recorded`, the arrivals and the finishes beside the physics are a recording's instead of
+// the line model's run.
 std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
                                                         uint16_t product, double hours,
-                                                        uint64_t seed, std::string* why);
+                                                        uint64_t seed, std::string* why,
+                                                        const StationTraffic* recorded = nullptr);
 
 }  // namespace twin

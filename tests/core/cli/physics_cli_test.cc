@@ -16,6 +16,7 @@
 #include "models/physics/scene_conveyor.h"
 #include "models/physics/scene_robot.h"
 #include "tests/support/interop.h"
+#include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 
 namespace twin {
@@ -163,6 +164,54 @@ TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
   EXPECT_NE(r.err.find("drop point is 1.83848 m from the robot's base, out of its reach"),
             std::string::npos)
       << r.err;
+}
+
+// A recorded shift feeds the physics instead of the line model: the belt gets Wash_1's good
+// parts, the robot cell the same after the belt's transport, and beside the physics stand the
+// recording's counts, which are the plant simulator's own (its report: parts started and good).
+// Over the whole hour the cell finishes what the recording's Harden_OP80 did, within a part (the
+// physics' fixture never fails and adds its exchange).
+TEST_F(PhysicsCli, RecordingFeedsThePhysics) {
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const std::string mcap = (dir_ / "shift.mcap").string();
+  PlantOptions plant;
+  plant.hours = 1.0;
+  plant.seed = 4;
+  const PlantReport report = test::record_plant_shift(scene.model, plant, mcap);
+  const auto truth = [&](const char* station) {
+    const Station& s = scene.model.stations[static_cast<size_t>(scene.model.find_station(station))];
+    return report.truth.machines[s.first_machine];
+  };
+  const auto good = [&](const char* station) { return truth(station).parts_good; };
+  const std::string json = (dir_ / "recorded.json").string();
+  const test::CommandResult r =
+      twin("physics " + test::shell_quote(kScene) + " --recording " + test::shell_quote(mcap) +
+           " --conveyor C09_HardeningInfeed --robot Harden_OP80 --json " + test::shell_quote(json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1.0 h of recording"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  ASSERT_EQ(j.size(), 2u);
+  const nlohmann::json& belt = j[0];
+  EXPECT_EQ(belt["fed_by"], "recording");
+  EXPECT_EQ(belt["put_on"].get<uint64_t>(), good("Wash_1"));
+  // Taken off the belt: Harden_OP80 took the part in (started it).
+  EXPECT_EQ(belt["taken_whole_run"]["recording"].get<uint64_t>(),
+            truth("Harden_OP80").parts_started);
+  const nlohmann::json& cell = j[1];
+  EXPECT_EQ(cell["fed_by"], "recording");
+  EXPECT_LE(cell["arrived"].get<uint64_t>(), good("Wash_1"));
+  EXPECT_GE(cell["arrived"].get<uint64_t>() + 2, good("Wash_1"));  // the last within 60 s
+  const uint64_t recorded = cell["finished_whole_run"]["recording"].get<uint64_t>();
+  EXPECT_EQ(recorded, good("Harden_OP80"));
+  const uint64_t physics = cell["finished_whole_run"]["physics"].get<uint64_t>();
+  EXPECT_LE(physics, recorded + 1);
+  EXPECT_GE(physics + 1, recorded);
+
+  const test::CommandResult bad = twin("physics " + test::shell_quote(kScene) + " --recording " +
+                                       test::shell_quote((dir_ / "missing.mcap").string()));
+  EXPECT_EQ(bad.code, 3);
+  EXPECT_NE(bad.err.find("missing.mcap"), std::string::npos) << bad.err;
 }
 
 TEST_F(PhysicsCli, NamesWhatTheSceneDoesNotHave) {

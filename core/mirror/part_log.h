@@ -1,7 +1,8 @@
 // What a recording says each machine did with its parts: when it took parts in and when it passed
-// them on as good, from the mirror's part events in the viewer's first pass over the file. The
-// physics view feeds its conveyor or robot cell with these instead of the viewer's own line-model
-// run, so a replayed shift goes through the physics as it really happened.
+// them on as good, from the mirror's part events over one pass of the file. The physics fidelity
+// (`twin physics --recording`, the viewer's physics view) feeds its conveyor or robot cell with
+// these instead of a line-model run, so a replayed shift goes through the physics as it really
+// happened.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 #include "core/mirror/mirror.h"
 #include "core/model/model.h"
 
-namespace twin::viewer {
+namespace twin {
 
 struct RecordedParts {
   std::vector<std::vector<double>> started_s;   // (n_m) [s working time] took a part in, ascending
@@ -36,4 +37,4 @@ class PartLog : public MirrorListener {
   std::vector<std::vector<int64_t>> finished_ns_;  // (n_m) [ns]
 };
 
-}  // namespace twin::viewer
+}  // namespace twin

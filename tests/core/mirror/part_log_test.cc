@@ -1,8 +1,8 @@
-// The recording's part log (viewer/recorded_parts.h): it forwards every mirror call to the next
+// The recording's part log (core/mirror/part_log.h): it forwards every mirror call to the next
 // listener, keeps starts and good finishes per machine (not scrap or rework), and gives them in
 // working time: machining20's meal break (4:00-4:30) is taken out, events before the shift start
 // are left out, and each machine's times come sorted.
-#include "viewer/recorded_parts.h"
+#include "core/mirror/part_log.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "tests/support/scenes.h"
 
-namespace twin::viewer {
+namespace twin {
 namespace {
 
 struct Counting : MirrorListener {
@@ -55,4 +55,4 @@ TEST(PartLog, KeepsStartsAndGoodFinishesInWorkingTime) {
 }
 
 }  // namespace
-}  // namespace twin::viewer
+}  // namespace twin

@@ -1,11 +1,11 @@
-#include "viewer/recorded_parts.h"
+#include "core/mirror/part_log.h"
 
 #include <algorithm>
 
 #include "core/telemetry/telemetry.h"
 #include "twin/telemetry.pb.h"
 
-namespace twin::viewer {
+namespace twin {
 
 void PartLog::on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) {
   if (next_ != nullptr) next_->on_sample(slot, time_ns, value, quality);
@@ -44,4 +44,4 @@ RecordedParts PartLog::parts(const Model& model, int64_t shift_start_ns) const {
   return RecordedParts{convert(started_ns_), convert(finished_ns_)};
 }
 
-}  // namespace twin::viewer
+}  // namespace twin
