@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  cmake g++ make pkg-config ccache clang libclang-rt-dev
+  cmake g++ make pkg-config ccache clang libclang-rt-dev libomp-dev
   libeigen3-dev libbullet-dev libimgui-dev libglfw3-dev libgl-dev
   libprotobuf-dev protobuf-compiler
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
