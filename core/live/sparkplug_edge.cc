@@ -88,6 +88,14 @@ SparkplugMessage SparkplugEdgeNode::device_birth(const Device& d, int64_t now_ms
     m->set_timestamp(static_cast<uint64_t>(now_ms));
     m->set_datatype(spb::Float);
     m->set_is_null(true);  // no value yet; the next DDATA brings it
+    if (!d.tags[i].unit.empty()) {
+      // The engineering unit, as SCADA tools (Ignition) read it from a metric's properties.
+      spb::Payload_PropertySet* props = m->mutable_properties();
+      props->add_keys("engUnit");
+      spb::Payload_PropertyValue* unit = props->add_values();
+      unit->set_type(spb::String);
+      unit->set_string_value(d.tags[i].unit);
+    }
   }
   spb::Payload_Metric* mode = p.add_metrics();
   mode->set_name("mode");

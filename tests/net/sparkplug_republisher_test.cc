@@ -1,9 +1,9 @@
 // The Sparkplug republisher's RUL metrics against a real mosquitto broker: each machine's DBIRTH
-// declares "rul/<tag>/median_h", "p05_h" and "p95_h" (hours) for the degradation indicators the
-// twin's condition monitor follows (first vibration, tool wear and temperature tag), and a RUL
-// estimate on the state stream arrives as a DDATA with those aliases and values (decoded with
-// the Sparkplug B schema, tests/net/interop's official .proto compiled). An estimate for a tag
-// the births did not declare is counted as dropped.
+// declares "rul/<tag>/median_h", "p05_h" and "p95_h" (engUnit "h": every metric carries its
+// unit) for the degradation indicators the twin's condition monitor follows (first vibration, tool
+// wear and temperature tag), and a RUL estimate on the state stream arrives as a DDATA with those
+// aliases and values (decoded with the Sparkplug B schema, tests/net/interop's official .proto
+// compiled). An estimate for a tag the births did not declare is counted as dropped.
 #include "core/net/sparkplug_republisher.h"
 
 #include <gtest/gtest.h>
@@ -99,8 +99,15 @@ TEST(SparkplugRepublisher, RulMetricsAreBornAndForwardedInHours) {
   ASSERT_TRUE(eventually([&] { return heard.first(birth).has_value(); }, 10s));
   std::map<std::string, uint64_t> alias;
   const spb::Payload born = *heard.first(birth);
+  std::map<std::string, std::string> unit;  // the metrics' engUnit property
   for (const spb::Payload::Metric& m : born.metrics()) {
     alias[m.name()] = m.alias();
+    for (int k = 0; k < m.properties().keys_size(); ++k) {
+      if (m.properties().keys(k) == "engUnit") {
+        EXPECT_EQ(m.properties().values(k).type(), static_cast<uint32_t>(spb::String));
+        unit[m.name()] = m.properties().values(k).string_value();
+      }
+    }
     if (m.name().starts_with("rul/")) {
       EXPECT_EQ(m.datatype(), spb::Float) << m.name();
     }
@@ -109,6 +116,12 @@ TEST(SparkplugRepublisher, RulMetricsAreBornAndForwardedInHours) {
     for (const std::string q : {"median_h", "p05_h", "p95_h"})
       EXPECT_TRUE(alias.count("rul/" + tag + "/" + q)) << tag << " " << q;
   EXPECT_FALSE(alias.count("rul/spindle_current/median_h"));  // not a degradation indicator
+  // Units as the scene gives them, the RUL's in hours.
+  EXPECT_EQ(unit["spindle_vibration"], "mm/s");
+  EXPECT_EQ(unit["spindle_temp"], "degC");
+  EXPECT_EQ(unit["rul/spindle_vibration/median_h"], "h");
+  EXPECT_EQ(unit["kpi/good"], "parts");
+  EXPECT_FALSE(unit.count("mode"));
 
   // An estimate on the stream: median 30 h, 5 % 12 h, 95 % unbounded.
   auto change = std::make_shared<live::StateChange>();
