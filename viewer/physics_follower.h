@@ -24,11 +24,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/mirror/part_log.h"
 #include "core/model/model.h"
 #include "models/physics/conveyor_line.h"
 #include "models/physics/robot_cell.h"
 #include "models/physics/scene_conveyor.h"
-#include "core/mirror/part_log.h"
 
 namespace twin::viewer {
 
