@@ -96,24 +96,15 @@ class RobotStepper final : public PhysicsFollower::Stepper {
     s.joints = cell_.joints();
     s.phase = cell_.phase();
     s.placed = cell_.parts_placed();
+    const FixtureExchange exchange = fixture_exchange(cell_);
+    s.exchange_s = exchange.mean_s;
+    s.exchanges = static_cast<int>(exchange.parts);
     const double t = cell_.time_s();
-    const double to_above_drop = cell_.phase_duration(RobotPhase::kLiftFromPick) +
-                                 cell_.phase_duration(RobotPhase::kSwingToDrop);
     const std::vector<RobotRecord>& records = cell_.records();
-    double exchange_sum = 0.0;
     for (size_t r = 0; r < records.size(); ++r) {
       const RobotRecord& rec = records[r];
       if (rec.on_nest_s < 0.0 && rec.due_s <= t) ++s.waiting;
       if (rec.taken_s >= 0.0) ++s.taken;
-      // The fixture's exchange, as RobotComparison::exchange_s.
-      if (rec.taken_s >= 0.0 && r + 1 < records.size()) {
-        const RobotRecord& next = records[r + 1];
-        if (next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
-            next.picked_s + to_above_drop <= rec.taken_s) {
-          exchange_sum += next.rest_s - rec.taken_s;
-          ++s.exchanges;
-        }
-      }
       if (rec.on_nest_s < 0.0 || rec.taken_s >= 0.0) continue;  // not in the cell
       const ToolPose pose = cell_.part_pose(static_cast<int>(r));
       PhysicsPartPose p;
@@ -123,13 +114,12 @@ class RobotStepper final : public PhysicsFollower::Stepper {
       p.yaw_rad = static_cast<float>(pose.yaw_rad);
       p.record = static_cast<int32_t>(r);
       const bool held = rec.picked_s >= 0.0 && rec.placed_s < 0.0;
-      const bool resting = rec.placed_s < 0.0 ? true : rec.rest_s >= 0.0;
+      const bool resting = rec.placed_s < 0.0 || rec.rest_s >= 0.0;  // on the nest or landed
       p.state = held      ? PhysicsPartState::kHeld
                 : resting ? PhysicsPartState::kAtRest
                           : PhysicsPartState::kMoving;
       s.parts.push_back(p);
     }
-    if (s.exchanges > 0) s.exchange_s = exchange_sum / s.exchanges;
   }
 
  private:
@@ -247,8 +237,7 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   traffic_key_ = key;
   robot_spec_ = std::make_shared<const RobotCellSpec>(std::move(*spec));
   robot_cycle_s_ = check.cycle_time_s();
-  robot_plan_exchange_s_ =
-      check.phase_duration(RobotPhase::kDescendToDrop) + check.phase_duration(RobotPhase::kRelease);
+  robot_plan_exchange_s_ = planned_exchange_s(check);
   spec_.reset();
   fixtures_.clear();
   setup_ = setup;

@@ -29,12 +29,6 @@ bool non_negative(double v) {
   return std::isfinite(v) && v >= 0.0;
 }
 
-// Angle in (-pi, pi].
-double wrap(double a) {
-  a = std::remainder(a, 2.0 * kPi);
-  return a <= -kPi ? a + 2.0 * kPi : a;
-}
-
 btScalar f(double v) {
   return static_cast<btScalar>(v);
 }
@@ -66,6 +60,11 @@ double move_time(const ScaraSpec& arm, const ScaraJoints& a, const ScaraJoints& 
 }
 
 }  // namespace
+
+double wrap_angle(double rad) {
+  rad = std::remainder(rad, 2.0 * kPi);
+  return rad <= -kPi ? rad + 2.0 * kPi : rad;
+}
 
 double trapezoid_time(double distance, const JointLimit& limit) {
   const double v = limit.max_speed, a = limit.max_accel;
@@ -107,10 +106,10 @@ std::optional<ScaraJoints> scara_inverse(const ScaraSpec& arm, const ToolPose& p
   const double shoulder =
       std::atan2(dy, dx) - std::atan2(l2 * std::sin(elbow), l1 + l2 * std::cos(elbow));
   ScaraJoints q{};
-  q[0] = wrap(shoulder);
-  q[1] = wrap(elbow);
+  q[0] = wrap_angle(shoulder);
+  q[1] = wrap_angle(elbow);
   q[2] = pose.z_m;
-  q[3] = wrap(pose.yaw_rad - q[0] - q[1]);
+  q[3] = wrap_angle(pose.yaw_rad - q[0] - q[1]);
   return q;
 }
 
@@ -119,7 +118,7 @@ ToolPose scara_forward(const ScaraSpec& arm, const ScaraJoints& q) {
   p.x_m = arm.base_x_m + arm.link1_m * std::cos(q[0]) + arm.link2_m * std::cos(q[0] + q[1]);
   p.y_m = arm.base_y_m + arm.link1_m * std::sin(q[0]) + arm.link2_m * std::sin(q[0] + q[1]);
   p.z_m = q[2];
-  p.yaw_rad = wrap(q[0] + q[1] + q[3]);
+  p.yaw_rad = wrap_angle(q[0] + q[1] + q[3]);
   return p;
 }
 

@@ -86,6 +86,9 @@ double trapezoid_time(double distance, const JointLimit& limit);
 // trapezoid with the joint's full acceleration and the cruise speed that makes it last duration.
 double trapezoid_position(double distance, double duration, double max_accel, double t);
 
+// The same angle in (-pi, pi] [rad].
+double wrap_angle(double rad);
+
 inline constexpr int kScaraJoints = 4;
 using ScaraJoints = std::array<double, kScaraJoints>;  // shoulder, elbow [rad]; z [m]; wrist [rad]
 

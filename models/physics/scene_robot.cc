@@ -44,12 +44,6 @@ class StationObserver : public LineObserver {
   std::vector<uint32_t> producer_, own_;
 };
 
-double wrap_angle(double a) {
-  while (a > std::numbers::pi) a -= 2.0 * std::numbers::pi;
-  while (a <= -std::numbers::pi) a += 2.0 * std::numbers::pi;
-  return a;
-}
-
 std::optional<RobotCellSpec> fail(std::string* why, std::string text) {
   if (why != nullptr) *why = std::move(text);
   return std::nullopt;
@@ -91,6 +85,29 @@ StationTraffic recorded_station_traffic(const Model& model, const RecordedParts&
   }
   out.finished_s = recorded_times(model, {station}, parts.finished_s);
   return out;
+}
+
+FixtureExchange fixture_exchange(const RobotCell& cell) {
+  const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick) +
+                               cell.phase_duration(RobotPhase::kSwingToDrop);
+  const std::vector<RobotRecord>& records = cell.records();
+  FixtureExchange out;
+  double sum = 0.0;
+  for (size_t k = 0; k + 1 < records.size(); ++k) {
+    const RobotRecord &left = records[k], &next = records[k + 1];
+    if (left.taken_s >= 0.0 && next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
+        next.picked_s + to_above_drop <= left.taken_s) {
+      sum += next.rest_s - left.taken_s;
+      ++out.parts;
+    }
+  }
+  if (out.parts > 0) out.mean_s = sum / out.parts;
+  return out;
+}
+
+double planned_exchange_s(const RobotCell& cell) {
+  return cell.phase_duration(RobotPhase::kDescendToDrop) +
+         cell.phase_duration(RobotPhase::kRelease);
 }
 
 RobotBase robot_base(const Model& model, uint32_t station) {
@@ -186,21 +203,19 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
   out.steps = static_cast<double>(cell.steps());
   out.motion_cycle_s = cell.cycle_time_s();
-  out.plan_exchange_s =
-      cell.phase_duration(RobotPhase::kDescendToDrop) + cell.phase_duration(RobotPhase::kRelease);
+  out.plan_exchange_s = planned_exchange_s(cell);
+  const FixtureExchange exchange = fixture_exchange(cell);
+  out.exchange_s = exchange.mean_s;
+  out.exchanges = exchange.parts;
 
   const double half = 0.5 * end_s;
   for (double t : traffic.finished_s) {
     out.des_finished += (t >= half && t < end_s) ? 1u : 0u;
     out.des_finished_total += t < end_s ? 1u : 0u;
   }
-  const std::vector<RobotRecord>& records = cell.records();
-  const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick) +
-                               cell.phase_duration(RobotPhase::kSwingToDrop);
-  double exchange_sum = 0.0, error_sum = 0.0;
+  double error_sum = 0.0;
   uint32_t placed = 0;
-  for (size_t k = 0; k < records.size(); ++k) {
-    const RobotRecord& r = records[k];
+  for (const RobotRecord& r : cell.records()) {
     if (r.taken_s < 0.0) continue;
     if (r.taken_s >= half) ++out.physics_finished;
     ++out.physics_finished_total;
@@ -211,18 +226,8 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
     out.yaw_error_max_deg =
         std::max(out.yaw_error_max_deg, std::abs(wrap_angle(r.rest_yaw_rad - spec->drop.yaw_rad)) *
                                             180.0 / std::numbers::pi);
-    // The fixture's exchange: the next part was above it, held, when this one left.
-    if (k + 1 < records.size()) {
-      const RobotRecord& next = records[k + 1];
-      if (next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
-          next.picked_s + to_above_drop <= r.taken_s) {
-        exchange_sum += next.rest_s - r.taken_s;
-        ++out.exchanges;
-      }
-    }
   }
   if (placed > 0) out.placement_error_mean_mm = 1000.0 * error_sum / placed;
-  if (out.exchanges > 0) out.exchange_s = exchange_sum / out.exchanges;
   return out;
 }
 

@@ -62,6 +62,17 @@ struct RobotBase {
 };
 RobotBase robot_base(const Model& model, uint32_t station);
 
+// The fixture's exchange in `cell` so far: how long the fixture stood empty between a part
+// leaving it and the next coming to rest on it, over the parts whose successor was already held
+// above the fixture (the robot waiting for the machine), so that robot travel does not count.
+struct FixtureExchange {
+  double mean_s = 0.0;  // [s] 0: none yet
+  uint32_t parts = 0;   // [parts] in the mean
+};
+FixtureExchange fixture_exchange(const RobotCell& cell);
+// The plan's part of it: the descent to the fixture and the release dwell [s].
+double planned_exchange_s(const RobotCell& cell);
+
 // One robot-loaded station at both fidelities over the same arrivals: the line model runs the
 // whole line for `hours` (seed `seed`); the times it hands parts to the station feed the cell.
 struct RobotComparison {
