@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -178,6 +179,17 @@ bool save_monitor_fit(const MonitorFit& fit, const std::string& path, std::strin
                      {"log_ratio_q95", k.q95}});
     j["rul_calibration"] = cal;
   }
+  if (!fit.forecast_calibration.empty()) {
+    const ForecastCalibration& fc = fit.forecast_calibration;
+    j["forecast_calibration"] = {{"alpha", fc.margins.alpha},
+                                 {"forecasts", fc.margins.samples},
+                                 {"shifts", fc.shifts},
+                                 {"rul", fc.rul},
+                                 {"misses_below", fc.margins.misses_below},
+                                 {"misses_above", fc.margins.misses_above},
+                                 {"below_parts_per_working_h", fc.margins.below},
+                                 {"above_parts_per_working_h", fc.margins.above}};
+  }
   std::ofstream out(path);
   out << j.dump(2) << '\n';
   if (!out) {
@@ -292,6 +304,43 @@ bool load_monitor_fit(const std::string& path, MonitorFit& fit, std::string& err
         rk.points = c["points"].get<uint32_t>();
       fit.rul_calibration.kinds.push_back(rk);
     }
+  }
+  // Optional (fit files before the forecast calibration have none).
+  if (j.contains("forecast_calibration") && !j["forecast_calibration"].is_null()) {
+    const nlohmann::json& c = j["forecast_calibration"];
+    const std::string where = path + ": forecast_calibration";
+    if (!c.is_object()) {
+      error = where + ": not an object";
+      return false;
+    }
+    ForecastCalibration fc;
+    for (const auto& [name, field] : {std::pair{"alpha", &fc.margins.alpha},
+                                      std::pair{"below_parts_per_working_h", &fc.margins.below},
+                                      std::pair{"above_parts_per_working_h", &fc.margins.above}}) {
+      if (!c.contains(name) || !c[name].is_number() || !std::isfinite(c[name].get<double>())) {
+        error = where + "." + name + ": missing or not a number";
+        return false;
+      }
+      *field = c[name].get<double>();
+    }
+    if (!(fc.margins.alpha > 0.0 && fc.margins.alpha < 1.0)) {
+      error = where + ".alpha: not in (0, 1)";
+      return false;
+    }
+    if (!c.contains("forecasts") || !c["forecasts"].is_number_unsigned() ||
+        c["forecasts"].get<uint64_t>() == 0 ||
+        c["forecasts"].get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+      error = where + ".forecasts: missing or not a count > 0";
+      return false;
+    }
+    fc.margins.samples = c["forecasts"].get<uint32_t>();
+    for (const auto& [name, field] :
+         {std::pair{"shifts", &fc.shifts}, std::pair{"misses_below", &fc.margins.misses_below},
+          std::pair{"misses_above", &fc.margins.misses_above}}) {
+      if (c.contains(name) && c[name].is_number_unsigned()) *field = c[name].get<uint32_t>();
+    }
+    fc.rul = c.value("rul", false);
+    fit.forecast_calibration = fc;
   }
   return true;
 }

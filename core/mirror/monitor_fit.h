@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/mirror/rul_calibration.h"
+#include "core/run/forecast_calibration.h"
 #include "models/condition/mode_classifier.h"
 
 namespace twin {
@@ -46,6 +47,9 @@ struct MonitorFit {
   std::vector<MachineFit> machines;
   // RUL against past failures (`twin score --calibrate`); empty: the models' own RUL.
   RulCalibration rul_calibration;
+  // The forecast's interval against past shifts' counts (`twin forecast --calibrate`); empty:
+  // the line model's own interval.
+  ForecastCalibration forecast_calibration;
   const MachineFit* find(const std::string& machine) const;
 };
 
