@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +67,13 @@ class ForecastCli : public ::testing::Test {
   fs::path dir_;
 };
 
+// s1.mcap, s2.mcap, ...
+std::string shift_file(uint64_t seed) {
+  std::string name(1, 's');
+  name.append(std::to_string(seed)).append(".mcap");
+  return name;
+}
+
 std::string sample_scene(const std::string& name) {
   return std::string(TWIN_SOURCE_DIR) + "/scenes/" + name;
 }
@@ -122,6 +130,80 @@ TEST_F(ForecastCli, RejectsBadTimes) {
             0);
   EXPECT_NE(out.find("0.17 h (10min)"), std::string::npos) << out;
   EXPECT_NE(out.find("0.25 h (50%)"), std::string::npos) << out;
+}
+
+// --calibrate over several recordings writes the fit with margins; a forecast with that fit
+// prints and writes the calibrated interval beside the model's. Too few forecasts: a clear error.
+TEST_F(ForecastCli, CalibratesTheIntervalFromPastShifts) {
+  const SceneLoadResult scene = test::load_scene_or_fail(test::kSmallLine);
+  const std::string yaml = (dir_ / "small.yaml").string();
+  std::ofstream(yaml) << test::kSmallLine;
+  std::string logs;
+  for (uint64_t seed : {1, 2, 3}) {
+    PlantOptions plant;
+    plant.hours = 0.5;
+    plant.seed = seed;
+    const std::string mcap = (dir_ / shift_file(seed)).string();
+    test::record_plant_shift(scene.model, plant, mcap);
+    if (seed < 3) logs.append(" ").append(quote(mcap));
+  }
+  const std::string times = " --at 5%,10%,15%,20%,30%,35%,40%,45%,55%,60%,65%,70%,80%,85%,90%";
+  const std::string cal = (dir_ / "cal.json").string();
+  std::string out;
+  ASSERT_EQ(
+      run("forecast " + quote(yaml) + logs + times + " --score --reps 20 --threads 2 --calibrate " +
+              quote(cal) + " --json " + quote((dir_ / "past.json").string()),
+          out),
+      0)
+      << slurp(dir_ / "stderr.txt");
+  EXPECT_NE(out.find("forecast calibration from 36 forecasts of 2 shifts"), std::string::npos)
+      << out;
+  const nlohmann::json past = nlohmann::json::parse(slurp(dir_ / "past.json"), nullptr, false);
+  ASSERT_FALSE(past.is_discarded());
+  ASSERT_EQ(past["shifts"].size(), 2u);
+  EXPECT_EQ(past["forecasts_scored"].get<int>(), 36);
+  const nlohmann::json fit = nlohmann::json::parse(slurp(cal), nullptr, false);
+  ASSERT_FALSE(fit.is_discarded());
+  const nlohmann::json& fc = fit["forecast_calibration"];
+  EXPECT_EQ(fc["forecasts"].get<int>(), 36);
+  EXPECT_EQ(fc["shifts"].get<int>(), 2);
+  EXPECT_FALSE(fc["rul"].get<bool>());
+  const double below = fc["below_parts_per_working_h"].get<double>();
+  const double above = fc["above_parts_per_working_h"].get<double>();
+
+  // Applied to the third shift: each end moves by its margin times the working hours left.
+  const std::string next = (dir_ / "next.json").string();
+  out.clear();
+  ASSERT_EQ(run("forecast " + quote(yaml) + " " + quote((dir_ / "s3.mcap").string()) +
+                    " --score --reps 20 --threads 2 --fit " + quote(cal) + " --json " + quote(next),
+                out),
+            0)
+      << slurp(dir_ / "stderr.txt");
+  EXPECT_NE(out.find("calibrated"), std::string::npos) << out;
+  const nlohmann::json j = nlohmann::json::parse(slurp(next), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_TRUE(j["calibrated"].get<bool>());
+  ASSERT_EQ(j["forecasts"].size(), 3u);
+  for (const nlohmann::json& f : j["forecasts"]) {
+    const double left_h = (j["shift_end_s"].get<double>() - f["at_s"].get<double>()) / 3600.0;
+    const double lo = f["calibrated"]["p05"].get<double>();
+    const double hi = f["calibrated"]["p95"].get<double>();
+    EXPECT_NEAR(lo,
+                std::max(f["p05"].get<double>() - below * left_h, f["good_so_far"].get<double>()),
+                1e-9);
+    EXPECT_NEAR(hi, std::max(f["p95"].get<double>() + above * left_h, lo), 1e-9);
+    EXPECT_TRUE(f.contains("inside_calibrated"));
+  }
+
+  // One shift scored at three times cannot calibrate a 90 % interval.
+  out.clear();
+  EXPECT_EQ(run("forecast " + quote(yaml) + " " + quote((dir_ / "s3.mcap").string()) +
+                    " --score --reps 20 --calibrate " + quote((dir_ / "few.json").string()),
+                out),
+            3);
+  EXPECT_NE(slurp(dir_ / "stderr.txt").find("at least 19"), std::string::npos)
+      << slurp(dir_ / "stderr.txt");
+  EXPECT_FALSE(fs::exists(dir_ / "few.json"));
 }
 
 }  // namespace
