@@ -64,10 +64,11 @@ inline constexpr Rgba kAlarmRaised{255, 90, 90, 255};
 inline constexpr Rgba kAlarmCleared{120, 200, 120, 200};
 
 // The forecast from "now" and the twin's condition monitor.
-inline constexpr Rgba kRealOutput{235, 238, 245, 255};      // good parts so far (real)
-inline constexpr Rgba kForecastMedian{185, 150, 255, 255};  // forecast median
-inline constexpr Rgba kForecastFan{185, 150, 255, 70};      // its 90 % band (5 % .. 95 %)
-inline constexpr Rgba kForecastEnd{185, 150, 255, 200};     // the 90 % interval at the end
+inline constexpr Rgba kRealOutput{235, 238, 245, 255};         // good parts so far (real)
+inline constexpr Rgba kForecastMedian{185, 150, 255, 255};     // forecast median
+inline constexpr Rgba kForecastFan{185, 150, 255, 70};         // its 90 % band (5 % .. 95 %)
+inline constexpr Rgba kForecastEnd{185, 150, 255, 200};        // the 90 % interval at the end
+inline constexpr Rgba kForecastCalibrated{185, 150, 255, 32};  // the calibrated 90 % band
 // The twin's own alarms: diamonds on the twin's strip row (the plant's are triangles).
 inline constexpr Rgba kTwinAlarmWarning{255, 176, 32, 255};
 inline constexpr Rgba kTwinAlarmCritical{255, 64, 160, 255};

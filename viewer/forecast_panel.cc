@@ -52,6 +52,11 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
   for (size_t i = 0; i < fv.real_t_s.size() && fv.real_t_s[i] <= clock_s; ++i)
     y_max = std::max(y_max, fv.real_good[i]);
   if (fan != nullptr && !fan->p95.empty()) y_max = std::max(y_max, fan->p95.back());
+  const CalibratedBand* wide =
+      fan != nullptr && fv.calibrated && fv.calibrated_band.hi.size() == fan->t_s.size()
+          ? &fv.calibrated_band
+          : nullptr;
+  if (wide != nullptr && !wide->hi.empty()) y_max = std::max(y_max, wide->hi.back());
   y_max *= 1.08;
   auto ys = [&](double v) { return static_cast<float>(y1 - v / y_max * (y1 - y0)); };
 
@@ -62,9 +67,21 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
     const float y = y0 + (y1 - y0) * static_cast<float>(k) / 4.0f;
     dl->AddLine({x0, y}, {x1, y}, IM_COL32(255, 255, 255, 14));
   }
-  // The fan: one quad per checkpoint interval, then the median.
+  // The fan: one quad per checkpoint interval (the calibrated band, fainter, behind the line
+  // model's), then the median.
   if (fan != nullptr && fan->t_s.size() >= 2) {
     const double off = fv.axis_offset_s;
+    if (wide != nullptr) {
+      const ImU32 outer = to_imu32(kForecastCalibrated);
+      for (size_t c = 0; c + 1 < fan->t_s.size(); ++c) {
+        const float xa = xs(fan->t_s[c] + off), xb = xs(fan->t_s[c + 1] + off);
+        const ImVec2 quad[4] = {{xa, ys(wide->hi[c])},
+                                {xb, ys(wide->hi[c + 1])},
+                                {xb, ys(wide->lo[c + 1])},
+                                {xa, ys(wide->lo[c])}};
+        dl->AddConvexPolyFilled(quad, 4, outer);
+      }
+    }
     const ImU32 band = to_imu32(kForecastFan);
     for (size_t c = 0; c + 1 < fan->t_s.size(); ++c) {
       const float xa = xs(fan->t_s[c] + off), xb = xs(fan->t_s[c + 1] + off);
@@ -92,7 +109,8 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
   // The 90 % interval at the shift end, as a bracket at the right edge.
   if (fan != nullptr && !fan->p95.empty()) {
     const ImU32 c = to_imu32(kForecastEnd);
-    const float ya = ys(fan->p95.back()), yb = ys(fan->p05.back());
+    const float ya = ys(wide != nullptr ? wide->hi.back() : fan->p95.back());
+    const float yb = ys(wide != nullptr ? wide->lo.back() : fan->p05.back());
     dl->AddLine({x1, ya}, {x1, yb}, c, 3.0f * s);
     dl->AddLine({x1 - 5.0f * s, ya}, {x1, ya}, c, 1.5f * s);
     dl->AddLine({x1 - 5.0f * s, yb}, {x1, yb}, c, 1.5f * s);
@@ -111,7 +129,8 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
       ui.fonts.small->CalcTextSizeA(ui.fonts.small->FontSize, 1e9f, 0.0f, end.c_str()).x;
   dl->AddText(ui.fonts.small, ui.fonts.small->FontSize, {x1 - end_w, y1 + 1.0f * s}, kAxisText,
               end.c_str());
-  const char* key = "real  |  forecast: median, 90 % of shifts";
+  const char* key = wide != nullptr ? "real  |  median  |  90 %: model, calibrated"
+                                    : "real  |  forecast: median, 90 % of shifts";
   const float key_w = ui.fonts.small->CalcTextSizeA(ui.fonts.small->FontSize, 1e9f, 0.0f, key).x;
   dl->AddText(ui.fonts.small, ui.fonts.small->FontSize, {(x0 + x1 - key_w) / 2.0f, y1 + 1.0f * s},
               kAxisText, key);
@@ -128,6 +147,10 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
       const double tf = t - fv.axis_offset_s;
       ImGui::Text("forecast: %.0f (90 %%: %.0f .. %.0f)", interpolate(fan->t_s, fan->p50, tf),
                   interpolate(fan->t_s, fan->p05, tf), interpolate(fan->t_s, fan->p95, tf));
+      if (wide != nullptr) {
+        ImGui::Text("calibrated 90 %%: %.0f .. %.0f", interpolate(fan->t_s, wide->lo, tf),
+                    interpolate(fan->t_s, wide->hi, tf));
+      }
     }
     ImGui::EndTooltip();
   }
@@ -155,7 +178,17 @@ void draw_forecast_section(const UiState& ui, double clock_s) {
       ImGui::PushFont(ui.fonts.bold);
       ImGui::TextColored(to_vec4(kForecastMedian), "%.0f", f->mean.mean);
       ImGui::PopFont();
-      table_row("  90 % of shifts", "%.0f .. %.0f", f->p05, f->p95);
+      if (fv.calibrated) {
+        table_row("  90 %, calibrated", "%.0f .. %.0f", fv.calibrated_end.lo, fv.calibrated_end.hi);
+        if (ImGui::IsItemHovered()) {
+          ImGui::SetTooltip(
+              "The line model's interval widened by its misses on past shifts (the fit's "
+              "forecast calibration): it also holds the stops the model has no failure mode for");
+        }
+        table_row("  90 %, line model", "%.0f .. %.0f", f->p05, f->p95);
+      } else {
+        table_row("  90 % of shifts", "%.0f .. %.0f", f->p05, f->p95);
+      }
       table_row("  mean, 95 % CI", "%.1f .. %.1f", f->mean.mean - f->mean.half_width,
                 f->mean.mean + f->mean.half_width);
     } else {

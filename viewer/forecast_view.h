@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/run/forecast_calibration.h"
 #include "viewer/forecast_job.h"
 
 namespace twin::viewer {
@@ -24,6 +25,11 @@ struct ForecastView {
   double axis_offset_s = 0.0;
   bool has_result = false;
   Forecast result;  // the latest finished forecast (valid when has_result)
+  // With a forecast calibration in the fit (`twin forecast --calibrate`): the result's 90 %
+  // interval and fan band widened by it (core/run/forecast_calibration.h).
+  bool calibrated = false;
+  ConformalInterval calibrated_end;  // [parts] at the shift end
+  CalibratedBand calibrated_band;    // at the fan's steps
   JobState state = JobState::kIdle;
   JobProgress progress;  // of the running job
   std::string error;     // of the last failed job

@@ -342,6 +342,14 @@ void ViewerSession::update_forecast(bool force) {
     if (r != nullptr && forecast_taken_run_ != forecast_job_.runs()) {
       forecast_view_.result = *r;
       forecast_view_.has_result = true;
+      const MonitorFit* fit = options_.monitor_fit;
+      forecast_view_.calibrated = fit != nullptr && !fit->forecast_calibration.empty();
+      if (forecast_view_.calibrated) {
+        forecast_view_.calibrated_end =
+            calibrated_interval(model_.calendar, *r, fit->forecast_calibration);
+        forecast_view_.calibrated_band =
+            calibrated_band(model_.calendar, *r, fit->forecast_calibration);
+      }
       forecast_taken_run_ = forecast_job_.runs();
     }
     if (state == JobState::kFailed) forecast_view_.error = forecast_job_.error();

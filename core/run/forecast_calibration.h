@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/model/calendar.h"
 #include "core/stats/conformal.h"
@@ -36,5 +37,15 @@ ConformalSample forecast_sample(const Calendar& calendar, const Forecast& foreca
 // stay made: the lower end is never below the count at the fork.
 ConformalInterval calibrated_interval(const Calendar& calendar, const Forecast& forecast,
                                       const ForecastCalibration& calibration);
+
+// The forecast's fan band (5 % .. 95 % at each step) widened as the interval is, by the
+// working hours from the fork to each step (nothing at the fork, the full margin at the end):
+// the unmodelled stops the margins stand for add up with the working time. Empty without a fan.
+struct CalibratedBand {
+  std::vector<double> lo;  // (n_c) [parts] at the fan's steps
+  std::vector<double> hi;  // (n_c) [parts]
+};
+CalibratedBand calibrated_band(const Calendar& calendar, const Forecast& forecast,
+                               const ForecastCalibration& calibration);
 
 }  // namespace twin

@@ -16,6 +16,7 @@
 #include "core/mirror/condition_monitor.h"
 #include "core/mirror/real_kpis.h"
 #include "core/run/forecast.h"
+#include "core/run/forecast_calibration.h"
 #include "core/run/rul_failures.h"
 #include "core/scene/yaml_to_proto.h"
 #include "models/plant/plant_simulator.h"
@@ -425,6 +426,12 @@ TEST(ViewerSession, ForecastsARecordingFromTheShownTime) {
   options.seed = scene.model.seed;
   options.scene = &scene.scene;
   options.recording = mcap;
+  // A fit carrying only a forecast calibration (the margins machining20's 36 past shifts gave,
+  // README): the monitor is as without a fit, the panel shows the calibrated interval too.
+  MonitorFit fit;
+  fit.forecast_calibration.margins = {0.1, 108, 17, 3, 10.9, 0.5};
+  fit.forecast_calibration.shifts = 36;
+  options.monitor_fit = &fit;
   const Fonts fonts = load_fonts(1.0f);
   apply_style(1.0f);
   ViewerSession session(scene.model, options, fonts, 1.0f);
@@ -477,6 +484,22 @@ TEST(ViewerSession, ForecastsARecordingFromTheShownTime) {
   EXPECT_EQ(f.mean.mean, ref.forecast.mean.mean);
   EXPECT_EQ(f.p05, ref.forecast.p05);
   EXPECT_EQ(f.p95, ref.forecast.p95);
+  // The calibrated interval and band, as core/run/forecast_calibration computes them; the band
+  // holds the line model's fan and meets it at the fork.
+  ASSERT_TRUE(fv.calibrated);
+  const ConformalInterval end =
+      calibrated_interval(scene.model.calendar, f, fit.forecast_calibration);
+  EXPECT_EQ(fv.calibrated_end.lo, end.lo);
+  EXPECT_EQ(fv.calibrated_end.hi, end.hi);
+  EXPECT_LT(end.lo, f.p05);
+  EXPECT_GT(end.hi, f.p95);
+  ASSERT_EQ(fv.calibrated_band.lo.size(), f.fan.t_s.size());
+  EXPECT_EQ(fv.calibrated_band.lo.front(), f.fan.p05.front());
+  EXPECT_EQ(fv.calibrated_band.lo.back(), end.lo);
+  for (size_t c = 0; c < f.fan.t_s.size(); ++c) {
+    EXPECT_LE(fv.calibrated_band.lo[c], f.fan.p05[c]);
+    EXPECT_GE(fv.calibrated_band.hi[c], f.fan.p95[c]);
+  }
 
   // The panel with its forecast section: the fan's colour in the panel, where the plot is.
   HeadlessFrameOptions frame;

@@ -75,6 +75,30 @@ TEST(ForecastCalibration, WidensByTheHoursLeftAndKeepsPartsMade) {
   EXPECT_DOUBLE_EQ(none.hi, 300.0);
 }
 
+// The fan's band widens with the working time from the fork: not at all at the fork, by the
+// full margin at the end; the break adds nothing.
+TEST(ForecastCalibration, BandWidensWithTheWorkingTimeFromTheFork) {
+  const Calendar c = shift_calendar();
+  Forecast f = forecast_at(2 * 3600.0, 280, 300, 60);
+  f.fan.t_s = {2 * 3600.0, 5 * 3600.0, 8 * 3600.0};
+  f.fan.p05 = {60, 170, 280};
+  f.fan.p95 = {60, 190, 300};
+  f.fan.p50 = {60, 180, 290};
+  ForecastCalibration cal;
+  cal.margins.samples = 30;
+  cal.margins.below = 10.0;
+  cal.margins.above = 2.0;
+  const CalibratedBand band = calibrated_band(c, f, cal);
+  ASSERT_EQ(band.lo.size(), 3u);
+  EXPECT_DOUBLE_EQ(band.lo[0], 60.0);
+  EXPECT_DOUBLE_EQ(band.hi[0], 60.0);
+  EXPECT_DOUBLE_EQ(band.lo[1], 170.0 - 25.0);  // 2.5 working hours
+  EXPECT_DOUBLE_EQ(band.hi[1], 190.0 + 5.0);
+  const ConformalInterval end = calibrated_interval(c, f, cal);
+  EXPECT_DOUBLE_EQ(band.lo[2], end.lo);
+  EXPECT_DOUBLE_EQ(band.hi[2], end.hi);
+}
+
 std::string temp_path(const char* name) {
   return (std::filesystem::temp_directory_path() /
           (std::to_string(::getpid()) + "_" + std::string(name)))
