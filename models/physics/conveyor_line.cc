@@ -84,6 +84,18 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
   }
 }
 
+void ConveyorLine::append_feed(FeedItem item) {
+  require(std::isfinite(item.time_s) && std::isfinite(item.yaw_rad),
+          "ConveyorLine::append_feed: time and yaw must be finite");
+  if (!spec_.feed.empty()) item.time_s = std::max(item.time_s, spec_.feed.back().time_s);
+  item.time_s = std::max(item.time_s, 0.0);
+  spec_.feed.push_back(item);
+  due_step_.push_back(
+      static_cast<int64_t>(std::ceil(item.time_s * BeltWorld::kStepsPerSecond - 1e-9)));
+  records_.push_back(PartRecord{});
+  jammed_.push_back(0);
+}
+
 double ConveyorLine::entry_yaw(double yaw_rad) const {
   if (spec_.guide_clearance_m < 0.0) return yaw_rad;
   // A box turned by yaw has the same footprint as one turned by yaw + pi: work in (-pi/2, pi/2].

@@ -106,6 +106,12 @@ class ConveyorLine {
   void advance_to(double t_s);
   // A new line in the same state, re-created by replay (see above).
   std::unique_ptr<ConveyorLine> fork() const;
+  // One more part to feed, after those of the spec (a live feed learns its parts as they come).
+  // Its time is raised to the last fed part's if earlier (the feed stays ascending); a time
+  // already past puts it on at the next step with room. A line fed item by item, each before
+  // it is due, runs bit for bit as one given the whole feed at construction.
+  void append_feed(FeedItem item);
+  size_t feed_size() const { return spec_.feed.size(); }
 
   double time_s() const { return world_->time_s(); }
   int64_t steps() const { return world_->steps(); }

@@ -122,6 +122,16 @@ ToolPose scara_forward(const ScaraSpec& arm, const ScaraJoints& q) {
   return p;
 }
 
+void RobotCell::append_arrival(double time_s) {
+  require(std::isfinite(time_s), "RobotCell::append_arrival: time must be finite");
+  if (!spec_.arrivals_s.empty()) time_s = std::max(time_s, spec_.arrivals_s.back());
+  time_s = std::max(time_s, 0.0);
+  spec_.arrivals_s.push_back(time_s);
+  RobotRecord r;
+  r.due_s = time_s;
+  records_.push_back(r);
+}
+
 RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
   const RobotCellSpec& s = spec_;
   const ScaraSpec& arm = s.arm;

@@ -192,6 +192,11 @@ class RobotCell {
   void advance_to(double t_s);
   // A new cell in the same state, re-created by replay.
   std::unique_ptr<RobotCell> fork() const;
+  // One more part due at the nest, after those of the spec (a live feed learns its parts as they
+  // come); a time earlier than the last arrival's is raised to it. Appended before it is due,
+  // the cell runs bit for bit as one given the whole list at construction.
+  void append_arrival(double time_s);
+  size_t arrivals() const { return spec_.arrivals_s.size(); }
 
   double time_s() const { return static_cast<double>(steps_) * kStepS; }  // [s]
   int64_t steps() const { return steps_; }                                // [steps] taken

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -286,6 +287,36 @@ TEST(ConveyorLine, DeterministicAndForksContinueIdentically) {
   ConveyorLine c(other);
   c.advance_to(70.0);
   EXPECT_NE(bits(c.records()[20].taken_off_s), bits(a.records()[20].taken_off_s));
+}
+
+// A live feed: parts appended one by one, each a little before it is due, give the same run bit
+// for bit as the whole feed at construction; an item whose time has passed goes on at once.
+TEST(ConveyorLine, FeedAppendedAsItComesRunsAsTheWholeFeed) {
+  const ConveyorLineSpec s = line_spec(1.0, 2.0, 60);
+  ConveyorLine whole(s);
+  ConveyorLineSpec empty = s;
+  empty.feed.clear();
+  ConveyorLine live(empty);
+  for (const FeedItem& item : s.feed) {
+    live.advance_to(std::max(item.time_s - 0.5, live.time_s()));
+    live.append_feed(item);
+  }
+  EXPECT_EQ(live.feed_size(), s.feed.size());
+  whole.advance_to(70.0);
+  live.advance_to(70.0);
+  expect_same(whole, live);
+  EXPECT_GT(live.parts_taken(), 15);
+
+  // Late: due 5 s ago, put on within the next step; earlier than the last item: raised to it.
+  ConveyorLine late(empty);
+  late.advance_to(10.0);
+  late.append_feed({5.0, 0.0});
+  late.append_feed({4.0, 0.0});
+  late.advance_to(10.1);
+  ASSERT_EQ(late.records().size(), 2u);
+  EXPECT_NEAR(late.records()[0].put_on_s, 10.0, 0.02);
+  EXPECT_EQ(late.spec().feed[1].time_s, 5.0);
+  EXPECT_THROW(late.append_feed({std::nan(""), 0.0}), std::invalid_argument);
 }
 
 TEST(ConveyorLine, RejectsBadSpecs) {

@@ -310,6 +310,28 @@ TEST(RobotCell, DeterministicAndForksContinueIdentically) {
   EXPECT_GT(a.parts_placed(), 10);
 }
 
+// A live feed: arrivals appended one by one before they are due give the same run bit for bit
+// as the whole list at construction.
+TEST(RobotCell, ArrivalsAppendedAsTheyComeRunAsTheWholeList) {
+  RobotCellSpec s = cell_spec(20, 1.7);
+  s.station_cycle_s = 2.0;
+  RobotCell whole(s);
+  RobotCellSpec empty = s;
+  empty.arrivals_s.clear();
+  RobotCell live(empty);
+  for (double t : s.arrivals_s) {
+    live.advance_to(std::max(t - 0.3, live.time_s()));
+    live.append_arrival(t);
+  }
+  EXPECT_EQ(live.arrivals(), s.arrivals_s.size());
+  whole.advance_to(45.0);
+  live.advance_to(45.0);
+  expect_same(whole, live);
+  EXPECT_GT(live.parts_placed(), 10);
+  live.append_arrival(1.0);  // earlier than the last: raised to it
+  EXPECT_EQ(live.records().back().due_s, s.arrivals_s.back());
+}
+
 TEST(RobotCell, RejectsBadSpecs) {
   const auto throws = [](const RobotCellSpec& s) {
     EXPECT_THROW(RobotCell cell(s), std::invalid_argument);
