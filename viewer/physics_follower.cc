@@ -34,6 +34,8 @@ class PhysicsFollower::Stepper {
   virtual void step() = 0;
   // Poses and counts into `s` (the follower sets the timing and line-model fields).
   virtual void fill(PhysicsSnapshot& s) const = 0;
+  virtual size_t fed() const = 0;                 // feed items given so far
+  virtual void append(const FeedItem& item) = 0;  // one more (a live feed)
 };
 
 namespace {
@@ -44,6 +46,8 @@ class BeltStepper final : public PhysicsFollower::Stepper {
   int64_t steps() const override { return line_.steps(); }
   double time_s() const override { return line_.time_s(); }
   void step() override { line_.step(); }
+  size_t fed() const override { return line_.feed_size(); }
+  void append(const FeedItem& item) override { line_.append_feed(item); }
   void fill(PhysicsSnapshot& s) const override {
     s.waiting = line_.parts_waiting();
     s.taken = line_.parts_taken();
@@ -92,6 +96,8 @@ class RobotStepper final : public PhysicsFollower::Stepper {
   int64_t steps() const override { return cell_.steps(); }
   double time_s() const override { return cell_.time_s(); }
   void step() override { cell_.step(); }
+  size_t fed() const override { return cell_.arrivals(); }
+  void append(const FeedItem& item) override { cell_.append_arrival(item.time_s); }
   void fill(PhysicsSnapshot& s) const override {
     s.joints = cell_.joints();
     s.phase = cell_.phase();
@@ -252,11 +258,55 @@ void PhysicsFollower::set_recorded(std::shared_ptr<const RecordedParts> recorded
   traffic_key_ = -1;
 }
 
+void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
+                                  double known_until_s) {
+  live_ = true;
+  recorded_ = std::move(parts);
+  if (!setup_) return;  // the next configure() starts from what is known
+  // The setup's traffic from everything so far, products as configure() chose them.
+  ConveyorTraffic t;
+  if (setup_->station >= 0) {
+    StationTraffic st =
+        recorded_station_traffic(model_, *recorded_, static_cast<uint32_t>(setup_->station));
+    t.put_on_s = std::move(st.arrived_s);
+    t.taken_s = std::move(st.finished_s);
+  } else {
+    t = recorded_conveyor_traffic(model_, *recorded_, setup_->node);
+  }
+  const uint16_t product = traffic_ != nullptr && !traffic_->product.empty()
+                               ? traffic_->product.front()
+                               : static_cast<uint16_t>(0);
+  t.product.assign(t.put_on_s.size(), product);
+  traffic_ = std::make_shared<const ConveyorTraffic>(std::move(t));
+  auto feed = feed_of(*traffic_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_traffic_ = traffic_;
+    job_feed_ = std::move(feed);
+    known_until_s_ = known_until_s;
+  }
+  changed_.notify_all();
+}
+
+std::shared_ptr<const std::vector<FeedItem>> PhysicsFollower::feed_of(
+    const ConveyorTraffic& traffic) const {
+  std::vector<FeedItem> feed;
+  if (setup_ && setup_->station < 0) {
+    feed = skewed_feed(model_, setup_->node, traffic.put_on_s,
+                       setup_->max_skew_deg * std::numbers::pi / 180.0, seed_);
+  } else {
+    feed.reserve(traffic.put_on_s.size());
+    for (double t : traffic.put_on_s) feed.push_back({t, 0.0});
+  }
+  return std::make_shared<const std::vector<FeedItem>>(std::move(feed));
+}
+
 void PhysicsFollower::start_job(StepperFactory make) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_make_ = std::move(make);
     job_traffic_ = traffic_;
+    job_feed_.reset();  // the spec holds the feed known now; extend_live() adds to it
     ++generation_;
     published_ = PhysicsSnapshot{};
   }
@@ -290,7 +340,8 @@ bool PhysicsFollower::wait(double timeout_s) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] {
     return job_make_ != nullptr && published_.ready && !published_.rebuilding &&
-           steps_for(published_.time_s) == steps_for(target_s_) && published_.target_s == target_s_;
+           steps_for(published_.time_s) == steps_for(std::min(target_s_, known_until_s_)) &&
+           published_.target_s == std::min(target_s_, known_until_s_);
   });
 }
 
@@ -319,15 +370,23 @@ void PhysicsFollower::run() {
   uint64_t line_generation = 0;
   bool replaying = false;  // re-created and not yet back at the target
   StepperFactory make;
+  std::shared_ptr<const std::vector<FeedItem>> feed;  // live: every item reported so far
+  // Live: the parts reported since the line last took some.
+  const auto append_new = [&] {
+    if (feed == nullptr) return;
+    for (size_t i = line->fed(); i < feed->size(); ++i) line->append((*feed)[i]);
+  };
   for (;;) {
     double target_s = 0.0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      // Live: never past what the plant has reported.
+      const auto goal = [&] { return std::min(target_s_, known_until_s_); };
       changed_.wait(lock, [&] {
-        return stop_ ||
-               (job_make_ != nullptr &&
-                (generation_ != line_generation || line == nullptr ||
-                 line->steps() != steps_for(target_s_) || published_.target_s != target_s_));
+        return stop_ || (job_make_ != nullptr &&
+                         (generation_ != line_generation || line == nullptr ||
+                          line->steps() != steps_for(goal()) || published_.target_s != goal() ||
+                          (job_feed_ != nullptr && line->fed() < job_feed_->size())));
       });
       if (stop_) return;
       if (generation_ != line_generation) {
@@ -335,7 +394,8 @@ void PhysicsFollower::run() {
         line.reset();
         line_generation = generation_;
       }
-      target_s = target_s_;
+      target_s = goal();
+      feed = job_feed_;
     }
     const uint64_t version = target_version_.load(std::memory_order_relaxed);
     const int64_t target = steps_for(target_s);
@@ -343,6 +403,7 @@ void PhysicsFollower::run() {
       line = make();
       replaying = true;
     }
+    append_new();
     // Steps towards the target a chunk at a time, publishing after each, until it is reached or
     // the target or the setup changes.
     while (line->steps() < target) {

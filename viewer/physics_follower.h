@@ -106,6 +106,14 @@ class PhysicsFollower {
   void set_recorded(std::shared_ptr<const RecordedParts> recorded);
   bool follows_recording() const { return recorded_ != nullptr; }
 
+  // A live source: the recorded parts grow as the plant reports them (viewer/live_parts.h).
+  // After a configure(), each call hands the worker everything so far and the time up to which
+  // it is known; the worker appends the new parts to its belt or cell (a part reported after
+  // its time has passed goes on at once) and never steps past `known_until_s` [s working time],
+  // so the physics waits for the plant instead of running ahead of its reports.
+  void extend_live(std::shared_ptr<const RecordedParts> parts, double known_until_s);
+  bool live() const { return live_; }
+
   // Runs `setup` from time 0 (the line model's traffic of the conveyor is computed here, once
   // per conveyor). False with `why` when the scene lacks what the physics needs; the previous
   // setup then keeps running.
@@ -129,8 +137,8 @@ class PhysicsFollower {
   double target_s() const;
   // Copies the latest snapshot into `out` (reusing its storage).
   void snapshot(PhysicsSnapshot& out) const;
-  // Blocks until the snapshot is at the target, up to `timeout_s` of wall time. False on time
-  // out or before a configure().
+  // Blocks until the snapshot is at the target (live: or at what the plant has reported, if
+  // earlier), up to `timeout_s` of wall time. False on time out or before a configure().
   bool wait(double timeout_s) const;
 
  private:
@@ -138,6 +146,8 @@ class PhysicsFollower {
 
   bool configure_robot(const PhysicsSetup& setup, std::string& why);
   void start_job(StepperFactory make);
+  // The feed items of traffic_ for the current setup (belt: skewed put-ons; cell: arrivals).
+  std::shared_ptr<const std::vector<FeedItem>> feed_of(const ConveyorTraffic& traffic) const;
   void run();  // worker loop
   // Stores the snapshot of `sim` unless a newer setup than `generation` has come in.
   void publish(const Stepper& sim, uint64_t generation, double target_s, bool rebuilding,
@@ -151,6 +161,7 @@ class PhysicsFollower {
   std::shared_ptr<const RobotCellSpec> robot_spec_;  // shared with the worker; null for a belt
   double robot_cycle_s_ = 0.0, robot_plan_exchange_s_ = 0.0;  // [s]
   std::shared_ptr<const RecordedParts> recorded_;  // null: the feed is the line model's run
+  bool live_ = false;                              // recorded_ grows (extend_live)
   // The feed's traffic of the setup (robot: arrivals as put_on_s, finishes as taken_s).
   std::shared_ptr<const ConveyorTraffic> traffic_;
   int64_t traffic_key_ = -1;  // node, or -1 - station, traffic_ is of
@@ -162,8 +173,10 @@ class PhysicsFollower {
   // Guarded by mutex_.
   StepperFactory job_make_;  // what the worker should run (null: nothing yet)
   std::shared_ptr<const ConveyorTraffic> job_traffic_;
-  uint64_t generation_ = 0;  // bumped by configure(): the worker starts over
-  double target_s_ = 0.0;    // [s working time]
+  std::shared_ptr<const std::vector<FeedItem>> job_feed_;  // live: every item so far (else null)
+  double known_until_s_ = 1e300;  // [s working time] live: the worker stops here
+  uint64_t generation_ = 0;       // bumped by configure(): the worker starts over
+  double target_s_ = 0.0;         // [s working time]
   bool stop_ = false;
   PhysicsSnapshot published_;
   std::atomic<uint64_t> target_version_{0};  // bumped by follow(): the worker re-reads the target

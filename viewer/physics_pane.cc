@@ -103,6 +103,7 @@ void draw_run_state(const Model& model, const PhysicsSnapshot& snap, const char*
 
 // What the physics is fed with and compared to: the viewer's line-model run, or a recording.
 const char* feed_name(const PhysicsPaneState& state) {
+  if (state.follower->live()) return "plant (live)";
   return state.follower->follows_recording() ? "recording" : "line model";
 }
 

@@ -115,11 +115,10 @@ bool ViewerSession::open(std::string& error) {
     }
   }
   if (!options_.physics_conveyor.empty()) {
-    if (options_.live != nullptr || ui_.physics == nullptr) {
-      error = options_.live != nullptr
-                  ? "--physics: the physics view follows the viewer's own run (not a live source)"
-                  : "--physics: the scene gives no conveyor with physics (length, speed, part "
-                    "size and mass) and no robot, or no 3D view";
+    if (ui_.physics == nullptr) {
+      error =
+          "--physics: the scene gives no conveyor with physics (length, speed, part size and "
+          "mass) and no robot, or no 3D view";
       return false;
     }
     const auto& conveyors = physics_.conveyors;
@@ -153,9 +152,9 @@ bool ViewerSession::open(std::string& error) {
     ui_.view_physics = true;
   }
   if (options_.live != nullptr) {
-    // A live source: no physics view (it follows the viewer's own run of the line model).
-    ui_.physics = nullptr;
-    ui_.view_physics = false;
+    // A live source: the physics view is fed with the parts the plant reports (its good-parts
+    // counters, viewer/live_parts.h) as they come.
+    reset_physics();
     // A live source: the caller's session publishes to the hub. The shift axis starts at the
     // first data; the twin's run follows the live clock, so the twin side is what the line
     // model expects since then and the strips show its prediction ahead.
@@ -267,6 +266,11 @@ void ViewerSession::reset_physics() {
   physics_follower_ =
       std::make_unique<PhysicsFollower>(model_, playback_->horizon(), options_.seed);
   physics_follower_->set_recorded(recorded_parts_);  // a recording's put-ons, when one is open
+  if (options_.live != nullptr) {
+    physics_follower_->extend_live(
+        std::make_shared<const RecordedParts>(live_parts_ ? live_parts_->parts() : RecordedParts{}),
+        live_parts_ ? live_parts_->known_until_s() : 0.0);
+  }
   physics_.follower = physics_follower_.get();
   if (configured) apply_physics_setup(physics_);
 }
@@ -416,9 +420,11 @@ void ViewerSession::sync_live() {
     timeline_->record_twin_modes(model_, options_.seed);
     ui_.timeline = timeline_.get();
     condition_ = TwinConditionLog(timeline_->names());
+    live_parts_ = std::make_unique<LivePartLog>(model_, now_ns);
   }
   for (const StateChangePtr& c : changes_) {
     timeline_->add_change(*c);
+    live_parts_->add_change(*c);
     for (const telemetry::Alarm& a : c->alarms()) condition_.add_stream_alarm(a);
     for (const live::RulEstimate& r : c->rul()) condition_.add_stream_rul(r);
     // When machines went down (a foreseen failure that has come is not forecast again).
@@ -439,6 +445,10 @@ void ViewerSession::sync_live() {
     }
   }
   if (!changes_.empty()) timeline_->update_estimates();
+  if (live_parts_->take_changed() && physics_follower_ != nullptr) {
+    physics_follower_->extend_live(std::make_shared<const RecordedParts>(live_parts_->parts()),
+                                   live_parts_->known_until_s());
+  }
   playback_->seek(timeline_->to_s(now_ns));
   if (snapshot != nullptr && snapshot->seq() != live_snapshot_seq_) {
     live_snapshot_seq_ = snapshot->seq();

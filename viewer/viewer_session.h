@@ -14,6 +14,7 @@
 #include "viewer/forecast_job.h"
 #include "viewer/forecast_trigger.h"
 #include "viewer/forecast_view.h"
+#include "viewer/live_parts.h"
 #include "viewer/physics_follower.h"
 #include "viewer/physics_pane.h"
 #include "viewer/playback.h"
@@ -93,6 +94,7 @@ class ViewerSession {
   std::unique_ptr<Mirror> real_scratch_;  // the real side's closed copy, reused every frame
   double real_clock_s_ = -1.0;            // [s] clock the real side was last filled at
   std::shared_ptr<StateSubscription> live_changes_;
+  std::unique_ptr<LivePartLog> live_parts_;  // live: the parts the plant reports (physics feed)
   uint64_t live_snapshot_seq_ = UINT64_MAX;
   std::vector<StateChangePtr> changes_;  // reused
   // The forecast from "now" and the twin's condition (alarms, RUL).
