@@ -100,6 +100,58 @@ TEST(PhysicsFollower, SnapshotIsTheDirectRunAtTheClockForwardsAndBackwards) {
   }
 }
 
+// A live source: the parts come as the plant reports them. The belt, fed piece by piece up to
+// what is known, is the direct run of the whole feed; asked for a later clock than the plant
+// has reported, it waits at the report.
+TEST(PhysicsFollower, LiveFeedGrowsAndThePhysicsWaitsForTheReports) {
+  const Model& model = machining20();
+  // The plant's reports: C09's producer passes parts on when the line model puts them on.
+  const std::vector<double> put_on = conveyor_traffic(model, c09(), kHorizonS, kSeed).put_on_s;
+  const Station& producer = model.stations[model.nodes[c09()].producers.front()];
+  const auto reported = [&](double until_s) {
+    auto parts = std::make_shared<RecordedParts>();
+    parts->started_s.resize(model.machine_count());
+    parts->finished_s.resize(model.machine_count());
+    for (double t : put_on) {
+      if (t <= until_s) parts->finished_s[producer.first_machine].push_back(t);
+    }
+    return parts;
+  };
+  PhysicsFollower follower(model, kHorizonS, kSeed);
+  follower.extend_live(reported(0.0), 0.0);
+  EXPECT_TRUE(follower.live());
+  std::string why;
+  ASSERT_TRUE(follower.configure(PhysicsSetup{.node = c09()}, why)) << why;
+  PhysicsSnapshot snap;
+  for (double known = 300.0; known <= 1500.0; known += 300.0) {
+    follower.extend_live(reported(known), known);
+    follower.follow(known);
+    ASSERT_TRUE(follower.wait(kWaitS)) << known;
+  }
+  follower.snapshot(snap);
+  EXPECT_EQ(snap.target_s, 1500.0);
+  ConveyorLineSpec whole = *follower.spec();
+  whole.feed.clear();
+  for (double t : put_on) {
+    if (t <= 1500.0) whole.feed.push_back({t, 0.0});
+  }
+  ASSERT_GT(whole.feed.size(), 10u);
+  expect_matches_direct_run(snap, whole, 1500.0);
+  EXPECT_EQ(snap.des_put_on, whole.feed.size());
+
+  // The clock runs ahead of the reports: the physics stops at the last report.
+  follower.follow(2400.0);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(snap);
+  EXPECT_EQ(snap.target_s, 1500.0);
+  EXPECT_NEAR(snap.time_s, 1500.0, BeltWorld::kStepS);
+  follower.extend_live(reported(2400.0), 2400.0);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(snap);
+  EXPECT_EQ(snap.target_s, 2400.0);
+  EXPECT_GT(snap.des_put_on, whole.feed.size());
+}
+
 // The belt stands in the meal break (4:00-4:30): a clock in the break asks for the belt at the
 // break's start; after it, for calendar time less the break.
 TEST(PhysicsFollower, BeltRunsInWorkingTime) {
