@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "core/live/sparkplug_edge_sink.h"
 #include "core/mirror/condition_monitor.h"
+#include "core/mirror/live_twin.h"
 #include "core/mirror/real_kpis.h"
 #include "core/run/forecast.h"
 #include "core/run/forecast_calibration.h"
@@ -529,6 +531,78 @@ TEST(ViewerSession, ForecastsARecordingFromTheShownTime) {
       reference_forecast(scene.model, mcap, t2, options.seed, 1, session.condition()).line_good);
   std::remove(mcap.c_str());
   std::remove(png.c_str());
+}
+
+// A live source: half an hour of machining20 sent by the plant simulator as a Sparkplug B edge
+// node into a live twin whose stream the session follows (as `twin view --mqtt`, without the
+// broker). The physics view of C09 is fed with the parts the plant's counters report: it moves
+// as many parts as the plant's producer passed on, give or take those on the belt.
+TEST(ViewerSession, PhysicsViewFollowsALivePlant) {
+  HeadlessImGui context;
+  std::string error;
+  if (!context.create(error)) GTEST_SKIP() << "no OpenGL 3.3 context: " << error;
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const Model& model = scene.model;
+  StateHub hub;
+  ViewerOptions options;
+  options.hours = 1.0;
+  options.seed = model.seed;
+  options.live = &hub;
+  options.physics_conveyor = "C09_HardeningInfeed";
+  const Fonts fonts = load_fonts(1.0f);
+  apply_style(1.0f);
+  ViewerSession session(model, options, fonts, 1.0f);
+  ASSERT_TRUE(session.open(error)) << error;
+  ASSERT_NE(session.physics(), nullptr);
+  ASSERT_TRUE(session.physics()->follower->live());
+
+  LiveTwin twin(model, hub);
+  PlantOptions plant;
+  plant.hours = 0.5;
+  plant.seed = 8;
+  twin.reset(plant.start_ns);
+  SparkplugEdgeNode node("plant", "line1");
+  (void)node.next_death(plant.start_ns / 1'000'000);
+  uint64_t messages = 0;
+  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
+    const std::string_view payload = m.payload;
+    twin.handle(m.topic, {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
+                static_cast<int64_t>(log_time_ns));
+    if (++messages % 500 == 1) session.tick(0.0);  // the viewer's frames as the data comes
+    return true;
+  });
+  const PlantReport report = run_plant(model, plant, sink);
+  ASSERT_FALSE(report.write_failed);
+  session.tick(0.0);  // takes the stream in
+  const std::string png = std::filesystem::temp_directory_path().string() +
+                          "/twin_viewer_live_physics_" + std::to_string(::getpid()) + ".png";
+  HeadlessFrameOptions frame;
+  ASSERT_TRUE(render_imgui_png(
+      frame, [&] { session.draw(1280, 800, false); }, png, error))
+      << error;  // a frame asks the physics for the clock
+  PhysicsFollower& follower = *session.physics()->follower;
+  ASSERT_TRUE(follower.wait(300.0));
+  std::remove(png.c_str());
+  PhysicsSnapshot snap;
+  follower.snapshot(snap);
+  ASSERT_TRUE(snap.ready);
+  // The live clock's last data is at about 30 min; the physics stops at the last report.
+  EXPECT_GT(snap.time_s, 1700.0);
+  EXPECT_LE(snap.time_s, 1800.0);
+  const Station& producer =
+      model.stations[model.nodes[static_cast<size_t>(model.find_node("C09_HardeningInfeed"))]
+                         .producers.front()];
+  const uint64_t passed_on = report.truth.machines[producer.first_machine].parts_good;
+  EXPECT_GT(passed_on, 10u);
+  // Put on: the producer's finishes the counter reported (the baseline's first part may be in
+  // it), and what the physics did with them.
+  EXPECT_LE(snap.des_put_on, passed_on);
+  EXPECT_GE(snap.des_put_on + 1, passed_on);
+  EXPECT_EQ(static_cast<uint64_t>(snap.taken) + static_cast<uint64_t>(snap.cleared) +
+                snap.parts.size() + static_cast<uint64_t>(snap.fallen) +
+                static_cast<uint64_t>(snap.waiting),
+            snap.des_put_on);
+  EXPECT_GT(snap.taken, 5);
 }
 
 // A shift with faults: the twin's condition monitor runs over the first pass, and the session's
