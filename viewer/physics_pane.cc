@@ -207,9 +207,8 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
       const Jam& j = snap.jams[n - 1 - k];
       char line[160];
       std::snprintf(line, sizeof line, "%s  %s part #%d at %.2f m, yaw %.0f deg%s",
-                    format_clock(calendar_of(model, j.time_s)).c_str(),
-                    j.reason == JamReason::kSkewed ? "skewed" : "stalled", j.part + 1, j.x_m,
-                    j.yaw_rad * 180.0 / std::numbers::pi,
+                    format_clock(calendar_of(model, j.time_s)).c_str(), jam_reason_name(j.reason),
+                    j.part + 1, j.x_m, j.yaw_rad * 180.0 / std::numbers::pi,
                     j.removed            ? " - taken off"
                     : j.cleared_s >= 0.0 ? " - freed itself"
                                          : "");

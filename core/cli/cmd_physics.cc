@@ -55,10 +55,6 @@ struct FeedSource {
   std::optional<RecordedParts> parts;
 };
 
-const char* jam_reason(JamReason r) {
-  return r == JamReason::kSkewed ? "skewed" : "stalled";
-}
-
 void print_robot(const RobotComparison& c, const FeedSource& feed, double realtime) {
   std::printf("%s loaded by its robot, parts as %s, %.1f h of %s\n", c.station.c_str(),
               c.product.c_str(), c.hours, feed.of.c_str());
@@ -234,8 +230,8 @@ int run_physics(const PhysicsFlags& f) {
       constexpr size_t kListed = 8;
       for (size_t k = 0; k < std::min(c->jams.size(), kListed); ++k) {
         const Jam& j = c->jams[k];
-        std::printf("  [%s part %d at %.1f s, x %.2f m%s]", jam_reason(j.reason), j.part, j.time_s,
-                    j.x_m, j.removed ? ", taken off" : "");
+        std::printf("  [%s part %d at %.1f s, x %.2f m%s]", jam_reason_name(j.reason), j.part,
+                    j.time_s, j.x_m, j.removed ? ", taken off" : "");
       }
       if (c->jams.size() > kListed) std::printf("  ... %zu more", c->jams.size() - kListed);
       std::printf("\n  physics: %.0f steps of 1/240 s in %.2f s wall (%.1fx real time)\n", c->steps,
@@ -264,7 +260,7 @@ int run_physics(const PhysicsFlags& f) {
     j["set"] = f.sets;
     nlohmann::json jams = nlohmann::json::array();
     for (const Jam& jam : c->jams)
-      jams.push_back({{"reason", jam_reason(jam.reason)},
+      jams.push_back({{"reason", jam_reason_name(jam.reason)},
                       {"part", jam.part},
                       {"time_s", jam.time_s},
                       {"x_m", jam.x_m},

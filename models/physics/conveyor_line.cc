@@ -147,7 +147,8 @@ void ConveyorLine::clear_jams(double t_s) {
     const bool skewed = std::abs(world_->part_yaw(r.body)) > spec_.skew_limit_rad;
     const bool stalled = t_s - track->mark_s > spec_.stall_time_s;
     const bool fallen = world_->part_z(r.body) < 0.0;  // centre below the belt's top
-    if (skewed || stalled || fallen) {
+    const bool turned = !at_stop(r.body) && against_stop(r.body);
+    if (skewed || stalled || fallen || turned) {
       world_->remove_part(r.body);
       r.cleared_s = t_s;
       jam.removed = true;
@@ -162,6 +163,26 @@ void ConveyorLine::clear_jams(double t_s) {
 bool ConveyorLine::at_stop(int body) const {
   const double rest_x = spec_.belt.length_m - 0.5 * spec_.part.size_x;
   return world_->part_x(body) >= rest_x - spec_.stop_tolerance_m &&
+         std::abs(world_->part_speed(body)) < spec_.rest_speed_mps;
+}
+
+const char* jam_reason_name(JamReason reason) {
+  switch (reason) {
+    case JamReason::kSkewed:
+      return "skewed";
+    case JamReason::kTurnedAtStop:
+      return "turned at the stop";
+    case JamReason::kStalled:
+      break;
+  }
+  return "stalled";
+}
+
+bool ConveyorLine::against_stop(int body) const {
+  const double yaw = world_->part_yaw(body);
+  const double front = world_->part_x(body) + 0.5 * spec_.part.size_x * std::abs(std::cos(yaw)) +
+                       0.5 * spec_.part.size_y * std::abs(std::sin(yaw));
+  return front >= spec_.belt.length_m - spec_.stop_tolerance_m &&
          std::abs(world_->part_speed(body)) < spec_.rest_speed_mps;
 }
 
@@ -211,7 +232,14 @@ void ConveyorLine::step() {
     const double x = world_->part_x(r.body);
     const bool stopped = at_stop(r.body);
     if (stopped && r.arrived_s < 0.0) r.arrived_s = now;
-    const bool queued = stopped || (ahead_queued && ahead_rear - (x + half) <= spec_.queue_gap_m);
+    const bool against = !stopped && ahead_rear == INFINITY && against_stop(r.body);
+    if (!against) {
+      track.against_s = -1.0;
+    } else if (track.against_s < 0.0) {
+      track.against_s = now;
+    }
+    const bool queued =
+        stopped || against || (ahead_queued && ahead_rear - (x + half) <= spec_.queue_gap_m);
     if (x - track.mark_x >= spec_.advance_m || queued) {
       track.mark_x = x;
       track.mark_s = now;
@@ -220,10 +248,13 @@ void ConveyorLine::step() {
     if (!reported) {
       const double yaw = world_->part_yaw(r.body);
       const bool skewed = std::abs(yaw) > spec_.skew_limit_rad;
-      if (skewed || now - track.mark_s > spec_.stall_time_s) {
+      const bool turned = against && now - track.against_s > spec_.stall_time_s;
+      if (skewed || turned || now - track.mark_s > spec_.stall_time_s) {
         reported = 1;
         jams_.push_back(Jam{.part = track.record,
-                            .reason = skewed ? JamReason::kSkewed : JamReason::kStalled,
+                            .reason = skewed   ? JamReason::kSkewed
+                                      : turned ? JamReason::kTurnedAtStop
+                                               : JamReason::kStalled,
                             .time_s = now,
                             .x_m = x,
                             .yaw_rad = yaw});

@@ -18,9 +18,12 @@
 //      the head part is taken off (removed from the world) at t.
 //   3. one BeltWorld step of 1/240 s;
 //   4. records: a part first at rest at the stop gets its arrival time (t + dt); jams are checked.
-// Jams, reported once per part: kSkewed when |yaw| exceeds skew_limit_rad; kStalled when the part
-// has not advanced by advance_m for longer than stall_time_s while not queued (queued = at the
-// stop, or its front within queue_gap_m of the rear of the part ahead).
+// Jams, reported once per part: kSkewed when |yaw| exceeds skew_limit_rad; kTurnedAtStop when
+// the head has rested against the stop for longer than stall_time_s without being at the pick
+// position (turned, its corner touches the stop); kStalled when the part has not advanced by
+// advance_m for longer than stall_time_s while not queued (queued = at the stop or resting
+// against it, or its front within queue_gap_m of the rear of a queued part ahead: the parts
+// behind a turned head wait in its queue and are not jams of their own).
 //
 // Clearing (jam_clear_s >= 0): jam_clear_s after a jam was reported, before step 1, an operator
 // looks at the part. If it is still jammed (skewed beyond the limit, not advancing for
@@ -80,7 +83,10 @@ struct PartRecord {
   int body = -1;              // BeltWorld part index; -1 while waiting at the feeder
 };
 
-enum class JamReason : uint8_t { kSkewed, kStalled };
+// kTurnedAtStop: the head rests against the stop turned (under the skew limit, but its corner
+// keeps its centre short of the pick position), so the consumer cannot take it.
+enum class JamReason : uint8_t { kSkewed, kStalled, kTurnedAtStop };
+const char* jam_reason_name(JamReason reason);  // "skewed", "stalled", "turned at the stop"
 
 struct Jam {
   int part = -1;  // index into records()
@@ -129,16 +135,20 @@ class ConveyorLine {
   const ConveyorLineSpec& spec() const { return spec_; }
 
  private:
-  struct Track {          // a part on the belt, for jam detection
-    int record = -1;      // index into records_
-    double mark_x = 0.0;  // [m] centre when it last advanced by advance_m
-    double mark_s = 0.0;  // [s] time of that
+  struct Track {              // a part on the belt, for jam detection
+    int record = -1;          // index into records_
+    double mark_x = 0.0;      // [m] centre when it last advanced by advance_m
+    double mark_s = 0.0;      // [s] time of that
+    double against_s = -1.0;  // [s] since when it rests against the stop short of the pick
+                              // position; -1 when it does not
   };
 
   // The yaw a part fed turned by yaw_rad is put on with: as fed without guides; with guides, at
   // most the angle at which it fits between them (the guides funnel it at the entry).
   double entry_yaw(double yaw_rad) const;
   bool at_stop(int body) const;
+  // At rest with its front (its corner, when turned) at the stop's face.
+  bool against_stop(int body) const;
   void clear_jams(double t_s);  // the operators' visits due by t_s (see "Clearing")
   void put_on(int record, double x_m, double yaw_rad, double t_s);
 

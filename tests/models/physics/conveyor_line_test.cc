@@ -248,6 +248,36 @@ TEST(ConveyorLine, PartThatDoesNotMoveIsAStall) {
   EXPECT_NEAR(line.jams()[0].time_s, 2.0, 2 * kDt);
 }
 
+// A head pushed turned by the queue behind it, under the skew limit, rests with its corner on the
+// stop, short of the pick position: one jam, "turned at the stop"; the parts queued behind it
+// wait in its queue and are not jams of their own (before, each was reported as stalled). The
+// operator takes it off.
+TEST(ConveyorLine, HeadTurnedAtTheStopIsOneJamNotAQueueOfStalls) {
+  // Shafts (300 x 80 mm, 11.8 kg) on a 12 m belt at 0.2 m/s, one a second, taken every 70 s: the
+  // queue's push turns parts at the stop (as on machining20's C09).
+  ConveyorLineSpec s = line_spec(1.0, 70.0, 12);
+  s.belt.length_m = 12.0;
+  s.belt.speed_mps = 0.2;
+  s.part = PartSpec{.size_x = 0.3, .size_y = 0.08, .size_z = 0.08, .mass_kg = 11.8};
+  s.jam_clear_s = 60.0;
+  ConveyorLine line(s);
+  line.advance_to(900.0);
+  const auto turned = std::find_if(line.jams().begin(), line.jams().end(), [](const Jam& j) {
+    return j.reason == JamReason::kTurnedAtStop;
+  });
+  ASSERT_NE(turned, line.jams().end());
+  std::printf("[ figures  ] part %d turned at the stop at %.1f s: x %.3f m, yaw %.3f rad\n",
+              turned->part, turned->time_s, turned->x_m, turned->yaw_rad);
+  EXPECT_LT(std::abs(turned->yaw_rad), s.skew_limit_rad);  // not a skewed part
+  EXPECT_GT(std::abs(turned->yaw_rad), 0.1);
+  EXPECT_LT(turned->x_m, s.belt.length_m - 0.5 * s.part.size_x - s.stop_tolerance_m);
+  EXPECT_TRUE(turned->removed);  // still turned when the operator came
+  // The parts queued behind it wait: no stall reported from its time on.
+  for (auto it = turned; it != line.jams().end(); ++it) {
+    EXPECT_NE(it->reason, JamReason::kStalled) << "part " << it->part << " at " << it->time_s;
+  }
+}
+
 void expect_same(const ConveyorLine& x, const ConveyorLine& y) {
   ASSERT_EQ(x.steps(), y.steps());
   ASSERT_EQ(x.records().size(), y.records().size());
