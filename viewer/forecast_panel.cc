@@ -71,26 +71,19 @@ void draw_cumulative_plot(const UiState& ui, const ForecastView& fv, double cloc
   // model's), then the median.
   if (fan != nullptr && fan->t_s.size() >= 2) {
     const double off = fv.axis_offset_s;
-    if (wide != nullptr) {
-      const ImU32 outer = to_imu32(kForecastCalibrated);
+    // One quad per checkpoint interval between `lo` and `hi`.
+    const auto fill_band = [&](const std::vector<double>& lo, const std::vector<double>& hi,
+                               Rgba color) {
+      const ImU32 c32 = to_imu32(color);
       for (size_t c = 0; c + 1 < fan->t_s.size(); ++c) {
         const float xa = xs(fan->t_s[c] + off), xb = xs(fan->t_s[c + 1] + off);
-        const ImVec2 quad[4] = {{xa, ys(wide->hi[c])},
-                                {xb, ys(wide->hi[c + 1])},
-                                {xb, ys(wide->lo[c + 1])},
-                                {xa, ys(wide->lo[c])}};
-        dl->AddConvexPolyFilled(quad, 4, outer);
+        const ImVec2 quad[4] = {
+            {xa, ys(hi[c])}, {xb, ys(hi[c + 1])}, {xb, ys(lo[c + 1])}, {xa, ys(lo[c])}};
+        dl->AddConvexPolyFilled(quad, 4, c32);
       }
-    }
-    const ImU32 band = to_imu32(kForecastFan);
-    for (size_t c = 0; c + 1 < fan->t_s.size(); ++c) {
-      const float xa = xs(fan->t_s[c] + off), xb = xs(fan->t_s[c + 1] + off);
-      const ImVec2 quad[4] = {{xa, ys(fan->p95[c])},
-                              {xb, ys(fan->p95[c + 1])},
-                              {xb, ys(fan->p05[c + 1])},
-                              {xa, ys(fan->p05[c])}};
-      dl->AddConvexPolyFilled(quad, 4, band);
-    }
+    };
+    if (wide != nullptr) fill_band(wide->lo, wide->hi, kForecastCalibrated);
+    fill_band(fan->p05, fan->p95, kForecastFan);
     const ImU32 median = to_imu32(kForecastMedian);
     for (size_t c = 0; c + 1 < fan->t_s.size(); ++c) {
       dl->AddLine({xs(fan->t_s[c] + off), ys(fan->p50[c])},
