@@ -3,7 +3,6 @@
 #include "core/run/forecast_calibration.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 
 #include "core/mirror/monitor_fit.h"
 #include "core/run/forecast.h"
+#include "tests/support/process.h"
 
 namespace twin {
 namespace {
@@ -99,12 +99,6 @@ TEST(ForecastCalibration, BandWidensWithTheWorkingTimeFromTheFork) {
   EXPECT_DOUBLE_EQ(band.hi[2], end.hi);
 }
 
-std::string temp_path(const char* name) {
-  return (std::filesystem::temp_directory_path() /
-          (std::to_string(::getpid()) + "_" + std::string(name)))
-      .string();
-}
-
 // The fit file carries it beside the rest; broken entries are rejected naming the field; files
 // without one load with none.
 TEST(ForecastCalibration, SavedInTheFitFile) {
@@ -113,7 +107,7 @@ TEST(ForecastCalibration, SavedInTheFitFile) {
   fit.forecast_calibration.margins = {0.1, 108, 17, 3, 10.9, -0.25};
   fit.forecast_calibration.shifts = 36;
   fit.forecast_calibration.rul = true;
-  const std::string path = temp_path("twin_forecast_cal_fit.json");
+  const std::string path = test::fresh_temp_dir("forecast_cal") + "/fit.json";
   std::string error;
   ASSERT_TRUE(save_monitor_fit(fit, path, error)) << error;
   MonitorFit back;
@@ -151,7 +145,7 @@ TEST(ForecastCalibration, SavedInTheFitFile) {
   }
   EXPECT_TRUE(load_monitor_fit(path, back, error)) << error;
   EXPECT_TRUE(back.forecast_calibration.empty());
-  std::remove(path.c_str());
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
 }  // namespace
