@@ -178,7 +178,10 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
                                                         uint16_t product, double hours,
                                                         uint64_t seed, std::string* why,
                                                         const StationTraffic* recorded) {
-  if (!scene_robot_spec(model, station, product, {}, why)) return std::nullopt;
+  // Checked before the line model runs (a bad cell fails fast); the arrivals are appended
+  // below, before the cell steps (as the whole list at construction, bit for bit).
+  const auto spec = scene_robot_spec(model, station, product, {}, why);
+  if (!spec) return std::nullopt;
   const Station& s = model.stations[station];
   RobotComparison out;
   out.station = s.name;
@@ -194,11 +197,10 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
   for (double t : traffic.arrived_s)
     if (t < end_s) arrivals.push_back(t);
   out.arrived = arrivals.size();
-  const auto spec = scene_robot_spec(model, station, product, arrivals, why);
-  if (!spec) return std::nullopt;
 
   const auto wall = std::chrono::steady_clock::now();
   RobotCell cell(*spec);
+  for (double t : arrivals) cell.append_arrival(t);
   cell.advance_to(end_s);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
   out.steps = static_cast<double>(cell.steps());
