@@ -108,6 +108,17 @@ const char* feed_name(const PhysicsPaneState& state) {
 }
 
 // One row of a physics | line model table.
+// Begins the three-column table of physics against its feed (label, physics, feed).
+bool begin_comparison_table(const char* id, const PhysicsPaneState& state) {
+  if (!ImGui::BeginTable(id, 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg))
+    return false;
+  ImGui::TableSetupColumn("");
+  ImGui::TableSetupColumn("physics");
+  ImGui::TableSetupColumn(feed_name(state));
+  ImGui::TableHeadersRow();
+  return true;
+}
+
 void table_row(const char* label, const std::string& physics, const std::string& des) {
   ImGui::TableNextRow();
   ImGui::TableNextColumn();
@@ -146,12 +157,7 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
     ImGui::TextDisabled("on belt %zu, taken off %d (%s %" PRIu64 "), %zu jams", snap.parts.size(),
                         snap.taken, feed_name(state), snap.des_taken, snap.jams.size());
   }
-  if (details && ImGui::BeginTable("physics_vs_des", 3,
-                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn("");
-    ImGui::TableSetupColumn("physics");
-    ImGui::TableSetupColumn(feed_name(state));
-    ImGui::TableHeadersRow();
+  if (details && begin_comparison_table("physics_vs_des", state)) {
     const auto row = table_row;
     char a[64], b[64];
     const auto on = static_cast<uint64_t>(snap.parts.size());
@@ -326,12 +332,7 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
     ImGui::TextDisabled("finished %d (%s %" PRIu64 "), fixture exchange %.2f s", snap.taken,
                         feed_name(state), snap.des_taken, snap.exchange_s);
   }
-  if (details && ImGui::BeginTable("robot_vs_des", 3,
-                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
-    ImGui::TableSetupColumn("");
-    ImGui::TableSetupColumn("physics");
-    ImGui::TableSetupColumn(feed_name(state));
-    ImGui::TableHeadersRow();
+  if (details && begin_comparison_table("robot_vs_des", state)) {
     const auto row = table_row;
     char a[64], b[64];
     std::snprintf(a, sizeof a, "%" PRIu64, snap.des_put_on);
