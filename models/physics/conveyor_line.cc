@@ -222,32 +222,56 @@ void ConveyorLine::step() {
   world_->step();
   const double now = time_s();
 
-  // 4. Arrivals and jams. Parts cannot overtake on a straight belt, so the part ahead of each is
-  // the previous one in on_belt_.
-  const double half = 0.5 * sx;
-  double ahead_rear = INFINITY;  // [m] rear face of the part ahead; none for the head
-  bool ahead_queued = true;      // the stop counts as a queued part ahead of the head
+  // 4. Arrivals and jams. On a belt wider than two parts a part can pass another beside it, so
+  // the parts ahead of each are those in front of it that overlap it across the belt: front
+  // first, each is queued when it is at (or against) the stop, or its front is within
+  // queue_gap_m of the rear of a queued part ahead of it.
+  const double a = 0.5 * sx, b = 0.5 * spec_.part.size_y;
+  order_.clear();
   for (Track& track : on_belt_) {
+    const int body = records_[static_cast<size_t>(track.record)].body;
+    const double yaw = world_->part_yaw(body);
+    const double c = std::abs(std::cos(yaw)), sn = std::abs(std::sin(yaw));
+    order_.push_back(Placed{.track = &track,
+                            .x = world_->part_x(body),
+                            .y = world_->part_y(body),
+                            .yaw = yaw,
+                            .half_x = a * c + b * sn,
+                            .half_y = a * sn + b * c});
+  }
+  // A total order (x, then the record), so the result is unique; std::sort does not allocate.
+  std::sort(order_.begin(), order_.end(), [](const Placed& p, const Placed& q) {
+    return p.x != q.x ? p.x > q.x : p.track->record < q.track->record;
+  });
+  for (size_t k = 0; k < order_.size(); ++k) {
+    Placed& p = order_[k];
+    Track& track = *p.track;
     PartRecord& r = records_[static_cast<size_t>(track.record)];
-    const double x = world_->part_x(r.body);
+    bool ahead = false;         // a part in front overlaps it across the belt
+    bool behind_queue = false;  // ... and is queued, its rear within the gap of this front
+    for (size_t j = 0; j < k; ++j) {
+      const Placed& q = order_[j];
+      // Side by side, with the same gap allowed as end to end (contacts reach that far).
+      if (std::abs(q.y - p.y) >= q.half_y + p.half_y + spec_.queue_gap_m) continue;
+      ahead = true;
+      if (q.queued && (q.x - q.half_x) - (p.x + p.half_x) <= spec_.queue_gap_m) behind_queue = true;
+    }
     const bool stopped = at_stop(r.body);
     if (stopped && r.arrived_s < 0.0) r.arrived_s = now;
-    const bool against = !stopped && ahead_rear == INFINITY && against_stop(r.body);
+    const bool against = !stopped && !ahead && against_stop(r.body);
     if (!against) {
       track.against_s = -1.0;
     } else if (track.against_s < 0.0) {
       track.against_s = now;
     }
-    const bool queued =
-        stopped || against || (ahead_queued && ahead_rear - (x + half) <= spec_.queue_gap_m);
-    if (x - track.mark_x >= spec_.advance_m || queued) {
-      track.mark_x = x;
+    p.queued = stopped || against || behind_queue;
+    if (p.x - track.mark_x >= spec_.advance_m || p.queued) {
+      track.mark_x = p.x;
       track.mark_s = now;
     }
     uint8_t& reported = jammed_[static_cast<size_t>(track.record)];
     if (!reported) {
-      const double yaw = world_->part_yaw(r.body);
-      const bool skewed = std::abs(yaw) > spec_.skew_limit_rad;
+      const bool skewed = std::abs(p.yaw) > spec_.skew_limit_rad;
       const bool turned = against && now - track.against_s > spec_.stall_time_s;
       if (skewed || turned || now - track.mark_s > spec_.stall_time_s) {
         reported = 1;
@@ -256,12 +280,10 @@ void ConveyorLine::step() {
                                       : turned ? JamReason::kTurnedAtStop
                                                : JamReason::kStalled,
                             .time_s = now,
-                            .x_m = x,
-                            .yaw_rad = yaw});
+                            .x_m = p.x,
+                            .yaw_rad = p.yaw});
       }
     }
-    ahead_rear = x - half;
-    ahead_queued = queued;
   }
 }
 

@@ -158,12 +158,19 @@ class ConveyorLine {
   std::vector<int64_t> due_step_;    // [steps] first step at which each fed part is due (n_feed)
   std::vector<uint8_t> jammed_;      // 1 once a part has been reported (n_initial + n_feed)
   std::deque<Track> on_belt_;        // parts on the belt, head (nearest the stop) first
-  std::vector<Jam> jams_;            // in order of detection
-  size_t next_feed_ = 0;             // index into spec_.feed of the next part to put on
-  double consumer_free_s_ = 0.0;     // [s] when the consumer can take the next part
-  int taken_ = 0;                    // [parts] taken off
-  int cleared_ = 0;                  // [parts] taken off by operators
-  size_t next_clear_ = 0;            // index into jams_ of the next jam an operator comes to
+  struct Placed {                    // a part on the belt in this step's jam check
+    Track* track = nullptr;
+    double x = 0.0, y = 0.0, yaw = 0.0;  // [m], [m], [rad]
+    double half_x = 0.0, half_y = 0.0;   // [m] half extents along and across the belt
+    bool queued = false;
+  };
+  std::vector<Placed> order_;     // scratch: this step's parts, front first (reused, no allocation)
+  std::vector<Jam> jams_;         // in order of detection
+  size_t next_feed_ = 0;          // index into spec_.feed of the next part to put on
+  double consumer_free_s_ = 0.0;  // [s] when the consumer can take the next part
+  int taken_ = 0;                 // [parts] taken off
+  int cleared_ = 0;               // [parts] taken off by operators
+  size_t next_clear_ = 0;         // index into jams_ of the next jam an operator comes to
 };
 
 }  // namespace twin

@@ -165,8 +165,8 @@ TEST(ConveyorLine, SkewedPartIsAJam) {
   s.feed[1].yaw_rad = 0.6;  // [rad] ~34 degrees, no guides
   ConveyorLine line(std::move(s));
   line.advance_to(20.0);
-  // The skewed part is reported first; it then blocks the stop (its centre cannot reach the stop
-  // position), so the part behind it may be reported stalled too.
+  // The skewed part is reported; it then blocks the stop (its centre cannot reach the stop
+  // position), and the part behind it waits in its queue.
   ASSERT_GE(line.jams().size(), 1u);
   EXPECT_EQ(line.jams()[0].part, 1);
   EXPECT_EQ(line.jams()[0].reason, JamReason::kSkewed);
@@ -174,22 +174,21 @@ TEST(ConveyorLine, SkewedPartIsAJam) {
     std::printf("[ figures  ] jam: part %d reason %d at %.3f s, x %.3f m, yaw %.3f rad\n", j.part,
                 static_cast<int>(j.reason), j.time_s, j.x_m, j.yaw_rad);
   }
-  for (size_t i = 1; i < line.jams().size(); ++i) EXPECT_GT(line.jams()[i].part, 1);
+  EXPECT_EQ(line.jams().size(), 1u);
   EXPECT_EQ(line.records()[0].taken_off_s >= 0.0, true);  // the straight part before it flowed
   EXPECT_GT(std::abs(line.jams()[0].yaw_rad), 0.26);
 }
 
 // The same skewed part with an operator who comes 15 s after each jam: the skewed part is still
-// skewed then and is taken off (cleared); the part behind it, reported stalled while it waited,
-// has moved on by its visit (a jam that freed itself) and it and the rest are taken off by the
-// consumer.
+// skewed then and is taken off (cleared); the parts behind it waited in its queue (not jams of
+// their own) and are taken off by the consumer.
 TEST(ConveyorLine, OperatorClearsAJamAndTheLineFlowsAgain) {
   ConveyorLineSpec s = line_spec(3.0, 1.0, 4);
   s.feed[1].yaw_rad = 0.6;
   s.jam_clear_s = 15.0;
   ConveyorLine line(std::move(s));
   line.advance_to(80.0);
-  ASSERT_GE(line.jams().size(), 2u);
+  ASSERT_EQ(line.jams().size(), 1u);
   const Jam& skewed = line.jams()[0];
   EXPECT_EQ(skewed.part, 1);
   EXPECT_EQ(skewed.reason, JamReason::kSkewed);
@@ -197,10 +196,6 @@ TEST(ConveyorLine, OperatorClearsAJamAndTheLineFlowsAgain) {
   EXPECT_NEAR(skewed.cleared_s, skewed.time_s + 15.0, kDt + 1e-9);
   EXPECT_EQ(line.records()[1].cleared_s, skewed.cleared_s);
   EXPECT_LT(line.records()[1].taken_off_s, 0.0);
-  for (size_t i = 1; i < line.jams().size(); ++i) {
-    EXPECT_FALSE(line.jams()[i].removed) << i;
-    EXPECT_GE(line.jams()[i].cleared_s, 0.0) << i;
-  }
   EXPECT_EQ(line.parts_cleared(), 1);
   EXPECT_EQ(line.parts_taken(), 3);
   for (int r : {0, 2, 3}) EXPECT_GE(line.records()[static_cast<size_t>(r)].taken_off_s, 0.0) << r;
@@ -268,6 +263,10 @@ TEST(ConveyorLine, HeadTurnedAtTheStopIsOneJamNotAQueueOfStalls) {
   ASSERT_NE(turned, line.jams().end());
   std::printf("[ figures  ] part %d turned at the stop at %.1f s: x %.3f m, yaw %.3f rad\n",
               turned->part, turned->time_s, turned->x_m, turned->yaw_rad);
+  for (const Jam& j : line.jams()) {
+    std::printf("[ figures  ]   jam: part %d %s at %.1f s, x %.3f m, yaw %.3f rad\n", j.part,
+                jam_reason_name(j.reason), j.time_s, j.x_m, j.yaw_rad);
+  }
   EXPECT_LT(std::abs(turned->yaw_rad), s.skew_limit_rad);  // not a skewed part
   EXPECT_GT(std::abs(turned->yaw_rad), 0.1);
   EXPECT_LT(turned->x_m, s.belt.length_m - 0.5 * s.part.size_x - s.stop_tolerance_m);
