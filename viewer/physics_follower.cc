@@ -262,7 +262,11 @@ void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
                                   double known_until_s) {
   live_ = true;
   recorded_ = std::move(parts);
-  if (!setup_) return;  // the next configure() starts from what is known
+  if (!setup_) {  // the next configure() starts from what is known, and stops there
+    std::lock_guard<std::mutex> lock(mutex_);
+    known_until_s_ = known_until_s;
+    return;
+  }
   // The setup's traffic from everything so far, products as configure() chose them.
   ConveyorTraffic t;
   if (setup_->station >= 0) {
