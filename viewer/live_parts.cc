@@ -73,4 +73,10 @@ bool LivePartLog::take_changed() {
   return was;
 }
 
+bool LivePartLog::take_advanced() {
+  const bool moved = known_until_s_ > reported_until_s_;
+  reported_until_s_ = known_until_s_;
+  return moved;
+}
+
 }  // namespace twin::viewer

@@ -31,6 +31,8 @@ class LivePartLog {
   // the last call of take_changed().
   const RecordedParts& parts() const { return parts_; }
   bool take_changed();
+  // Whether known_until_s() has moved on since the last call (counters sampled, maybe unchanged).
+  bool take_advanced();
   // [s working time] the newest device time of a counter value seen: the feed is known up to
   // here (a part passed on later has not been reported yet).
   double known_until_s() const { return known_until_s_; }
@@ -58,6 +60,7 @@ class LivePartLog {
   double known_until_s_ = 0.0;
   uint64_t finishes_ = 0;
   bool changed_ = false;
+  double reported_until_s_ = 0.0;  // [s] known_until_s() at the last take_advanced()
 };
 
 }  // namespace twin::viewer

@@ -263,8 +263,7 @@ void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
   live_ = true;
   recorded_ = std::move(parts);
   if (!setup_) {  // the next configure() starts from what is known, and stops there
-    std::lock_guard<std::mutex> lock(mutex_);
-    known_until_s_ = known_until_s;
+    live_reported_until(known_until_s);
     return;
   }
   // The setup's traffic from everything so far, products as configure() chose them.
@@ -287,6 +286,14 @@ void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
     std::lock_guard<std::mutex> lock(mutex_);
     job_traffic_ = traffic_;
     job_feed_ = std::move(feed);
+    known_until_s_ = known_until_s;
+  }
+  changed_.notify_all();
+}
+
+void PhysicsFollower::live_reported_until(double known_until_s) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
     known_until_s_ = known_until_s;
   }
   changed_.notify_all();

@@ -112,6 +112,9 @@ class PhysicsFollower {
   // its time has passed goes on at once) and never steps past `known_until_s` [s working time],
   // so the physics waits for the plant instead of running ahead of its reports.
   void extend_live(std::shared_ptr<const RecordedParts> parts, double known_until_s);
+  // Live: the plant has reported up to `known_until_s` [s working time] with no new parts (its
+  // counters sampled, unchanged): the physics may run on to there.
+  void live_reported_until(double known_until_s);
   bool live() const { return live_; }
 
   // Runs `setup` from time 0 (the line model's traffic of the conveyor is computed here, once

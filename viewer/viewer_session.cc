@@ -445,9 +445,14 @@ void ViewerSession::sync_live() {
     }
   }
   if (!changes_.empty()) timeline_->update_estimates();
-  if (live_parts_->take_changed() && physics_follower_ != nullptr) {
+  // New parts: the feed grows; counters sampled without new parts: the physics may run on.
+  const bool new_parts = live_parts_->take_changed();
+  const bool advanced = live_parts_->take_advanced();
+  if (physics_follower_ != nullptr && new_parts) {
     physics_follower_->extend_live(std::make_shared<const RecordedParts>(live_parts_->parts()),
                                    live_parts_->known_until_s());
+  } else if (physics_follower_ != nullptr && advanced) {
+    physics_follower_->live_reported_until(live_parts_->known_until_s());
   }
   playback_->seek(timeline_->to_s(now_ns));
   if (snapshot != nullptr && snapshot->seq() != live_snapshot_seq_) {

@@ -119,7 +119,11 @@ TEST(LivePartLog, ResetCounterIsANewBaseline) {
     v->set_stale(stale);
     live.add_change(c);
   };
-  send(100, 10);  // baseline
+  EXPECT_FALSE(live.take_advanced());
+  send(100, 10);                      // baseline
+  EXPECT_FALSE(live.take_changed());  // no parts yet
+  EXPECT_TRUE(live.take_advanced());  // but reported up to 10 s
+  EXPECT_EQ(live.known_until_s(), 10.0);
   send(102, 20);  // two parts at 20 s
   send(3, 30);    // reset
   send(4, 40);    // one part

@@ -145,6 +145,12 @@ TEST(PhysicsFollower, LiveFeedGrowsAndThePhysicsWaitsForTheReports) {
   follower.snapshot(snap);
   EXPECT_EQ(snap.target_s, 1500.0);
   EXPECT_NEAR(snap.time_s, 1500.0, BeltWorld::kStepS);
+  // Reports without new parts (counters sampled, unchanged) let it run on to them.
+  follower.live_reported_until(1800.0);
+  ASSERT_TRUE(follower.wait(kWaitS));
+  follower.snapshot(snap);
+  EXPECT_EQ(snap.target_s, 1800.0);
+  EXPECT_EQ(snap.des_put_on, whole.feed.size());
   follower.extend_live(reported(2400.0), 2400.0);
   ASSERT_TRUE(follower.wait(kWaitS));
   follower.snapshot(snap);
