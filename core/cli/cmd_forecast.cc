@@ -79,14 +79,30 @@ struct ShiftForecasts {
   std::vector<ConformalInterval> calibrated;  // (forecasts) with the fit's calibration
   std::vector<std::vector<PredictedFailure>> predicted;
   std::vector<std::string> machine_names;
-  int inside_model = 0;       // forecasts whose own 90 % interval holds the actual count
-  int inside_calibrated = 0;  // whose calibrated one does
-};
 
-bool holds(double lo, double hi, uint64_t actual) {
-  const double a = static_cast<double>(actual);
-  return a >= lo && a <= hi;
-}
+  // Whether forecast i's own 90 % interval, or its calibrated one, holds the actual count.
+  bool inside_model(size_t i) const { return holds(forecasts[i].p05, forecasts[i].p95); }
+  bool inside_calibrated(size_t i) const { return holds(calibrated[i].lo, calibrated[i].hi); }
+  // How many do (0 when the recording does not cover the shift).
+  int count_inside_model() const {
+    return count([&](size_t i) { return inside_model(i); });
+  }
+  int count_inside_calibrated() const {
+    return count([&](size_t i) { return inside_calibrated(i); });
+  }
+
+ private:
+  bool holds(double lo, double hi) const {
+    const double a = static_cast<double>(actual);
+    return complete && a >= lo && a <= hi;
+  }
+  template <class Pred>
+  int count(Pred inside) const {
+    int n = 0;
+    for (size_t i = 0; i < forecasts.size(); ++i) n += inside(i) ? 1 : 0;
+    return n;
+  }
+};
 
 // Plays `log` once, then forecasts from each requested time. Returns an exit code.
 int forecast_shift(const Model& model, const ForecastFlags& f, const MonitorFit& fit, uint64_t seed,
@@ -172,12 +188,6 @@ int forecast_shift(const Model& model, const ForecastFlags& f, const MonitorFit&
     out.forecasts.push_back(forecast(model, observed, fo, &ws));
     out.calibrated.push_back(
         calibrated_interval(model.calendar, out.forecasts.back(), fit.forecast_calibration));
-    if (out.complete) {
-      const Forecast& fc = out.forecasts.back();
-      out.inside_model += holds(fc.p05, fc.p95, out.actual) ? 1 : 0;
-      out.inside_calibrated +=
-          holds(out.calibrated.back().lo, out.calibrated.back().hi, out.actual) ? 1 : 0;
-    }
   }
   out.machine_names = player.mirror().names().machine;
   return kExitOk;
@@ -205,7 +215,7 @@ void print_shift(const ShiftForecasts& s, const ForecastFlags& f, uint64_t seed,
     if (calibrated) std::printf(" %16s", cband);
     std::printf(" %12s %8.1f", ci, fc.wall_s * 1e3);
     if (s.complete) {
-      const bool in = calibrated ? holds(c.lo, c.hi, s.actual) : holds(fc.p05, fc.p95, s.actual);
+      const bool in = calibrated ? s.inside_calibrated(i) : s.inside_model(i);
       std::printf(" %8llu %7s", static_cast<unsigned long long>(s.actual), in ? "yes" : "no");
     }
     std::printf("\n");
@@ -229,13 +239,13 @@ void print_shift(const ShiftForecasts& s, const ForecastFlags& f, uint64_t seed,
     std::printf(
         "actual good parts at the shift end (telemetry): %llu; inside the calibrated 90%% "
         "interval at %d of %zu times (the line model's own: %d)\n",
-        static_cast<unsigned long long>(s.actual), s.inside_calibrated, s.forecasts.size(),
-        s.inside_model);
+        static_cast<unsigned long long>(s.actual), s.count_inside_calibrated(), s.forecasts.size(),
+        s.count_inside_model());
   } else {
     std::printf(
         "actual good parts at the shift end (telemetry): %llu; inside the 90%% interval "
         "at %d of %zu times\n",
-        static_cast<unsigned long long>(s.actual), s.inside_model, s.forecasts.size());
+        static_cast<unsigned long long>(s.actual), s.count_inside_model(), s.forecasts.size());
   }
 }
 
@@ -265,9 +275,8 @@ nlohmann::json shift_json(const ShiftForecasts& s, bool calibrated, bool rul) {
                           {"node_level", fc.fork.node_level}}}};
     if (calibrated) e["calibrated"] = {{"p05", s.calibrated[i].lo}, {"p95", s.calibrated[i].hi}};
     if (s.complete) {
-      e["inside"] = holds(fc.p05, fc.p95, s.actual);
-      if (calibrated)
-        e["inside_calibrated"] = holds(s.calibrated[i].lo, s.calibrated[i].hi, s.actual);
+      e["inside"] = s.inside_model(i);
+      if (calibrated) e["inside_calibrated"] = s.inside_calibrated(i);
     }
     nlohmann::json pf = nlohmann::json::array();
     for (const PredictedFailure& p : s.predicted[i]) {
@@ -281,8 +290,8 @@ nlohmann::json shift_json(const ShiftForecasts& s, bool calibrated, bool rul) {
   }
   j["forecasts"] = list;
   if (s.complete) {
-    j["inside_count"] = s.inside_model;
-    if (calibrated) j["inside_calibrated_count"] = s.inside_calibrated;
+    j["inside_count"] = s.count_inside_model();
+    if (calibrated) j["inside_calibrated_count"] = s.count_inside_calibrated();
   }
   return j;
 }
@@ -328,8 +337,8 @@ int run_forecast_command(const ForecastFlags& f) {
   for (const ShiftForecasts& s : shifts) {
     if (!s.complete) continue;
     ++complete_shifts;
-    inside_model += s.inside_model;
-    inside_calibrated += s.inside_calibrated;
+    inside_model += s.count_inside_model();
+    inside_calibrated += s.count_inside_calibrated();
     for (size_t i = 0; i < s.forecasts.size(); ++i) {
       samples.push_back(
           forecast_sample(model.calendar, s.forecasts[i], static_cast<double>(s.actual)));

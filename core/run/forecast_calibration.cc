@@ -6,6 +6,17 @@
 
 namespace twin {
 
+namespace {
+
+// Parts made stay made: the lower end at least the count at the fork, the upper at least that.
+ConformalInterval keep_parts_made(ConformalInterval r, const Forecast& forecast) {
+  r.lo = std::max(r.lo, static_cast<double>(forecast.good_so_far));
+  r.hi = std::max(r.hi, r.lo);
+  return r;
+}
+
+}  // namespace
+
 double forecast_hours_left(const Calendar& calendar, const Forecast& forecast) {
   const double left_s =
       calendar.working_at(forecast.shift_end_s) - calendar.working_at(forecast.at_s);
@@ -19,12 +30,9 @@ ConformalSample forecast_sample(const Calendar& calendar, const Forecast& foreca
 
 ConformalInterval calibrated_interval(const Calendar& calendar, const Forecast& forecast,
                                       const ForecastCalibration& calibration) {
-  ConformalInterval r = apply_conformal(calibration.margins, forecast.p05, forecast.p95,
-                                        forecast_hours_left(calendar, forecast));
-  const double made = static_cast<double>(forecast.good_so_far);
-  r.lo = std::max(r.lo, made);
-  r.hi = std::max(r.hi, r.lo);
-  return r;
+  return keep_parts_made(apply_conformal(calibration.margins, forecast.p05, forecast.p95,
+                                         forecast_hours_left(calendar, forecast)),
+                         forecast);
 }
 
 CalibratedBand calibrated_band(const Calendar& calendar, const Forecast& forecast,
@@ -34,13 +42,12 @@ CalibratedBand calibrated_band(const Calendar& calendar, const Forecast& forecas
   band.lo.reserve(fan.t_s.size());
   band.hi.reserve(fan.t_s.size());
   const double fork_working_s = calendar.working_at(forecast.at_s);
-  const double made = static_cast<double>(forecast.good_so_far);
   for (size_t c = 0; c < fan.t_s.size(); ++c) {
     const double hours = std::max(calendar.working_at(fan.t_s[c]) - fork_working_s, 0.0) / 3600.0;
-    ConformalInterval r = apply_conformal(calibration.margins, fan.p05[c], fan.p95[c], hours);
-    r.lo = std::max(r.lo, made);
+    const ConformalInterval r = keep_parts_made(
+        apply_conformal(calibration.margins, fan.p05[c], fan.p95[c], hours), forecast);
     band.lo.push_back(r.lo);
-    band.hi.push_back(std::max(r.hi, r.lo));
+    band.hi.push_back(r.hi);
   }
   return band;
 }
