@@ -13,21 +13,17 @@
 #include <string>
 #include <vector>
 
-#include "core/live/sparkplug_edge_sink.h"
 #include "core/mirror/live_twin.h"
 #include "core/mirror/part_log.h"
 #include "core/telemetry/telemetry.h"
 #include "models/plant/plant_simulator.h"
 #include "replay/player.h"
+#include "tests/support/live_plant.h"
 #include "tests/support/plant_recording.h"
 #include "tests/support/scenes.h"
 
 namespace twin::viewer {
 namespace {
-
-std::span<const uint8_t> bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
 
 TEST(LivePartLog, CountersGiveThePlantsFinishesWithinASamplePeriod) {
   const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
@@ -54,13 +50,7 @@ TEST(LivePartLog, CountersGiveThePlantsFinishesWithinASamplePeriod) {
   auto sub = hub.subscribe(size_t{1} << 20);
   LiveTwin twin(model, hub);
   twin.reset(plant.start_ns);
-  SparkplugEdgeNode node("plant", "line1");
-  (void)node.next_death(plant.start_ns / 1'000'000);
-  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
-    twin.handle(m.topic, bytes(m.payload), static_cast<int64_t>(log_time_ns));
-    return true;
-  });
-  ASSERT_FALSE(run_plant(model, plant, sink).write_failed);
+  ASSERT_FALSE(test::run_plant_into(twin, model, plant).write_failed);
   std::vector<StateChangePtr> changes;
   sub->pop(changes, std::chrono::milliseconds(0));
   ASSERT_FALSE(changes.empty());

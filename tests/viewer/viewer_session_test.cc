@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "core/live/sparkplug_edge_sink.h"
 #include "core/mirror/condition_monitor.h"
 #include "core/mirror/live_twin.h"
 #include "core/mirror/real_kpis.h"
@@ -23,6 +22,7 @@
 #include "core/scene/yaml_to_proto.h"
 #include "models/plant/plant_simulator.h"
 #include "replay/player.h"
+#include "tests/support/live_plant.h"
 #include "tests/support/plant_recording.h"
 #include "tests/support/png_image.h"
 #include "tests/support/scenes.h"
@@ -561,17 +561,10 @@ TEST(ViewerSession, PhysicsViewFollowsALivePlant) {
   plant.hours = 0.5;
   plant.seed = 8;
   twin.reset(plant.start_ns);
-  SparkplugEdgeNode node("plant", "line1");
-  (void)node.next_death(plant.start_ns / 1'000'000);
-  uint64_t messages = 0;
-  SparkplugEdgeSink sink(node, [&](const SparkplugMessage& m, uint64_t log_time_ns) {
-    const std::string_view payload = m.payload;
-    twin.handle(m.topic, {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
-                static_cast<int64_t>(log_time_ns));
-    if (++messages % 500 == 1) session.tick(0.0);  // the viewer's frames as the data comes
-    return true;
+  // The viewer's frames as the data comes.
+  const PlantReport report = test::run_plant_into(twin, model, plant, [&](uint64_t messages) {
+    if (messages % 500 == 1) session.tick(0.0);
   });
-  const PlantReport report = run_plant(model, plant, sink);
   ASSERT_FALSE(report.write_failed);
   session.tick(0.0);  // takes the stream in
   const std::string png = std::filesystem::temp_directory_path().string() +
