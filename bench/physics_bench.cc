@@ -20,7 +20,7 @@ constexpr double kPitch = 0.25;  // [m] spacing of the parts at the start
 ConveyorLineSpec loaded_line() {
   ConveyorLineSpec s;
   s.belt = BeltSpec{.length_m = kPartsPerLine * kPitch, .width_m = 0.4, .speed_mps = 0.5};
-  s.part = PartSpec{.size_x = 0.2, .size_y = 0.15, .size_z = 0.1, .mass_kg = 1.0};
+  s.parts = {PartSpec{.size_x = 0.2, .size_y = 0.15, .size_z = 0.1, .mass_kg = 1.0}};
   s.consumer_cycle_s = 0.5;
   for (int i = 0; i < kPartsPerLine; ++i) s.initial_x_m.push_back(0.1 + kPitch * i);
   for (int i = 0; i < 4000; ++i) s.feed.push_back(FeedItem{.time_s = 0.5 * (i + 1)});

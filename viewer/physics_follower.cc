@@ -74,6 +74,7 @@ class BeltStepper final : public PhysicsFollower::Stepper {
       p.z_m = static_cast<float>(world.part_z(rec.body));
       p.yaw_rad = static_cast<float>(world.part_yaw(rec.body));
       p.record = static_cast<int32_t>(r);
+      p.part = rec.part;
       if (p.z_m < kFallenZ) {
         ++s.fallen;
         continue;
@@ -97,7 +98,7 @@ class RobotStepper final : public PhysicsFollower::Stepper {
   double time_s() const override { return cell_.time_s(); }
   void step() override { cell_.step(); }
   size_t fed() const override { return cell_.arrivals(); }
-  void append(const FeedItem& item) override { cell_.append_arrival(item.time_s); }
+  void append(const FeedItem& item) override { cell_.append_arrival(item.time_s, item.part); }
   void fill(PhysicsSnapshot& s) const override {
     s.joints = cell_.joints();
     s.phase = cell_.phase();
@@ -119,6 +120,7 @@ class RobotStepper final : public PhysicsFollower::Stepper {
       p.z_m = static_cast<float>(pose.z_m);
       p.yaw_rad = static_cast<float>(pose.yaw_rad);
       p.record = static_cast<int32_t>(r);
+      p.part = rec.part;
       const bool held = rec.picked_s >= 0.0 && rec.placed_s < 0.0;
       const bool resting = rec.placed_s < 0.0 || rec.rest_s >= 0.0;  // on the nest or landed
       p.state = held      ? PhysicsPartState::kHeld
@@ -171,20 +173,31 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     }
     traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
   }
-  const uint16_t product =
-      setup.product >= 0 ? static_cast<uint16_t>(setup.product) : main_product(*traffic);
+  if (setup.product >= static_cast<int32_t>(model_.products.size())) {
+    why = "no product " + std::to_string(setup.product);
+    return false;
+  }
+  // Each part as the product the traffic says, or all the setup's product.
+  const std::vector<uint16_t> products =
+      setup.product >= 0 ? std::vector<uint16_t>{static_cast<uint16_t>(setup.product)}
+                         : distinct_products(traffic->product);
+  const std::vector<uint16_t> part =
+      setup.product >= 0 ? std::vector<uint16_t>{} : part_indices(traffic->product, products);
   const double cycle_s = consumer_cycle_time(model_, setup.node);
   if (!(cycle_s > 0.0)) {
     why = "conveyor '" + model_.nodes[setup.node].name + "' has no consumer with a cycle time";
     return false;
   }
-  const std::vector<FeedItem> feed = skewed_feed(
-      model_, setup.node, traffic->put_on_s, setup.max_skew_deg * std::numbers::pi / 180.0, seed_);
+  const std::vector<FeedItem> feed =
+      skewed_feed(model_, setup.node, traffic->put_on_s,
+                  setup.max_skew_deg * std::numbers::pi / 180.0, seed_, part);
   SceneConveyorOptions options;
   options.friction = setup.friction;
   options.guide_clearance_m = setup.guide_clearance_m;
   options.jam_clear_s = setup.jam_clear_s;
-  auto spec = scene_conveyor_spec(model_, setup.node, product, feed, cycle_s, options, &why);
+  auto spec = scene_conveyor_spec(model_, setup.node,
+                                  products.empty() ? std::vector<uint16_t>{0} : products, feed,
+                                  cycle_s, options, &why);
   if (!spec) return false;
   std::vector<FixtureSpec> fixtures;
   try {
@@ -200,7 +213,8 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
   robot_spec_.reset();
   robot_cycle_s_ = robot_plan_exchange_s_ = 0.0;
   setup_ = setup;
-  product_name_ = model_.products[product];
+  products_ = products.empty() ? std::vector<uint16_t>{0} : products;
+  product_name_ = product_names(model_, products_);
   fixtures_ = std::move(fixtures);
   start_job([spec = spec_] { return std::make_unique<BeltStepper>(*spec); });
   return true;
@@ -234,9 +248,18 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
     t.taken_s = std::move(st.finished_s);
     traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
   }
-  const uint16_t product =
-      setup.product >= 0 ? static_cast<uint16_t>(setup.product) : main_product(*traffic);
-  auto spec = scene_robot_spec(model_, station, product, traffic->put_on_s, &why);
+  if (setup.product >= static_cast<int32_t>(model_.products.size())) {
+    why = "no product " + std::to_string(setup.product);
+    return false;
+  }
+  // Each part as the product the traffic says, or all the setup's product.
+  std::vector<uint16_t> products = setup.product >= 0
+                                       ? std::vector<uint16_t>{static_cast<uint16_t>(setup.product)}
+                                       : distinct_products(traffic->product);
+  if (products.empty()) products.push_back(0);
+  const std::vector<uint16_t> part =
+      setup.product >= 0 ? std::vector<uint16_t>{} : part_indices(traffic->product, products);
+  auto spec = scene_robot_spec(model_, station, products, traffic->put_on_s, &why, part);
   if (!spec) return false;
   const RobotCell check(*spec);  // scene_robot_spec built one: this does not throw
   traffic_ = traffic;
@@ -247,7 +270,8 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   spec_.reset();
   fixtures_.clear();
   setup_ = setup;
-  product_name_ = model_.products[product];
+  products_ = products;
+  product_name_ = product_names(model_, products_);
   start_job([spec = robot_spec_] { return std::make_unique<RobotStepper>(*spec); });
   return true;
 }
@@ -276,10 +300,8 @@ void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
   } else {
     t = recorded_conveyor_traffic(model_, *recorded_, setup_->node);
   }
-  const uint16_t product = traffic_ != nullptr && !traffic_->product.empty()
-                               ? traffic_->product.front()
-                               : static_cast<uint16_t>(0);
-  t.product.assign(t.put_on_s.size(), product);
+  // A live source has no products: configure() gave its parts one (products_ holds it).
+  t.product.assign(t.put_on_s.size(), products_.front());
   traffic_ = std::make_shared<const ConveyorTraffic>(std::move(t));
   auto feed = feed_of(*traffic_);
   {
@@ -303,11 +325,17 @@ std::shared_ptr<const std::vector<FeedItem>> PhysicsFollower::feed_of(
     const ConveyorTraffic& traffic) const {
   std::vector<FeedItem> feed;
   if (setup_ && setup_->station < 0) {
+    const std::vector<uint16_t> part =
+        setup_->product >= 0 ? std::vector<uint16_t>{} : part_indices(traffic.product, products_);
     feed = skewed_feed(model_, setup_->node, traffic.put_on_s,
-                       setup_->max_skew_deg * std::numbers::pi / 180.0, seed_);
+                       setup_->max_skew_deg * std::numbers::pi / 180.0, seed_, part);
   } else {
+    const std::vector<uint16_t> part = setup_ && setup_->product < 0
+                                           ? part_indices(traffic.product, products_)
+                                           : std::vector<uint16_t>{};
     feed.reserve(traffic.put_on_s.size());
-    for (double t : traffic.put_on_s) feed.push_back({t, 0.0});
+    for (size_t i = 0; i < traffic.put_on_s.size(); ++i)
+      feed.push_back({traffic.put_on_s[i], 0.0, part.empty() ? uint16_t{0} : part[i]});
   }
   return std::make_shared<const std::vector<FeedItem>>(std::move(feed));
 }

@@ -37,7 +37,7 @@ namespace twin::viewer {
 struct PhysicsSetup {
   uint32_t node = 0;              // conveyor node index
   int32_t station = -1;           // >= 0: this station's robot cell instead of the conveyor
-  int32_t product = -1;           // product whose part rides the belt; < 0: the one most fed
+  int32_t product = -1;           // product every part is; < 0: each the product it is
   double max_skew_deg = 0.0;      // [deg] parts are put on turned by up to this (0: straight)
   double guide_clearance_m = -1;  // [m] side guides' clearance per side; < 0: no guides
   double friction = 0.6;          // [-] belt-part Coulomb coefficient
@@ -60,6 +60,7 @@ struct PhysicsPartPose {
   float yaw_rad = 0.0f;                      // [rad] about z
   PhysicsPartState state = PhysicsPartState::kMoving;
   int32_t record = -1;  // index into the line's records (feed order)
+  uint16_t part = 0;    // which part it is: index into the spec's parts
 };
 
 struct PhysicsSnapshot {
@@ -130,7 +131,10 @@ class PhysicsFollower {
   // by its plan; 0 unless the setup is a robot cell.
   double robot_cycle_s() const { return robot_cycle_s_; }
   double robot_plan_exchange_s() const { return robot_plan_exchange_s_; }
+  // The products whose parts ride the belt (or the cell): "shaft, flange".
   const std::string& product_name() const { return product_name_; }
+  // The same as product indices: the spec's parts[i] is products()[i]'s part.
+  const std::vector<uint16_t>& products() const { return products_; }
   // The belt's static boxes (stop, guides) in the belt's frame; empty before a configure().
   const std::vector<FixtureSpec>& fixtures() const { return fixtures_; }
 
@@ -167,8 +171,9 @@ class PhysicsFollower {
   bool live_ = false;                              // recorded_ grows (extend_live)
   // The feed's traffic of the setup (robot: arrivals as put_on_s, finishes as taken_s).
   std::shared_ptr<const ConveyorTraffic> traffic_;
-  int64_t traffic_key_ = -1;  // node, or -1 - station, traffic_ is of
-  std::string product_name_;
+  int64_t traffic_key_ = -1;              // node, or -1 - station, traffic_ is of
+  std::vector<uint16_t> products_ = {0};  // the setup's parts: spec parts[i] is products_[i]'s
+  std::string product_name_;              // their names, "shaft, flange"
   std::vector<FixtureSpec> fixtures_;
 
   mutable std::mutex mutex_;

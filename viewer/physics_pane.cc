@@ -79,6 +79,19 @@ void begin_figures_window(const Rect& canvas, float s) {
                    ImGuiWindowFlags_NoFocusOnAppearing);
 }
 
+// On the line before: "; part shaft 300 x 80 x 80 mm, 11.8 kg, flange ...", each part the
+// physics carries (spec parts[i] is products[i]'s).
+void draw_part_sizes(const Model& model, const std::vector<uint16_t>& products,
+                     const std::vector<PartSpec>& parts) {
+  for (size_t i = 0; i < parts.size() && i < products.size(); ++i) {
+    const PartSpec& part = parts[i];
+    ImGui::SameLine(0.0f, 0.0f);
+    ImGui::Text("%s %s %.0f x %.0f x %.0f mm, %.1f kg", i == 0 ? "; part" : ",",
+                model.products[products[i]].c_str(), part.size_x * 1000.0, part.size_y * 1000.0,
+                part.size_z * 1000.0, part.mass_kg);
+  }
+}
+
 // Where the physics run is: starting, re-running from the shift start (`what`: "belt", "cell"),
 // catching up, or at the clock (with `doing`, when not empty).
 void draw_run_state(const Model& model, const PhysicsSnapshot& snap, const char* what,
@@ -142,10 +155,9 @@ void draw_figures(const Rect& canvas, UiState& ui, const Model& model, PhysicsPa
   ImGui::PopFont();
   ImGui::SameLine();
   ImGui::TextDisabled("physics: Bullet, %d Hz fixed step", BeltWorld::kStepsPerSecond);
-  ImGui::Text("belt %.1f m at %.2f m/s, %.2f m wide; part %s %.0f x %.0f x %.0f mm, %.1f kg",
-              spec.belt.length_m, spec.belt.speed_mps, spec.belt.width_m,
-              state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
-              spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
+  ImGui::Text("belt %.1f m at %.2f m/s, %.2f m wide", spec.belt.length_m, spec.belt.speed_mps,
+              spec.belt.width_m);
+  draw_part_sizes(model, state.follower->products(), spec.parts);
   draw_run_state(model, snap, "belt", "");
 
   // The details open by default only where the pane has the room.
@@ -319,9 +331,8 @@ void draw_robot_figures(const Rect& canvas, UiState& ui, const Model& model,
   ImGui::PopFont();
   ImGui::SameLine();
   ImGui::TextDisabled("physics: Bullet, %d Hz fixed step", RobotCell::kStepsPerSecond);
-  ImGui::Text("SCARA %.2f + %.2f m; part %s %.0f x %.0f x %.0f mm, %.1f kg", spec.arm.link1_m,
-              spec.arm.link2_m, state.follower->product_name().c_str(), spec.part.size_x * 1000.0,
-              spec.part.size_y * 1000.0, spec.part.size_z * 1000.0, spec.part.mass_kg);
+  ImGui::Text("SCARA %.2f + %.2f m", spec.arm.link1_m, spec.arm.link2_m);
+  draw_part_sizes(model, state.follower->products(), spec.parts);
   draw_run_state(model, snap, "cell", robot_phase_name(snap.phase));
   // The details open by default only where the pane has the room.
   ImGui::SetNextItemOpen(canvas.height() > 640.0 * s, ImGuiCond_Once);
@@ -569,8 +580,10 @@ void draw_physics_pane(const Rect& canvas, UiState& ui, const Model& model,
            belt_to_world(length + 0.3 + kPhysicsStationSize / 2.0, 0.0, 0.9),
            consumer_names(model, node).c_str(), kStationLabel);
   label_at(dl, state.camera, pos, item, belt_to_world(-0.3, 0.0, 0.3), "feeder", kNodeLabel);
-  label_at(dl, state.camera, pos, item, belt_to_world(length, 0.0, 2.5 * spec->part.size_z + 0.1),
-           "stop", kPhysicsStop);
+  double tallest = 0.0;  // [m] the stop is twice the tallest part's height
+  for (const PartSpec& part : spec->parts) tallest = std::max(tallest, part.size_z);
+  label_at(dl, state.camera, pos, item, belt_to_world(length, 0.0, 2.5 * tallest + 0.1), "stop",
+           kPhysicsStop);
   dl->PopClipRect();
   draw_figures(canvas, ui, model, state, *spec);
   draw_controls(canvas, ui, model, state);

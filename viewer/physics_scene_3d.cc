@@ -90,8 +90,9 @@ void build_physics_boxes(const ConveyorLineSpec& spec, const std::vector<Fixture
     const Rgba color = p.state == PhysicsPartState::kJammed   ? kPhysicsJammed
                        : p.state == PhysicsPartState::kAtRest ? kPhysicsAtRest
                                                               : kPhysicsMoving;
-    Box3D& b = out.emplace_back(belt_box(p.x_m, p.y_m, p.z_m, spec.part.size_x, spec.part.size_y,
-                                         spec.part.size_z, p.yaw_rad, color, BoxKind::kPart));
+    const PartSpec& part = spec.parts[p.part < spec.parts.size() ? p.part : 0];
+    Box3D& b = out.emplace_back(belt_box(p.x_m, p.y_m, p.z_m, part.size_x, part.size_y, part.size_z,
+                                         p.yaw_rad, color, BoxKind::kPart));
     b.machine = p.record;
     if (p.state == PhysicsPartState::kJammed) b.emissive = 0.35f;
   }
@@ -181,8 +182,9 @@ void build_robot_boxes(const RobotCellSpec& spec, const PhysicsSnapshot& snapsho
     const Rgba color = p.state == PhysicsPartState::kHeld     ? kPhysicsHeld
                        : p.state == PhysicsPartState::kAtRest ? kPhysicsAtRest
                                                               : kPhysicsMoving;
-    Box3D& b = out.emplace_back(robot_box(p.x_m, p.y_m, p.z_m, spec.part.size_x, spec.part.size_y,
-                                          spec.part.size_z, p.yaw_rad, color, BoxKind::kPart));
+    const PartSpec& part = spec.parts[p.part < spec.parts.size() ? p.part : 0];
+    Box3D& b = out.emplace_back(robot_box(p.x_m, p.y_m, p.z_m, part.size_x, part.size_y,
+                                          part.size_z, p.yaw_rad, color, BoxKind::kPart));
     b.machine = p.record;
   }
 }

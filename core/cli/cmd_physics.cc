@@ -1,7 +1,7 @@
 // twin physics SCENE [--conveyor NAME]... [--robot STATION]... [--product NAME] [--hours H]
 //                    [--seed S] [--set PATH=VALUE]... [--recording SHIFT.mcap] [--json FILE]:
 // each conveyor of the scene at its two fidelities, the line model's (transport time, capacity)
-// and a Bullet belt built from the scene's geometry (length, speed, width; the product's part
+// and a Bullet belt built from the scene's geometry (length, speed, width; each product's part
 // size and mass) fed with the line model's put-on times: take-offs, transfer times, how many
 // parts the belt held and holds, jams, and the physics' speed against real time. And each
 // robot-loaded station as a Bullet SCARA cell fed with the line model's arrivals: finishes,
@@ -14,6 +14,7 @@
 #include <numbers>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,9 +56,27 @@ struct FeedSource {
   std::optional<RecordedParts> parts;
 };
 
+using ProductCounts = std::vector<std::pair<std::string, uint64_t>>;
+
+// "  fed: shaft 312 flange 208" when the parts are of more than one product.
+void print_by_product(const char* what, const ProductCounts& counts) {
+  if (counts.size() < 2) return;
+  std::printf("  %s:", what);
+  for (const auto& [name, n] : counts)
+    std::printf(" %s %llu", name.c_str(), static_cast<unsigned long long>(n));
+  std::printf("\n");
+}
+
+nlohmann::json by_product_json(const ProductCounts& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, n] : counts) out[name] = n;
+  return out;
+}
+
 void print_robot(const RobotComparison& c, const FeedSource& feed, double realtime) {
   std::printf("%s loaded by its robot, parts as %s, %.1f h of %s\n", c.station.c_str(),
               c.product.c_str(), c.hours, feed.of.c_str());
+  print_by_product("arrived", c.arrived_by_product);
   std::printf("  %-34s %12s %12s\n", "", feed.label, "physics");
   std::printf("  %-34s %12llu %12llu\n", "parts arrived at the pick place",
               static_cast<unsigned long long>(c.arrived),
@@ -84,6 +103,7 @@ nlohmann::json robot_json(const RobotComparison& c, const FeedSource& feed, uint
   nlohmann::json j;
   j["robot_station"] = c.station;
   j["product"] = c.product;
+  j["arrived_by_product"] = by_product_json(c.arrived_by_product);
   j["hours"] = c.hours;
   j["seed"] = seed;
   j["arrived"] = c.arrived;
@@ -123,7 +143,7 @@ int run_physics(const PhysicsFlags& f) {
     }
   }
   const Model& model = f.sets.empty() ? scene.model : changed.model;
-  uint16_t product = 0;
+  int32_t product = -1;  // each part as the product it is
   if (!f.product.empty()) {
     size_t p = 0;
     while (p < model.products.size() && model.products[p] != f.product) ++p;
@@ -131,7 +151,7 @@ int run_physics(const PhysicsFlags& f) {
       print_error(f.scene + ": no product '" + f.product + "'");
       return kExitUsage;
     }
-    product = static_cast<uint16_t>(p);
+    product = static_cast<int32_t>(p);
   }
   if (!(f.hours > 0.0) || f.hours > 24.0) {
     print_error("--hours must be in (0, 24], got " + std::to_string(f.hours));
@@ -210,6 +230,7 @@ int run_physics(const PhysicsFlags& f) {
     if (!f.quiet) {
       std::printf("%s, parts as %s, %.1f h of %s, consumer every %.1f s\n", c->conveyor.c_str(),
                   c->product.c_str(), c->hours, feed.of.c_str(), c->consumer_cycle_s);
+      print_by_product("put on", c->products_put_on);
       std::printf("  %-34s %12s %12s\n", "", feed.label, "physics");
       std::printf("  %-34s %12llu %12llu\n", "parts put on",
                   static_cast<unsigned long long>(c->put_on),
@@ -240,6 +261,7 @@ int run_physics(const PhysicsFlags& f) {
     nlohmann::json j;
     j["conveyor"] = c->conveyor;
     j["product"] = c->product;
+    j["put_on_by_product"] = by_product_json(c->products_put_on);
     j["hours"] = c->hours;
     j["seed"] = seed;
     j["consumer_cycle_s"] = c->consumer_cycle_s;
@@ -314,7 +336,8 @@ void add_physics_command(CLI::App& app, Context& ctx) {
                   "Station whose robot to run (repeatable; default: all conveyors and robots)")
       ->type_name("STATION");
   cmd->add_option("--product", f->product,
-                  "Product whose part rides the belt or the robot's gripper (default: first)")
+                  "Make every part this product (default: each part is the product the line "
+                  "model made; a recording's parts are the product it makes most)")
       ->type_name("NAME");
   cmd->add_option("--hours", f->hours,
                   "Hours to compare (default 2; with --recording: the recording's)")

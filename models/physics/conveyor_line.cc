@@ -33,10 +33,20 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
           "ConveyorLineSpec tolerances must be finite and >= 0");
   require(std::isfinite(s.guide_clearance_m), "ConveyorLineSpec.guide_clearance_m must be finite");
   require(std::isfinite(s.jam_clear_s), "ConveyorLineSpec.jam_clear_s must be finite");
+  require(!s.parts.empty(), "ConveyorLineSpec.parts must hold at least one part");
+  double widest = 0.0, tallest = 0.0;  // [m]
+  for (const PartSpec& part : s.parts) {
+    require(std::isfinite(part.size_x) && part.size_x > 0.0 && std::isfinite(part.size_y) &&
+                part.size_y > 0.0 && std::isfinite(part.size_z) && part.size_z > 0.0 &&
+                std::isfinite(part.mass_kg) && part.mass_kg > 0.0,
+            "ConveyorLineSpec.parts: sizes and mass must be finite and > 0");
+    widest = std::max(widest, part.size_y);
+    tallest = std::max(tallest, part.size_z);
+  }
   world_ = std::make_unique<BeltWorld>(s.belt);  // validates the belt
 
   const double length = s.belt.length_m;
-  const double height = 2.0 * s.part.size_z;  // [m] walls taller than the parts
+  const double height = 2.0 * tallest;  // [m] walls taller than the parts
   // Stop: its face at x = length, spanning the belt's width.
   world_->add_fixture(FixtureSpec{.x = length + 0.5 * kWallThickness,
                                   .y = 0.0,
@@ -47,10 +57,10 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
                                   .friction = 0.0});
   if (s.guide_clearance_m >= 0.0) {
     // Smooth guides (no friction), so a guided part is steered, not braked.
-    const double inner = 0.5 * s.part.size_y + s.guide_clearance_m;  // [m] |y| of the inner faces
+    guide_inner_m_ = 0.5 * widest + s.guide_clearance_m;
     for (double side : {-1.0, 1.0}) {
       world_->add_fixture(FixtureSpec{.x = 0.5 * length,
-                                      .y = side * (inner + 0.5 * kWallThickness),
+                                      .y = side * (guide_inner_m_ + 0.5 * kWallThickness),
                                       .z = 0.5 * height,
                                       .size_x = length,
                                       .size_y = kWallThickness,
@@ -61,6 +71,8 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
 
   const size_t n = s.initial_x_m.size() + s.feed.size();
   records_.assign(n, PartRecord{});
+  for (size_t i = 0; i < s.feed.size(); ++i)
+    records_[s.initial_x_m.size() + i].part = s.feed[i].part;
   jammed_.assign(n, 0);
   double previous = -INFINITY;
   for (double x : s.initial_x_m) {
@@ -77,6 +89,7 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
     require(std::isfinite(f.time_s) && f.time_s >= last,
             "ConveyorLineSpec.feed times must be finite, >= 0 and ascending");
     require(std::isfinite(f.yaw_rad), "ConveyorLineSpec.feed yaw must be finite");
+    require(f.part < s.parts.size(), "ConveyorLineSpec.feed part must index parts");
     last = f.time_s;
     // The first step whose start time reaches time_s (the slack absorbs rounding).
     due_step_.push_back(
@@ -87,22 +100,23 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
 void ConveyorLine::append_feed(FeedItem item) {
   require(std::isfinite(item.time_s) && std::isfinite(item.yaw_rad),
           "ConveyorLine::append_feed: time and yaw must be finite");
+  require(item.part < spec_.parts.size(), "ConveyorLine::append_feed: part must index parts");
   if (!spec_.feed.empty()) item.time_s = std::max(item.time_s, spec_.feed.back().time_s);
   item.time_s = std::max(item.time_s, 0.0);
   spec_.feed.push_back(item);
   due_step_.push_back(
       static_cast<int64_t>(std::ceil(item.time_s * BeltWorld::kStepsPerSecond - 1e-9)));
-  records_.push_back(PartRecord{});
+  records_.push_back(PartRecord{.part = item.part});
   jammed_.push_back(0);
 }
 
-double ConveyorLine::entry_yaw(double yaw_rad) const {
-  if (spec_.guide_clearance_m < 0.0) return yaw_rad;
+double ConveyorLine::entry_yaw(const PartSpec& part, double yaw_rad) const {
+  if (guide_inner_m_ < 0.0) return yaw_rad;
   // A box turned by yaw has the same footprint as one turned by yaw + pi: work in (-pi/2, pi/2].
   double yaw = std::remainder(yaw_rad, std::numbers::pi);
   if (yaw <= -0.5 * std::numbers::pi) yaw += std::numbers::pi;
-  const double a = 0.5 * spec_.part.size_x, b = 0.5 * spec_.part.size_y;
-  const double inner = b + spec_.guide_clearance_m;  // [m] |y| of the guides' inner faces
+  const double a = 0.5 * part.size_x, b = 0.5 * part.size_y;
+  const double inner = guide_inner_m_;
   // Half the footprint across the belt, a |sin| + b |cos|, grows from b at 0 to its maximum
   // hypot(a, b) at atan(a / b): bisect for the largest angle that still fits.
   const auto across = [&](double t) { return a * std::sin(t) + b * std::cos(t); };
@@ -118,13 +132,20 @@ double ConveyorLine::entry_yaw(double yaw_rad) const {
 
 void ConveyorLine::put_on(int record, double x_m, double yaw_rad, double t_s) {
   PartRecord& r = records_[static_cast<size_t>(record)];
-  r.body = world_->add_part(spec_.part, x_m, 0.0, entry_yaw(yaw_rad));
+  const PartSpec& part = part_of(record);
+  r.body = world_->add_part(part, x_m, 0.0, entry_yaw(part, yaw_rad));
   r.put_on_s = t_s;
   on_belt_.push_back(Track{.record = record, .mark_x = x_m, .mark_s = t_s});
 }
 
 int ConveyorLine::capacity() const {
-  return static_cast<int>(std::floor(spec_.belt.length_m / spec_.part.size_x + 1e-9));
+  double longest = 0.0;  // [m]
+  for (const PartSpec& part : spec_.parts) longest = std::max(longest, part.size_x);
+  return static_cast<int>(std::floor(spec_.belt.length_m / longest + 1e-9));
+}
+
+const PartSpec& ConveyorLine::part_of(int record) const {
+  return spec_.parts[records_[static_cast<size_t>(record)].part];
 }
 
 int ConveyorLine::parts_waiting() const {
@@ -147,7 +168,7 @@ void ConveyorLine::clear_jams(double t_s) {
     const bool skewed = std::abs(world_->part_yaw(r.body)) > spec_.skew_limit_rad;
     const bool stalled = t_s - track->mark_s > spec_.stall_time_s;
     const bool fallen = world_->part_z(r.body) < 0.0;  // centre below the belt's top
-    const bool turned = !at_stop(r.body) && against_stop(r.body);
+    const bool turned = !at_stop(r) && against_stop(r);
     if (skewed || stalled || fallen || turned) {
       world_->remove_part(r.body);
       r.cleared_s = t_s;
@@ -160,10 +181,10 @@ void ConveyorLine::clear_jams(double t_s) {
   }
 }
 
-bool ConveyorLine::at_stop(int body) const {
-  const double rest_x = spec_.belt.length_m - 0.5 * spec_.part.size_x;
-  return world_->part_x(body) >= rest_x - spec_.stop_tolerance_m &&
-         std::abs(world_->part_speed(body)) < spec_.rest_speed_mps;
+bool ConveyorLine::at_stop(const PartRecord& record) const {
+  const double rest_x = spec_.belt.length_m - 0.5 * spec_.parts[record.part].size_x;
+  return world_->part_x(record.body) >= rest_x - spec_.stop_tolerance_m &&
+         std::abs(world_->part_speed(record.body)) < spec_.rest_speed_mps;
 }
 
 const char* jam_reason_name(JamReason reason) {
@@ -178,29 +199,32 @@ const char* jam_reason_name(JamReason reason) {
   return "stalled";
 }
 
-bool ConveyorLine::against_stop(int body) const {
-  const double yaw = world_->part_yaw(body);
-  const double front = world_->part_x(body) + 0.5 * spec_.part.size_x * std::abs(std::cos(yaw)) +
-                       0.5 * spec_.part.size_y * std::abs(std::sin(yaw));
+bool ConveyorLine::against_stop(const PartRecord& record) const {
+  const PartSpec& part = spec_.parts[record.part];
+  const double yaw = world_->part_yaw(record.body);
+  const double front = world_->part_x(record.body) + 0.5 * part.size_x * std::abs(std::cos(yaw)) +
+                       0.5 * part.size_y * std::abs(std::sin(yaw));
   return front >= spec_.belt.length_m - spec_.stop_tolerance_m &&
-         std::abs(world_->part_speed(body)) < spec_.rest_speed_mps;
+         std::abs(world_->part_speed(record.body)) < spec_.rest_speed_mps;
 }
 
 void ConveyorLine::step() {
   const double t = time_s();
-  const double sx = spec_.part.size_x;
 
   if (spec_.jam_clear_s >= 0.0) clear_jams(t);
 
   // 1. Feeder.
   if (next_feed_ < due_step_.size() && due_step_[next_feed_] <= steps()) {
-    double x = 0.5 * sx;
+    const size_t record = spec_.initial_x_m.size() + next_feed_;
+    const double half = 0.5 * spec_.parts[spec_.feed[next_feed_].part].size_x;  // [m]
+    double x = half;
     if (!on_belt_.empty()) {
-      const int tail = records_[static_cast<size_t>(on_belt_.back().record)].body;
-      x = std::min(x, world_->part_x(tail) - sx);  // nose to tail behind the last part
+      const int tail = on_belt_.back().record;
+      const double tail_half = 0.5 * part_of(tail).size_x;
+      // Nose to tail behind the last part.
+      x = std::min(x, world_->part_x(records_[static_cast<size_t>(tail)].body) - tail_half - half);
     }
-    if (x >= 0.5 * sx - spec_.entry_overhang_m) {
-      const size_t record = spec_.initial_x_m.size() + next_feed_;
+    if (x >= half - spec_.entry_overhang_m) {
       put_on(static_cast<int>(record), x, spec_.feed[next_feed_].yaw_rad, t);
       ++next_feed_;
     }
@@ -209,7 +233,7 @@ void ConveyorLine::step() {
   // 2. Consumer. The free test has slack for the rounding of t + cycle.
   if (!on_belt_.empty() && t >= consumer_free_s_ - 1e-9) {
     PartRecord& head = records_[static_cast<size_t>(on_belt_.front().record)];
-    if (at_stop(head.body)) {
+    if (at_stop(head)) {
       world_->remove_part(head.body);
       head.taken_off_s = t;
       on_belt_.pop_front();
@@ -226,10 +250,11 @@ void ConveyorLine::step() {
   // the parts ahead of each are those in front of it that overlap it across the belt: front
   // first, each is queued when it is at (or against) the stop, or its front is within
   // queue_gap_m of the rear of a queued part ahead of it.
-  const double a = 0.5 * sx, b = 0.5 * spec_.part.size_y;
   order_.clear();
   for (Track& track : on_belt_) {
     const int body = records_[static_cast<size_t>(track.record)].body;
+    const PartSpec& part = part_of(track.record);
+    const double a = 0.5 * part.size_x, b = 0.5 * part.size_y;
     const double yaw = world_->part_yaw(body);
     const double c = std::abs(std::cos(yaw)), sn = std::abs(std::sin(yaw));
     order_.push_back(Placed{.track = &track,
@@ -256,9 +281,9 @@ void ConveyorLine::step() {
       ahead = true;
       if (q.queued && (q.x - q.half_x) - (p.x + p.half_x) <= spec_.queue_gap_m) behind_queue = true;
     }
-    const bool stopped = at_stop(r.body);
+    const bool stopped = at_stop(r);
     if (stopped && r.arrived_s < 0.0) r.arrived_s = now;
-    const bool against = !stopped && !ahead && against_stop(r.body);
+    const bool against = !stopped && !ahead && against_stop(r);
     if (!against) {
       track.against_s = -1.0;
     } else if (track.against_s < 0.0) {

@@ -5,16 +5,18 @@
 // the capacity is the number of parts that fit on the belt and the transport time emerges from
 // friction and contact.
 //
-// Frame and belt as in BeltWorld (x along the belt, stop face at x = length). All parts share one
-// PartSpec; every part is fed centred across the belt (y = 0).
+// Frame and belt as in BeltWorld (x along the belt, stop face at x = length). The belt may carry
+// parts of several sizes (a mixed-product line): each fed part names its PartSpec. Every part is
+// fed centred across the belt (y = 0).
 //
 // Each step(), in this order, at the time t before the step:
 //   1. feeder: the oldest waiting part whose time has come (due at or before t) is put on if the
 //      entry is clear: centred at x = size_x / 2, or just behind the last part on the belt if that
-//      part's rear is less than a part length in (allowed down to entry_overhang_m off the belt's
-//      start). At most one part per step.
+//      part's rear is less than the new part's length in (allowed down to entry_overhang_m off the
+//      belt's start). At most one part per step.
 //   2. consumer: if free (its last take-off was at least cycle_s ago) and the head part rests at
-//      the stop (centre within stop_tolerance_m of length - size_x / 2, |speed| < rest_speed_mps),
+//      the stop (centre within stop_tolerance_m of length - its size_x / 2, |speed| <
+//      rest_speed_mps),
 //      the head part is taken off (removed from the world) at t.
 //   3. one BeltWorld step of 1/240 s;
 //   4. records: a part first at rest at the stop gets its arrival time (t + dt); jams are checked.
@@ -51,17 +53,21 @@ namespace twin {
 struct FeedItem {
   double time_s = 0.0;   // [s] when the part is due at the entry (>= 0)
   double yaw_rad = 0.0;  // [rad] its rotation about z when put on (0: straight)
+  uint16_t part = 0;     // which part it is: index into ConveyorLineSpec::parts
 };
 
 struct ConveyorLineSpec {
-  BeltSpec belt;                    // the belt; the stop's face is at x = belt.length_m
-  PartSpec part;                    // every part
+  BeltSpec belt;  // the belt; the stop's face is at x = belt.length_m
+  // The parts the belt carries (n_parts >= 1): a FeedItem names one; the initial parts are
+  // parts[0]. One per product of a mixed line.
+  std::vector<PartSpec> parts;
   double consumer_cycle_s = 0.0;    // [s] time between take-offs (> 0)
   std::vector<FeedItem> feed;       // parts to put on, ascending time_s (n_feed)
   std::vector<double> initial_x_m;  // [m] centres of parts on the belt at t = 0, ascending x
-  // Side guides: clearance [m] between a straight part and each guide; < 0 for no guides. With
-  // guides, a part fed turned is put on turned by at most the angle at which it fits between
-  // them (the guides funnel it at the entry).
+  // Side guides: clearance [m] between the widest part, straight, and each guide; < 0 for no
+  // guides (guides are set for the widest part: a narrower one has more play between them).
+  // With guides, a part fed turned is put on turned by at most the angle at which it fits
+  // between them (the guides funnel it at the entry).
   double guide_clearance_m = -1.0;
   double stop_tolerance_m = 0.005;  // [m] centre this close to its stop position counts as there
   double rest_speed_mps = 0.02;     // [m/s] slower than this counts as at rest
@@ -81,6 +87,7 @@ struct PartRecord {
   double taken_off_s = -1.0;  // [s] taken off by the consumer; -1 not yet
   double cleared_s = -1.0;    // [s] taken off by an operator clearing its jam; -1 not
   int body = -1;              // BeltWorld part index; -1 while waiting at the feeder
+  uint16_t part = 0;          // which part it is: index into ConveyorLineSpec::parts
 };
 
 // kTurnedAtStop: the head rests against the stop turned (under the skew limit, but its corner
@@ -129,8 +136,10 @@ class ConveyorLine {
   int parts_waiting() const;                      // [parts] due at the feeder but not yet put on
   int parts_taken() const { return taken_; }      // [parts] taken off so far
   int parts_cleared() const { return cleared_; }  // [parts] taken off by operators (jams)
-  // Parts that fit on the belt queued nose to tail: floor(length / size_x).
+  // Parts of the longest kind that fit on the belt queued nose to tail: floor(length / size_x).
   int capacity() const;
+  // The part a record is (its PartSpec).
+  const PartSpec& part_of(int record) const;
   const BeltWorld& world() const { return *world_; }
   const ConveyorLineSpec& spec() const { return spec_; }
 
@@ -145,10 +154,11 @@ class ConveyorLine {
 
   // The yaw a part fed turned by yaw_rad is put on with: as fed without guides; with guides, at
   // most the angle at which it fits between them (the guides funnel it at the entry).
-  double entry_yaw(double yaw_rad) const;
-  bool at_stop(int body) const;
+  double entry_yaw(const PartSpec& part, double yaw_rad) const;
+  // At rest at the pick position: centre within stop_tolerance_m of length - size_x / 2.
+  bool at_stop(const PartRecord& record) const;
   // At rest with its front (its corner, when turned) at the stop's face.
-  bool against_stop(int body) const;
+  bool against_stop(const PartRecord& record) const;
   void clear_jams(double t_s);  // the operators' visits due by t_s (see "Clearing")
   void put_on(int record, double x_m, double yaw_rad, double t_s);
 
@@ -166,6 +176,7 @@ class ConveyorLine {
   };
   std::vector<Placed> order_;     // scratch: this step's parts, front first (reused, no allocation)
   std::vector<Jam> jams_;         // in order of detection
+  double guide_inner_m_ = -1.0;   // [m] |y| of the guides' inner faces; < 0: no guides
   size_t next_feed_ = 0;          // index into spec_.feed of the next part to put on
   double consumer_free_s_ = 0.0;  // [s] when the consumer can take the next part
   int taken_ = 0;                 // [parts] taken off

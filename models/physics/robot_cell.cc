@@ -122,13 +122,19 @@ ToolPose scara_forward(const ScaraSpec& arm, const ScaraJoints& q) {
   return p;
 }
 
-void RobotCell::append_arrival(double time_s) {
+void RobotCell::append_arrival(double time_s, uint16_t part) {
   require(std::isfinite(time_s), "RobotCell::append_arrival: time must be finite");
+  require(part < spec_.parts.size(), "RobotCell::append_arrival: part must index parts");
   if (!spec_.arrivals_s.empty()) time_s = std::max(time_s, spec_.arrivals_s.back());
   time_s = std::max(time_s, 0.0);
+  if (part != 0 || !spec_.arrival_part.empty()) {
+    spec_.arrival_part.resize(spec_.arrivals_s.size(), 0);
+    spec_.arrival_part.push_back(part);
+  }
   spec_.arrivals_s.push_back(time_s);
   RobotRecord r;
   r.due_s = time_s;
+  r.part = part;
   records_.push_back(r);
 }
 
@@ -147,9 +153,16 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
   require(positive(arm.gripper_size_x_m) && positive(arm.gripper_size_y_m) &&
               positive(arm.gripper_size_z_m),
           "ScaraSpec gripper sizes must be finite and > 0");
-  require(positive(s.part.size_x) && positive(s.part.size_y) && positive(s.part.size_z) &&
-              positive(s.part.mass_kg),
-          "RobotCellSpec.part sizes and mass must be finite and > 0");
+  require(!s.parts.empty(), "RobotCellSpec.parts must hold at least one part");
+  for (const PartSpec& part : s.parts) {
+    require(positive(part.size_x) && positive(part.size_y) && positive(part.size_z) &&
+                positive(part.mass_kg),
+            "RobotCellSpec.parts sizes and mass must be finite and > 0");
+  }
+  require(s.arrival_part.empty() || s.arrival_part.size() == s.arrivals_s.size(),
+          "RobotCellSpec.arrival_part must be empty or hold one index per arrival");
+  for (uint16_t part : s.arrival_part)
+    require(part < s.parts.size(), "RobotCellSpec.arrival_part must index parts");
   for (const CellStation* st : {&s.pick, &s.drop}) {
     require(std::isfinite(st->x_m) && std::isfinite(st->y_m) && std::isfinite(st->yaw_rad) &&
                 std::isfinite(st->top_z_m),
@@ -169,11 +182,8 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
     last = t;
   }
 
-  // The four poses of the cycle.
-  const double pick_z = s.pick.top_z_m + s.part.size_z + s.grip_gap_m;
-  const double drop_z = s.drop.top_z_m + s.release_gap_m + s.part.size_z + s.grip_gap_m;
-  require(arm.travel_z_m >= pick_z && arm.travel_z_m >= drop_z,
-          "ScaraSpec.travel_z_m must be at or above the grip and release heights");
+  // The poses of the cycle: above the nest and the station, and per part the grip and release
+  // heights.
   const auto home = scara_inverse(arm, {s.pick.x_m, s.pick.y_m, arm.travel_z_m, s.pick.yaw_rad});
   const auto above_drop =
       scara_inverse(arm, {s.drop.x_m, s.drop.y_m, arm.travel_z_m, s.drop.yaw_rad});
@@ -181,23 +191,33 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
   require(above_drop.has_value(), "RobotCellSpec.drop is out of the arm's reach");
   q_home_ = *home;
   q_above_drop_ = *above_drop;
-  q_pick_ = q_home_;
-  q_pick_[2] = pick_z;
-  q_drop_ = q_above_drop_;
-  q_drop_[2] = drop_z;
-
   auto at = [](RobotPhase p) { return static_cast<size_t>(p); };
-  duration_[at(RobotPhase::kDescendToPick)] = move_time(arm, q_home_, q_pick_);
-  duration_[at(RobotPhase::kGrip)] = s.grip_s;
-  duration_[at(RobotPhase::kLiftFromPick)] = move_time(arm, q_pick_, q_home_);
-  duration_[at(RobotPhase::kSwingToDrop)] = move_time(arm, q_home_, q_above_drop_);
-  duration_[at(RobotPhase::kDescendToDrop)] = move_time(arm, q_above_drop_, q_drop_);
-  duration_[at(RobotPhase::kRelease)] = s.release_s;
-  duration_[at(RobotPhase::kLiftFromDrop)] = move_time(arm, q_drop_, q_above_drop_);
-  duration_[at(RobotPhase::kSwingToPick)] = move_time(arm, q_above_drop_, q_home_);
+  for (const PartSpec& part : s.parts) {
+    const double pick_z = s.pick.top_z_m + part.size_z + s.grip_gap_m;
+    const double drop_z = s.drop.top_z_m + s.release_gap_m + part.size_z + s.grip_gap_m;
+    require(arm.travel_z_m >= pick_z && arm.travel_z_m >= drop_z,
+            "ScaraSpec.travel_z_m must be at or above the grip and release heights");
+    PartPlan& plan = plans_.emplace_back();
+    plan.q_pick = q_home_;
+    plan.q_pick[2] = pick_z;
+    plan.q_drop = q_above_drop_;
+    plan.q_drop[2] = drop_z;
+    std::array<double, kRobotPhases>& d = plan.duration;
+    d[at(RobotPhase::kDescendToPick)] = move_time(arm, q_home_, plan.q_pick);
+    d[at(RobotPhase::kGrip)] = s.grip_s;
+    d[at(RobotPhase::kLiftFromPick)] = move_time(arm, plan.q_pick, q_home_);
+    d[at(RobotPhase::kSwingToDrop)] = move_time(arm, q_home_, q_above_drop_);
+    d[at(RobotPhase::kDescendToDrop)] = move_time(arm, q_above_drop_, plan.q_drop);
+    d[at(RobotPhase::kRelease)] = s.release_s;
+    d[at(RobotPhase::kLiftFromDrop)] = move_time(arm, plan.q_drop, q_above_drop_);
+    d[at(RobotPhase::kSwingToPick)] = move_time(arm, q_above_drop_, q_home_);
+  }
 
   records_.resize(s.arrivals_s.size());
-  for (size_t i = 0; i < records_.size(); ++i) records_[i].due_s = s.arrivals_s[i];
+  for (size_t i = 0; i < records_.size(); ++i) {
+    records_[i].due_s = s.arrivals_s[i];
+    if (!s.arrival_part.empty()) records_[i].part = s.arrival_part[i];
+  }
   parts_.reserve(records_.size());
   held_offset_ = std::make_unique<btTransform>();
   held_offset_->setIdentity();
@@ -245,9 +265,9 @@ RobotCell::~RobotCell() {
   bullet_->world->removeRigidBody(pick_table_.body.get());
 }
 
-double RobotCell::cycle_time_s() const {
+double RobotCell::cycle_time_s(uint16_t part) const {
   double t = 0.0;
-  for (double d : duration_) t += d;
+  for (double d : plans_.at(part).duration) t += d;
   return t;
 }
 
@@ -256,26 +276,28 @@ void RobotCell::start(RobotPhase p, double t_s) {
   phase_start_s_ = t_s;
 }
 
-std::array<const ScaraJoints*, 2> RobotCell::segment(RobotPhase p) const {
+std::array<const ScaraJoints*, 2> RobotCell::segment(RobotPhase p, uint16_t part) const {
+  const ScaraJoints& q_pick = plans_[part].q_pick;
+  const ScaraJoints& q_drop = plans_[part].q_drop;
   switch (p) {
     case RobotPhase::kWaitPart:
       return {&q_home_, &q_home_};
     case RobotPhase::kDescendToPick:
-      return {&q_home_, &q_pick_};
+      return {&q_home_, &q_pick};
     case RobotPhase::kGrip:
-      return {&q_pick_, &q_pick_};
+      return {&q_pick, &q_pick};
     case RobotPhase::kLiftFromPick:
-      return {&q_pick_, &q_home_};
+      return {&q_pick, &q_home_};
     case RobotPhase::kSwingToDrop:
       return {&q_home_, &q_above_drop_};
     case RobotPhase::kWaitStation:
       return {&q_above_drop_, &q_above_drop_};
     case RobotPhase::kDescendToDrop:
-      return {&q_above_drop_, &q_drop_};
+      return {&q_above_drop_, &q_drop};
     case RobotPhase::kRelease:
-      return {&q_drop_, &q_drop_};
+      return {&q_drop, &q_drop};
     case RobotPhase::kLiftFromDrop:
-      return {&q_drop_, &q_above_drop_};
+      return {&q_drop, &q_above_drop_};
     case RobotPhase::kSwingToPick:
       return {&q_above_drop_, &q_home_};
   }
@@ -290,21 +312,23 @@ ScaraJoints RobotCell::joints_at(double t_s) const {
   // the pose asked for now, so the pose stays consistent).
   RobotPhase p = phase_;
   double begin = phase_start_s_;
+  uint16_t part = cycle_part_;
   for (int guard = 0; guard < kRobotPhases; ++guard) {
     if (p == RobotPhase::kWaitPart) {
       if (nest_record_ < 0 || nest_ready_s_ < 0.0) break;
       begin = std::max(begin, nest_ready_s_);
+      part = records_[static_cast<size_t>(nest_record_)].part;  // the next cycle's part
     } else if (p == RobotPhase::kWaitStation) {
       if (station_record_ >= 0) break;
       begin = std::max(begin, station_free_s_);
     }
-    const double d = is_wait(p) ? 0.0 : duration_[static_cast<size_t>(p)];
+    const double d = is_wait(p) ? 0.0 : phase_duration(p, part);
     if (t_s < begin + d) break;
     begin += d;
     p = next_phase(p);
   }
-  const auto [from, to] = segment(p);
-  const double d = duration_[static_cast<size_t>(p)];
+  const auto [from, to] = segment(p, part);
+  const double d = phase_duration(p, part);
   ScaraJoints q = *from;
   for (size_t j = 0; j < kScaraJoints; ++j) {
     q[j] +=
@@ -352,7 +376,7 @@ void RobotCell::release(int record, double t_s) {
   btRigidBody& body = *parts_[static_cast<size_t>(r.body)].body;
   bullet_->world->removeRigidBody(&body);
   body.setCollisionFlags(body.getCollisionFlags() & ~btCollisionObject::CF_KINEMATIC_OBJECT);
-  const auto mass = f(spec_.part.mass_kg);
+  const auto mass = f(spec_.parts[r.part].mass_kg);
   btVector3 inertia(0, 0, 0);
   body.getCollisionShape()->calculateLocalInertia(mass, inertia);
   body.setMassProps(mass, inertia);
@@ -375,6 +399,7 @@ void RobotCell::run_robot(double t_s) {
   for (int guard = 0; guard < 2 * kRobotPhases; ++guard) {
     if (phase_ == RobotPhase::kWaitPart) {
       if (nest_record_ < 0 || nest_ready_s_ < 0.0) return;
+      cycle_part_ = records_[static_cast<size_t>(nest_record_)].part;
       start(RobotPhase::kDescendToPick, std::max(phase_start_s_, nest_ready_s_));
       continue;
     }
@@ -383,7 +408,7 @@ void RobotCell::run_robot(double t_s) {
       start(RobotPhase::kDescendToDrop, std::max(phase_start_s_, station_free_s_));
       continue;
     }
-    const double end = phase_start_s_ + duration_[static_cast<size_t>(phase_)];
+    const double end = phase_start_s_ + phase_duration(phase_, cycle_part_);
     if (end > t_s) return;
     if (phase_ == RobotPhase::kGrip) attach(nest_record_, end);
     if (phase_ == RobotPhase::kRelease) release(held_record_, end);
@@ -422,14 +447,15 @@ void RobotCell::step() {
     // Due at the first step whose start reaches due_s (the slack absorbs rounding).
     const double due_step = std::ceil(r.due_s * kStepsPerSecond - 1e-9);
     if (due_step <= static_cast<double>(steps_)) {
+      const PartSpec& kind = s.parts[r.part];
       Body part;
-      part.shape = make_bullet_box(0.5 * s.part.size_x, 0.5 * s.part.size_y, 0.5 * s.part.size_z);
-      const auto mass = f(s.part.mass_kg);
+      part.shape = make_bullet_box(0.5 * kind.size_x, 0.5 * kind.size_y, 0.5 * kind.size_z);
+      const auto mass = f(kind.mass_kg);
       btVector3 inertia(0, 0, 0);
       part.shape->calculateLocalInertia(mass, inertia);
       btRigidBody::btRigidBodyConstructionInfo info(mass, nullptr, part.shape.get(), inertia);
       info.m_startWorldTransform =
-          pose_at(s.pick.x_m, s.pick.y_m, s.pick.top_z_m + 0.5 * s.part.size_z, s.pick.yaw_rad);
+          pose_at(s.pick.x_m, s.pick.y_m, s.pick.top_z_m + 0.5 * kind.size_z, s.pick.yaw_rad);
       info.m_friction = f(s.friction);
       info.m_restitution = 0;
       part.body = std::make_unique<btRigidBody>(info);

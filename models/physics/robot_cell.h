@@ -132,7 +132,9 @@ struct CellStation {
 
 struct RobotCellSpec {
   ScaraSpec arm;
-  PartSpec part;                   // every part
+  // The parts the cell handles (n_kinds >= 1), one per product of a mixed line: the grip and
+  // release heights, and so the descents, follow the part's height.
+  std::vector<PartSpec> parts;
   CellStation pick;                // the nest parts arrive on
   CellStation drop;                // the station parts are placed on
   double grip_s = 0.2;             // [s] dwell at the nest before the part is held (>= 0)
@@ -144,6 +146,8 @@ struct RobotCellSpec {
   double rest_speed_mps = 0.01;    // [m/s] centre slower than this counts as at rest
   double rest_spin_radps = 0.05;   // [rad/s] and turning slower than this
   std::vector<double> arrivals_s;  // [s] when parts are due at the nest, ascending (n_parts)
+  // Which part each arrival is: index into parts (n_parts); empty: every arrival is parts[0].
+  std::vector<uint16_t> arrival_part;
 };
 
 enum class RobotPhase : uint8_t {
@@ -173,6 +177,7 @@ struct RobotRecord {
   double rest_z_m = 0.0;      // [m] centre height
   double rest_yaw_rad = 0.0;  // [rad]
   int body = -1;              // index into the cell's part bodies; -1 before it is on the nest
+  uint16_t part = 0;          // which part it is: index into RobotCellSpec::parts
 };
 
 class RobotCell {
@@ -195,7 +200,7 @@ class RobotCell {
   // One more part due at the nest, after those of the spec (a live feed learns its parts as they
   // come); a time earlier than the last arrival's is raised to it. Appended before it is due,
   // the cell runs bit for bit as one given the whole list at construction.
-  void append_arrival(double time_s);
+  void append_arrival(double time_s, uint16_t part = 0);
   size_t arrivals() const { return spec_.arrivals_s.size(); }
 
   double time_s() const { return static_cast<double>(steps_) * kStepS; }  // [s]
@@ -209,10 +214,14 @@ class RobotCell {
   ToolPose gripper_pose() const;
   // Pose of a record's part (centre of mass); throws std::out_of_range before it is on the nest.
   ToolPose part_pose(int record) const;
-  // Duration of a phase [s] from the geometry and limits (0 for the waits).
-  double phase_duration(RobotPhase p) const { return duration_[static_cast<size_t>(p)]; }
-  // Sum of the phase durations [s]: the cycle of a robot never starved or blocked.
-  double cycle_time_s() const;
+  // Duration of a phase [s] handling part `part` (index into the spec's parts), from the
+  // geometry and limits (0 for the waits).
+  double phase_duration(RobotPhase p, uint16_t part = 0) const {
+    return plans_[part].duration[static_cast<size_t>(p)];
+  }
+  // Sum of the phase durations [s]: the cycle of a robot never starved or blocked, handling
+  // part `part` only.
+  double cycle_time_s(uint16_t part = 0) const;
   const RobotCellSpec& spec() const { return spec_; }
 
  private:
@@ -222,9 +231,17 @@ class RobotCell {
     bool in_world = false;
   };
 
+  // The poses and phase durations of a cycle handling one kind of part.
+  struct PartPlan {
+    ScaraJoints q_pick{};                         // at the grip height over the nest
+    ScaraJoints q_drop{};                         // at the release height over the station
+    std::array<double, kRobotPhases> duration{};  // [s] per phase
+  };
+
   void start(RobotPhase p, double t_s);
-  // Joints a phase moves from and to (the same for a dwell or a wait).
-  std::array<const ScaraJoints*, 2> segment(RobotPhase p) const;
+  // Joints a phase of a cycle handling part `part` moves from and to (the same for a dwell or a
+  // wait).
+  std::array<const ScaraJoints*, 2> segment(RobotPhase p, uint16_t part) const;
   // Leaves the phases that have ended by t_s and the waits whose condition holds.
   void run_robot(double t_s);
   ScaraJoints joints_at(double t_s) const;
@@ -236,16 +253,15 @@ class RobotCell {
   bool at_rest(const btRigidBody& body) const;
 
   RobotCellSpec spec_;
-  // Joints at the four poses the cycle visits (computed once from the geometry).
-  ScaraJoints q_home_{};                         // above the nest at travel height
-  ScaraJoints q_pick_{};                         // at the grip height over the nest
-  ScaraJoints q_above_drop_{};                   // above the station at travel height
-  ScaraJoints q_drop_{};                         // at the release height over the station
-  std::array<double, kRobotPhases> duration_{};  // [s] per phase
+  // Joints at the poses the cycle visits (computed once from the geometry).
+  ScaraJoints q_home_{};         // above the nest at travel height
+  ScaraJoints q_above_drop_{};   // above the station at travel height
+  std::vector<PartPlan> plans_;  // per kind of part (n_kinds)
 
   int64_t steps_ = 0;  // [steps] taken
   RobotPhase phase_ = RobotPhase::kWaitPart;
   double phase_start_s_ = 0.0;                // [s] planned start of the current phase
+  uint16_t cycle_part_ = 0;                   // kind of part the current cycle handles
   size_t next_arrival_ = 0;                   // index of the next part to put on the nest
   int nest_record_ = -1;                      // part on the nest (not yet held); -1 none
   double nest_ready_s_ = -1.0;                // [s] first seen at rest on the nest; -1 not yet

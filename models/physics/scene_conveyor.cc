@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 
 #include "core/sim/rng.h"
 #include "models/process/line_model.h"
@@ -101,6 +103,35 @@ uint16_t main_product(const ConveyorTraffic& traffic) {
   return best;
 }
 
+std::vector<uint16_t> distinct_products(const std::vector<uint16_t>& product) {
+  std::vector<uint16_t> out = product;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<uint16_t> part_indices(const std::vector<uint16_t>& product,
+                                   const std::vector<uint16_t>& products) {
+  std::vector<uint16_t> out;
+  out.reserve(product.size());
+  for (uint16_t p : product) {
+    const auto at = std::lower_bound(products.begin(), products.end(), p);
+    if (at == products.end() || *at != p)
+      throw std::invalid_argument("part_indices: product " + std::to_string(p) + " not listed");
+    out.push_back(static_cast<uint16_t>(at - products.begin()));
+  }
+  return out;
+}
+
+std::string product_names(const Model& model, const std::vector<uint16_t>& products) {
+  std::string out;
+  for (uint16_t p : products) {
+    if (!out.empty()) out += ", ";
+    out += p < model.products.size() ? model.products[p] : std::to_string(p);
+  }
+  return out;
+}
+
 std::vector<uint32_t> physics_conveyors(const Model& model) {
   bool any_part = false;
   for (const PartGeometry& part : model.product_part)
@@ -117,22 +148,29 @@ std::vector<uint32_t> physics_conveyors(const Model& model) {
 
 std::vector<FeedItem> skewed_feed(const Model& model, uint32_t node,
                                   const std::vector<double>& put_on_s, double max_skew_rad,
-                                  uint64_t seed) {
+                                  uint64_t seed, const std::vector<uint16_t>& part) {
+  if (!part.empty() && part.size() != put_on_s.size())
+    throw std::invalid_argument("skewed_feed: one part index per put-on");
   std::vector<FeedItem> feed;
   feed.reserve(put_on_s.size());
   Rng rng(
       Rng::stream_seed(seed, 0, hash_name(model.nodes[node].name), hash_name("physics.feed_skew")));
-  for (double t : put_on_s) {
+  for (size_t i = 0; i < put_on_s.size(); ++i) {
     // Drawn for every part, straight or not, so the skews do not depend on the limit's sign.
     const double u = rng.uniform01();
-    feed.push_back(FeedItem{.time_s = t, .yaw_rad = max_skew_rad * (2.0 * u - 1.0)});
+    feed.push_back(FeedItem{.time_s = put_on_s[i],
+                            .yaw_rad = max_skew_rad * (2.0 * u - 1.0),
+                            .part = part.empty() ? uint16_t{0} : part[i]});
   }
   return feed;
 }
 
-std::optional<ConveyorLineSpec> scene_conveyor_spec(
-    const Model& model, uint32_t node, uint16_t product, const std::vector<FeedItem>& feed,
-    double consumer_cycle_s, const SceneConveyorOptions& options, std::string* why) {
+std::optional<ConveyorLineSpec> scene_conveyor_spec(const Model& model, uint32_t node,
+                                                    const std::vector<uint16_t>& products,
+                                                    const std::vector<FeedItem>& feed,
+                                                    double consumer_cycle_s,
+                                                    const SceneConveyorOptions& options,
+                                                    std::string* why) {
   auto fail = [&](std::string text) -> std::optional<ConveyorLineSpec> {
     if (why != nullptr) *why = std::move(text);
     return std::nullopt;
@@ -142,27 +180,34 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
   const Node& n = model.nodes[node];
   if (!(n.length_m > 0.0) || !(n.speed_mps > 0.0))
     return fail("conveyor '" + n.name + "' has no length and speed in the scene");
-  if (product >= model.products.size() || product >= model.product_part.size())
-    return fail("no product " + std::to_string(product));
-  const PartGeometry& part = model.product_part[product];
-  if (!has_part_geometry(part))
-    return fail("product '" + model.products[product] +
-                "' has no part size (length, width, height) and mass in the scene");
-  if (part.length_m > n.length_m)
-    return fail("product '" + model.products[product] + "' is longer than conveyor '" + n.name +
-                "'");
+  if (products.empty()) return fail("conveyor '" + n.name + "': no product to carry");
   ConveyorLineSpec spec;
+  double widest = 0.0;  // [m]
+  for (uint16_t product : products) {
+    if (product >= model.products.size() || product >= model.product_part.size())
+      return fail("no product " + std::to_string(product));
+    const PartGeometry& part = model.product_part[product];
+    const std::string& name = model.products[product];
+    if (!has_part_geometry(part))
+      return fail("product '" + name +
+                  "' has no part size (length, width, height) and mass in the scene");
+    if (part.length_m > n.length_m)
+      return fail("product '" + name + "' is longer than conveyor '" + n.name + "'");
+    if (n.width_m > 0.0 && part.width_m > n.width_m)
+      return fail("product '" + name + "' is wider than conveyor '" + n.name + "'");
+    widest = std::max(widest, part.width_m);
+    spec.parts.push_back(PartSpec{.size_x = part.length_m,
+                                  .size_y = part.width_m,
+                                  .size_z = part.height_m,
+                                  .mass_kg = part.mass_kg});
+  }
+  for (const FeedItem& item : feed)
+    if (item.part >= products.size())
+      return fail("conveyor '" + n.name + "': a fed part names no product");
   spec.belt.length_m = n.length_m;
   spec.belt.speed_mps = n.speed_mps;
-  spec.belt.width_m = n.width_m > 0.0 ? n.width_m : 1.2 * part.width_m;
+  spec.belt.width_m = n.width_m > 0.0 ? n.width_m : 1.2 * widest;
   spec.belt.friction = options.friction;
-  if (part.width_m > spec.belt.width_m)
-    return fail("product '" + model.products[product] + "' is wider than conveyor '" + n.name +
-                "'");
-  spec.part.size_x = part.length_m;
-  spec.part.size_y = part.width_m;
-  spec.part.size_z = part.height_m;
-  spec.part.mass_kg = part.mass_kg;
   spec.consumer_cycle_s = consumer_cycle_s;
   spec.feed = feed;
   spec.guide_clearance_m = options.guide_clearance_m;
@@ -171,15 +216,18 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(
 }
 
 std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model, uint32_t node,
-                                                              uint16_t product, double hours,
+                                                              int32_t product, double hours,
                                                               uint64_t seed, std::string* why,
                                                               const SceneConveyorOptions& options,
                                                               const ConveyorTraffic* recorded) {
-  if (!scene_conveyor_spec(model, node, product, {}, 1.0, options, why)) return std::nullopt;
+  if (node >= model.nodes.size() ||
+      (product >= 0 && static_cast<size_t>(product) >= model.products.size())) {
+    if (why != nullptr) *why = "no such conveyor or product";
+    return std::nullopt;
+  }
   const Node& n = model.nodes[node];
   FidelityComparison out;
   out.conveyor = n.name;
-  out.product = model.products[product];
   out.hours = hours;
   out.consumer_cycle_s = consumer_cycle_time(model, node);
   if (!(out.consumer_cycle_s > 0.0)) {
@@ -189,17 +237,29 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
 
   // The line model. Working time is the physics' time (the belt stops in breaks too).
   const double horizon_s = hours * 3600.0;
-  const ConveyorTraffic traffic =
+  ConveyorTraffic traffic =
       recorded != nullptr ? *recorded : conveyor_traffic(model, node, horizon_s, seed);
+  if (product >= 0) {
+    traffic.product.assign(traffic.put_on_s.size(), static_cast<uint16_t>(product));
+  } else if (traffic.product.size() != traffic.put_on_s.size()) {  // a recording: no products
+    const uint16_t most = main_product(conveyor_traffic(model, node, horizon_s, seed));
+    traffic.product.assign(traffic.put_on_s.size(), most);
+  }
+  std::vector<uint16_t> products = distinct_products(traffic.product);
+  if (products.empty()) products.push_back(product >= 0 ? static_cast<uint16_t>(product) : 0);
+  out.product = product_names(model, products);
+  const std::vector<uint16_t> part = part_indices(traffic.product, products);
+  for (uint16_t p : products) out.products_put_on.emplace_back(model.products[p], 0);
+  for (uint16_t i : part) ++out.products_put_on[i].second;
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   const std::vector<FeedItem> feed =
-      skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed);
+      skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed, part);
   out.put_on = feed.size();
   out.des_transport_s = n.transport_time.mean;
   out.des_capacity = n.capacity;
 
   const auto spec =
-      scene_conveyor_spec(model, node, product, feed, out.consumer_cycle_s, options, why);
+      scene_conveyor_spec(model, node, products, feed, out.consumer_cycle_s, options, why);
   if (!spec) return std::nullopt;
   const auto wall = std::chrono::steady_clock::now();
   ConveyorLine line(*spec);

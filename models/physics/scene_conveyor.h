@@ -1,13 +1,15 @@
-// The physics fidelity of a scene's conveyor: its length, speed and width, and a product's part
-// size and mass, from the scene (core/model), as a ConveyorLine (models/physics/conveyor_line.h)
-// fed like the discrete-event conveyor of the same scene. The same scene then runs at two
-// fidelities: the line model's conveyor (a transport time and a capacity, for forecasts) and this
-// one (parts on a belt, accumulating at the stop, possibly jamming; for layout questions).
+// The physics fidelity of a scene's conveyor: its length, speed and width, and the part size and
+// mass of each product it carries, from the scene (core/model), as a ConveyorLine
+// (models/physics/conveyor_line.h) fed like the discrete-event conveyor of the same scene: the
+// parts of a mixed-product line ride the belt as the products they are. The same scene then runs at
+// two fidelities: the line model's conveyor (a transport time and a capacity, for forecasts) and
+// this one (parts on a belt, accumulating at the stop, possibly jamming; for layout questions).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/mirror/part_log.h"
@@ -51,6 +53,15 @@ double consumer_cycle_time(const Model& model, uint32_t node);
 // The product most of `traffic`'s parts are (the lower index on a tie); 0 when it has none.
 uint16_t main_product(const ConveyorTraffic& traffic);
 
+// The products of a feed, each once, ascending: the parts a belt (or a cell) fed with them
+// carries, spec.parts[i] being products[i]'s part. `product` has one entry per part fed.
+std::vector<uint16_t> distinct_products(const std::vector<uint16_t>& product);
+// Each part's index into `products` (which must hold every product of `product`), n_parts.
+std::vector<uint16_t> part_indices(const std::vector<uint16_t>& product,
+                                   const std::vector<uint16_t>& products);
+// "shaft, flange": the names of `products`, in their order.
+std::string product_names(const Model& model, const std::vector<uint16_t>& products);
+
 // Whether a product's part has the size and mass the physics needs.
 bool has_part_geometry(const PartGeometry& part);
 
@@ -61,18 +72,23 @@ std::vector<uint32_t> physics_conveyors(const Model& model);
 // The feed of `put_on_s`, each part put on turned by a yaw drawn uniformly from
 // [-max_skew_rad, max_skew_rad] from the named stream "physics.feed_skew" of the conveyor
 // (scenario seed `seed`); straight when max_skew_rad is 0. Models a loader or chute that does
-// not square the parts up.
+// not square the parts up. Each item is part `part[i]` (part_indices; empty: all part 0).
 std::vector<FeedItem> skewed_feed(const Model& model, uint32_t node,
                                   const std::vector<double>& put_on_s, double max_skew_rad,
-                                  uint64_t seed);
+                                  uint64_t seed, const std::vector<uint16_t>& part = {});
 
-// The ConveyorLine of conveyor node `node` carrying parts of product `product`, fed at `feed`
-// and emptied by a consumer of cycle `consumer_cycle_s`. Nothing (and `why` says what the scene
-// lacks) when the node is not a conveyor, or the scene gives no length and speed for it, or no
-// size and mass for the product's part. A belt width not given is the part's width + 20 %.
-std::optional<ConveyorLineSpec> scene_conveyor_spec(
-    const Model& model, uint32_t node, uint16_t product, const std::vector<FeedItem>& feed,
-    double consumer_cycle_s, const SceneConveyorOptions& options, std::string* why);
+// The ConveyorLine of conveyor node `node` carrying the parts of `products` (spec.parts[i] is
+// products[i]'s, at least one), fed at `feed` (items naming those parts) and emptied by a
+// consumer of cycle `consumer_cycle_s`. Nothing (and `why` says what the scene lacks) when the
+// node is not a conveyor, or the scene gives no length and speed for it, or no size and mass for
+// a product's part, or a part is longer or wider than the belt. A belt width not given is the
+// widest part's width + 20 %.
+std::optional<ConveyorLineSpec> scene_conveyor_spec(const Model& model, uint32_t node,
+                                                    const std::vector<uint16_t>& products,
+                                                    const std::vector<FeedItem>& feed,
+                                                    double consumer_cycle_s,
+                                                    const SceneConveyorOptions& options,
+                                                    std::string* why);
 
 // What the discrete-event conveyor says of the same belt: transport time length / speed [s]
 // for a part put on at the entry (its centre reaches the stop (L - length)/v + the belt's
@@ -85,10 +101,12 @@ double des_transport_time(const Model& model, uint32_t node);
 // cycle over their machines) once one rests at the stop.
 struct FidelityComparison {
   std::string conveyor;
-  std::string product;               // the part every physical part is (ConveyorLine: one)
-  double hours = 0.0;                // [h] compared
-  double consumer_cycle_s = 0.0;     // [s]
-  uint64_t put_on = 0;               // [parts] fed to both
+  std::string product;            // the products whose parts ride the belt ("shaft, flange")
+  double hours = 0.0;             // [h] compared
+  double consumer_cycle_s = 0.0;  // [s]
+  uint64_t put_on = 0;            // [parts] fed to both
+  // [parts] of them by product, in the order of `product` (name, count)
+  std::vector<std::pair<std::string, uint64_t>> products_put_on;
   uint64_t des_taken = 0;            // [parts] taken off in the second half (after warm-up)
   uint64_t physics_taken = 0;        // [parts] same window
   uint64_t des_taken_total = 0;      // [parts] taken off over the whole run
@@ -108,9 +126,11 @@ struct FidelityComparison {
 
 // Nothing, with `why`, when the scene lacks what the physics needs (scene_conveyor_spec).
 // With `recorded`, the feed and the counts beside the physics are a recording's traffic instead
-// of the line model's run (des_* then count the recording's).
+// of the line model's run (des_* then count the recording's). Each part is the product the
+// traffic says; `product` >= 0 makes every part that product. A recording's traffic has no
+// products: its parts are then all the product the line model's run feeds most.
 std::optional<FidelityComparison> compare_conveyor_fidelities(
-    const Model& model, uint32_t node, uint16_t product, double hours, uint64_t seed,
+    const Model& model, uint32_t node, int32_t product, double hours, uint64_t seed,
     std::string* why, const SceneConveyorOptions& options = {},
     const ConveyorTraffic* recorded = nullptr);
 

@@ -88,13 +88,13 @@ StationTraffic recorded_station_traffic(const Model& model, const RecordedParts&
 }
 
 FixtureExchange fixture_exchange(const RobotCell& cell) {
-  const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick) +
-                               cell.phase_duration(RobotPhase::kSwingToDrop);
   const std::vector<RobotRecord>& records = cell.records();
   FixtureExchange out;
   double sum = 0.0;
   for (size_t k = 0; k + 1 < records.size(); ++k) {
     const RobotRecord &left = records[k], &next = records[k + 1];
+    const double to_above_drop = cell.phase_duration(RobotPhase::kLiftFromPick, next.part) +
+                                 cell.phase_duration(RobotPhase::kSwingToDrop, next.part);
     if (left.taken_s >= 0.0 && next.picked_s >= 0.0 && next.rest_s >= 0.0 &&
         next.picked_s + to_above_drop <= left.taken_s) {
       sum += next.rest_s - left.taken_s;
@@ -105,9 +105,9 @@ FixtureExchange fixture_exchange(const RobotCell& cell) {
   return out;
 }
 
-double planned_exchange_s(const RobotCell& cell) {
-  return cell.phase_duration(RobotPhase::kDescendToDrop) +
-         cell.phase_duration(RobotPhase::kRelease);
+double planned_exchange_s(const RobotCell& cell, uint16_t part) {
+  return cell.phase_duration(RobotPhase::kDescendToDrop, part) +
+         cell.phase_duration(RobotPhase::kRelease, part);
 }
 
 RobotBase robot_base(const Model& model, uint32_t station) {
@@ -116,9 +116,10 @@ RobotBase robot_base(const Model& model, uint32_t station) {
 }
 
 std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t station,
-                                              uint16_t product,
+                                              const std::vector<uint16_t>& products,
                                               const std::vector<double>& arrivals_s,
-                                              std::string* why) {
+                                              std::string* why,
+                                              const std::vector<uint16_t>& arrival_part) {
   if (station >= model.stations.size()) return fail(why, "no station " + std::to_string(station));
   const Station& s = model.stations[station];
   if (!s.robot) return fail(why, "station '" + s.name + "' has no robot in the scene");
@@ -130,15 +131,24 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
     return fail(why, "station '" + s.name +
                          "': a robot picks from one buffer or conveyor; the station's input is "
                          "not one");
-  if (product >= model.product_part.size())
-    return fail(why, "no product " + std::to_string(product));
-  const PartGeometry& part = model.product_part[product];
-  if (!has_part_geometry(part))
-    return fail(why, "product '" + model.products[product] +
-                         "' has no part size (length, width, height) and mass in the scene");
+  if (products.empty()) return fail(why, "station '" + s.name + "': no product to handle");
+  RobotCellSpec spec;
+  double largest = 0.0;  // [m] the longest side of any part
+  for (uint16_t product : products) {
+    if (product >= model.product_part.size() || product >= model.products.size())
+      return fail(why, "no product " + std::to_string(product));
+    const PartGeometry& part = model.product_part[product];
+    if (!has_part_geometry(part))
+      return fail(why, "product '" + model.products[product] +
+                           "' has no part size (length, width, height) and mass in the scene");
+    largest = std::max({largest, part.length_m, part.width_m});
+    spec.parts.push_back(PartSpec{.size_x = part.length_m,
+                                  .size_y = part.width_m,
+                                  .size_z = part.height_m,
+                                  .mass_kg = part.mass_kg});
+  }
   if (!(s.cycle_time.mean > 0.0)) return fail(why, "station '" + s.name + "' has no cycle time");
   const StationRobot& r = *s.robot;
-  RobotCellSpec spec;
   spec.arm.link1_m = r.link1_m;
   spec.arm.link2_m = r.link2_m;
   spec.arm.elbow_sign = r.elbow_sign;
@@ -146,12 +156,8 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
                      JointLimit{r.elbow.speed, r.elbow.accel}, JointLimit{r.z.speed, r.z.accel},
                      JointLimit{r.wrist.speed, r.wrist.accel}};
   spec.arm.travel_z_m = r.travel_z_m;
-  spec.part = PartSpec{.size_x = part.length_m,
-                       .size_y = part.width_m,
-                       .size_z = part.height_m,
-                       .mass_kg = part.mass_kg};
-  // Tables a little larger than the part, so it rests wholly on them.
-  const double table = std::max(0.4, std::max(part.length_m, part.width_m) + 0.1);
+  // Tables a little larger than the largest part, so each rests wholly on them.
+  const double table = std::max(0.4, largest + 0.1);
   auto place = [&](const RobotPlace& p) {
     return CellStation{.x_m = p.x_m - r.base_x_m,
                        .y_m = p.y_m - r.base_y_m,
@@ -166,6 +172,7 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
   spec.release_s = r.release_s;
   spec.station_cycle_s = s.cycle_time.mean;
   spec.arrivals_s = arrivals_s;
+  spec.arrival_part = arrival_part;
   try {
     RobotCell check(spec);  // the cell's own checks: reach, heights
   } catch (const std::invalid_argument& e) {
@@ -175,37 +182,70 @@ std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t stati
 }
 
 std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
-                                                        uint16_t product, double hours,
+                                                        int32_t product, double hours,
                                                         uint64_t seed, std::string* why,
                                                         const StationTraffic* recorded) {
-  // Checked before the line model runs (a bad cell fails fast); the arrivals are appended
-  // below, before the cell steps (as the whole list at construction, bit for bit).
-  const auto spec = scene_robot_spec(model, station, product, {}, why);
-  if (!spec) return std::nullopt;
+  if (product >= static_cast<int32_t>(model.products.size())) {
+    fail(why, "no product " + std::to_string(product));
+    return std::nullopt;
+  }
+  // The station's own checks before the line model runs (a bad cell fails fast), with every
+  // product whose part the scene describes.
+  std::vector<uint16_t> described;
+  for (size_t p = 0; p < model.product_part.size() && p < model.products.size(); ++p)
+    if (has_part_geometry(model.product_part[p])) described.push_back(static_cast<uint16_t>(p));
+  if (product >= 0) described = {static_cast<uint16_t>(product)};
+  if (!scene_robot_spec(model, station, described, {}, why)) return std::nullopt;
   const Station& s = model.stations[station];
   RobotComparison out;
   out.station = s.name;
-  out.product = model.products[product];
   out.hours = hours;
   out.des_cycle_s = s.cycle_time.mean;
 
   const double horizon_s = hours * 3600.0;
-  const StationTraffic traffic =
+  StationTraffic traffic =
       recorded != nullptr ? *recorded : station_traffic(model, station, horizon_s, seed);
+  if (product >= 0) {
+    traffic.product.assign(traffic.arrived_s.size(), static_cast<uint16_t>(product));
+  } else if (traffic.product.size() != traffic.arrived_s.size()) {  // a recording: no products
+    ConveyorTraffic by_product;
+    by_product.product = station_traffic(model, station, horizon_s, seed).product;
+    traffic.product.assign(traffic.arrived_s.size(), main_product(by_product));
+  }
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   std::vector<double> arrivals;
-  for (double t : traffic.arrived_s)
-    if (t < end_s) arrivals.push_back(t);
+  std::vector<uint16_t> arrival_product;
+  for (size_t i = 0; i < traffic.arrived_s.size(); ++i) {
+    if (traffic.arrived_s[i] >= end_s) continue;
+    arrivals.push_back(traffic.arrived_s[i]);
+    arrival_product.push_back(traffic.product[i]);
+  }
   out.arrived = arrivals.size();
+  std::vector<uint16_t> products = distinct_products(arrival_product);
+  if (products.empty()) products.push_back(product >= 0 ? static_cast<uint16_t>(product) : 0);
+  const std::vector<uint16_t> part = part_indices(arrival_product, products);
+  out.product = product_names(model, products);
+  for (uint16_t p : products) out.arrived_by_product.emplace_back(model.products[p], 0);
+  for (uint16_t i : part) ++out.arrived_by_product[i].second;
+  // Arrivals are appended below, before the cell steps (as the whole list at construction, bit
+  // for bit).
+  const auto spec = scene_robot_spec(model, station, products, {}, why);
+  if (!spec) return std::nullopt;
 
   const auto wall = std::chrono::steady_clock::now();
   RobotCell cell(*spec);
-  for (double t : arrivals) cell.append_arrival(t);
+  for (size_t i = 0; i < arrivals.size(); ++i) cell.append_arrival(arrivals[i], part[i]);
   cell.advance_to(end_s);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
   out.steps = static_cast<double>(cell.steps());
-  out.motion_cycle_s = cell.cycle_time_s();
-  out.plan_exchange_s = planned_exchange_s(cell);
+  // The plan's figures, averaged over the parts that arrived (one kind: that kind's).
+  for (size_t k = 0; k < products.size(); ++k) {
+    const double share = arrivals.empty() ? (k == 0 ? 1.0 : 0.0)
+                                          : static_cast<double>(out.arrived_by_product[k].second) /
+                                                static_cast<double>(arrivals.size());
+    out.motion_cycle_s += share * cell.cycle_time_s(static_cast<uint16_t>(k));
+    out.plan_exchange_s += share * planned_exchange_s(cell, static_cast<uint16_t>(k));
+  }
   const FixtureExchange exchange = fixture_exchange(cell);
   out.exchange_s = exchange.mean_s;
   out.exchanges = exchange.parts;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/mirror/part_log.h"
@@ -44,17 +45,18 @@ StationTraffic station_traffic(const Model& model, uint32_t station, double hori
 StationTraffic recorded_station_traffic(const Model& model, const RecordedParts& parts,
                                         uint32_t station);
 
-// The RobotCell of station `station` carrying parts of product `product` due at the pick place
-// at `arrivals_s`, each staying on the fixture for the station's mean cycle. Nothing (and `why`
-// says what is missing) when the station has no robot, has more than one machine (the robot
-// loads one; a what-if may add machines to the line model), has no single buffer or conveyor
-// input,
-// the product's part has no size and mass, or the cell cannot be built (a place out of reach,
-// the travel height below a grip or release height).
+// The RobotCell of station `station` handling the parts of `products` (spec.parts[i] is
+// products[i]'s, at least one), due at the pick place at `arrivals_s` (each arrival part
+// `arrival_part[i]`; empty: all parts[0]), each staying on the fixture for the station's mean
+// cycle. Nothing (and `why` says what is missing) when the station has no robot, has more than
+// one machine (the robot loads one; a what-if may add machines to the line model), has no single
+// buffer or conveyor input, a product's part has no size and mass, or the cell cannot be built
+// (a place out of reach, the travel height below a grip or release height).
 std::optional<RobotCellSpec> scene_robot_spec(const Model& model, uint32_t station,
-                                              uint16_t product,
+                                              const std::vector<uint16_t>& products,
                                               const std::vector<double>& arrivals_s,
-                                              std::string* why);
+                                              std::string* why,
+                                              const std::vector<uint16_t>& arrival_part = {});
 
 // Line coordinates [m] of the robot's frame origin (its shoulder axis).
 struct RobotBase {
@@ -70,23 +72,27 @@ struct FixtureExchange {
   uint32_t parts = 0;   // [parts] in the mean
 };
 FixtureExchange fixture_exchange(const RobotCell& cell);
-// The plan's part of it: the descent to the fixture and the release dwell [s].
-double planned_exchange_s(const RobotCell& cell);
+// The plan's part of it for part `part` (index into the cell's parts): the descent to the
+// fixture and the release dwell [s].
+double planned_exchange_s(const RobotCell& cell, uint16_t part = 0);
 
 // One robot-loaded station at both fidelities over the same arrivals: the line model runs the
 // whole line for `hours` (seed `seed`); the times it hands parts to the station feed the cell.
 struct RobotComparison {
   std::string station;
-  std::string product;              // the part every physical part is (RobotCell: one)
-  double hours = 0.0;               // [h] compared
-  uint64_t arrived = 0;             // [parts] due at the pick place (both)
+  std::string product;   // the products whose parts the robot handles ("shaft, flange")
+  double hours = 0.0;    // [h] compared
+  uint64_t arrived = 0;  // [parts] due at the pick place (both)
+  // [parts] of them by product, in the order of `product` (name, count)
+  std::vector<std::pair<std::string, uint64_t>> arrived_by_product;
   uint64_t des_finished = 0;        // [parts] the station passed on in the second half (warm-up)
   uint64_t physics_finished = 0;    // [parts] left the fixture in the same window
   uint64_t des_finished_total = 0;  // [parts] finished over the whole run
   uint64_t physics_finished_total = 0;  // [parts] same
   double des_cycle_s = 0.0;      // [s] the scene's mean cycle (the line model's part-to-part)
-  double motion_cycle_s = 0.0;   // [s] the robot's cycle never starved or blocked (its plan)
-  double plan_exchange_s = 0.0;  // [s] descent to the fixture + release (the plan)
+  double motion_cycle_s = 0.0;   // [s] the robot's cycle never starved or blocked (its plan;
+                                 // mixed parts: the mean over the arrivals)
+  double plan_exchange_s = 0.0;  // [s] descent to the fixture + release (the plan; the same)
   double exchange_s = 0.0;       // [s] mean fixture empty between parts when the robot was
                                  // already waiting above it (measured); 0: none
   uint32_t exchanges = 0;        // [parts] in that mean
@@ -98,9 +104,10 @@ struct RobotComparison {
 };
 
 // With `recorded`, the arrivals and the finishes beside the physics are a recording's instead of
-// the line model's run.
+// the line model's run. Each part is the product the traffic says; `product` >= 0 makes every
+// part that product; a recording's parts are all the product the line model's run brings most.
 std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
-                                                        uint16_t product, double hours,
+                                                        int32_t product, double hours,
                                                         uint64_t seed, std::string* why,
                                                         const StationTraffic* recorded = nullptr);
 

@@ -1,6 +1,8 @@
 #include "tests/support/scenes.h"
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -31,6 +33,25 @@ SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& n
 
 SceneLoadResult load_sample_or_fail(const std::string& file) {
   return checked(load_scene_file(std::string(TWIN_SOURCE_DIR) + "/scenes/" + file));
+}
+
+std::string sample_text(const std::string& file) {
+  std::ifstream in(std::string(TWIN_SOURCE_DIR) + "/scenes/" + file);
+  EXPECT_TRUE(in.good()) << "cannot read scenes/" << file;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const Model& machining20_lots_of_6() {
+  static const Model model = [] {
+    const std::string text = sample_text("machining20.yaml");
+    EXPECT_NE(text.find("lot_size: 60"), std::string::npos);
+    return load_scene_or_fail(substitute(text, "lot_size: 60", "lot_size: 6"),
+                              "machining20_lots6.yaml")
+        .model;
+  }();
+  return model;
 }
 
 const Model& sample_model(const std::string& file) {

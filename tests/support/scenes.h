@@ -45,5 +45,10 @@ SceneLoadResult load_scene_or_fail(const std::string& yaml, const std::string& n
 SceneLoadResult load_sample_or_fail(const std::string& file);
 // The model of scenes/<file>, loaded once per test process and kept (tests that only read it).
 const Model& sample_model(const std::string& file);
+// The text of scenes/<file>.
+std::string sample_text(const std::string& file);
+// machining20 with lots of 6 parts instead of 60, so both products (shafts and flanges) come
+// down the line within a few hours; loaded once and kept.
+const Model& machining20_lots_of_6();
 
 }  // namespace twin::test

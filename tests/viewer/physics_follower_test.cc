@@ -54,6 +54,7 @@ void expect_matches_direct_run(const PhysicsSnapshot& snap, const ConveyorLineSp
     ASSERT_LT(k, snap.parts.size());
     const PhysicsPartPose& p = snap.parts[k++];
     EXPECT_EQ(p.record, static_cast<int32_t>(r));
+    EXPECT_EQ(p.part, rec.part);
     EXPECT_EQ(p.x_m, static_cast<float>(line.world().part_x(rec.body)));
     EXPECT_EQ(p.y_m, static_cast<float>(line.world().part_y(rec.body)));
     EXPECT_EQ(p.z_m, static_cast<float>(line.world().part_z(rec.body)));

@@ -23,7 +23,7 @@ ConveyorLineSpec c09_spec(double guides_m) {
   options.guide_clearance_m = guides_m;
   std::string why;
   const auto spec =
-      scene_conveyor_spec(model, static_cast<uint32_t>(node), 0, {}, 70.0, options, &why);
+      scene_conveyor_spec(model, static_cast<uint32_t>(node), {0}, {}, 70.0, options, &why);
   EXPECT_TRUE(spec.has_value()) << why;
   return spec.value_or(ConveyorLineSpec{});
 }
@@ -81,9 +81,9 @@ TEST(PhysicsScene3D, PartsAreTheWorldsPosesAtTrueSize) {
     EXPECT_NEAR(b.box.center.z(), -p.y_m, 1e-6);
     EXPECT_NEAR(b.box.center.y(), kBeltHeight3D + p.z_m, 1e-6);
     EXPECT_NEAR(b.box.yaw, p.yaw_rad, 1e-6);
-    EXPECT_DOUBLE_EQ(b.box.half.x(), spec.part.size_x / 2.0);  // 300 mm shaft along the belt
-    EXPECT_DOUBLE_EQ(b.box.half.z(), spec.part.size_y / 2.0);
-    EXPECT_DOUBLE_EQ(b.box.half.y(), spec.part.size_z / 2.0);
+    EXPECT_DOUBLE_EQ(b.box.half.x(), spec.parts[0].size_x / 2.0);  // 300 mm shaft along the belt
+    EXPECT_DOUBLE_EQ(b.box.half.z(), spec.parts[0].size_y / 2.0);
+    EXPECT_DOUBLE_EQ(b.box.half.y(), spec.parts[0].size_z / 2.0);
   }
   EXPECT_GT(parts[2]->emissive, 0.0f);  // a jam stands out
   EXPECT_EQ(parts[0]->emissive, 0.0f);
@@ -136,7 +136,7 @@ TEST(PhysicsScene3D, GuidesAreDrawnWhereTheWorldHasThem) {
   }
   ASSERT_EQ(sides.size(), 2u);
   // Inner faces at the part's half width + the clearance (guide 50 mm thick).
-  const double inner = spec.part.size_y / 2.0 + 0.01;
+  const double inner = spec.parts[0].size_y / 2.0 + 0.01;
   EXPECT_NEAR(std::abs(sides[0]), inner + 0.025, 1e-9);
   EXPECT_NEAR(sides[0], -sides[1], 1e-12);
 }
@@ -154,14 +154,14 @@ TEST(PhysicsScene3D, RobotArmIsAtTheJointsAndPartsAtTheirPoses) {
   const Model& model = test::sample_model("machining20.yaml");
   std::string why;
   const auto spec = scene_robot_spec(
-      model, static_cast<uint32_t>(model.find_station("Harden_OP80")), 0, {0.0, 0.0}, &why);
+      model, static_cast<uint32_t>(model.find_station("Harden_OP80")), {0}, {0.0, 0.0}, &why);
   ASSERT_TRUE(spec.has_value()) << why;
   PhysicsSnapshot snap;
   snap.joints = {0.4, 1.1, 1.1, -0.3};  // somewhere mid-swing
   snap.parts = {
       {.x_m = static_cast<float>(spec->pick.x_m),
        .y_m = static_cast<float>(spec->pick.y_m),
-       .z_m = static_cast<float>(spec->pick.top_z_m + spec->part.size_z / 2),
+       .z_m = static_cast<float>(spec->pick.top_z_m + spec->parts[0].size_z / 2),
        .yaw_rad = 0.0f,
        .state = PhysicsPartState::kAtRest,
        .record = 1},
@@ -224,8 +224,8 @@ TEST(PhysicsScene3D, RobotArmIsAtTheJointsAndPartsAtTheirPoses) {
     EXPECT_NEAR(parts[i]->box.center.z(), -p.y_m, 1e-6);
     EXPECT_NEAR(parts[i]->box.center.y(), p.z_m, 1e-6);
     EXPECT_NEAR(parts[i]->box.yaw, p.yaw_rad, 1e-6);
-    EXPECT_DOUBLE_EQ(parts[i]->box.half.x(), spec->part.size_x / 2.0);
-    EXPECT_DOUBLE_EQ(parts[i]->box.half.y(), spec->part.size_z / 2.0);
+    EXPECT_DOUBLE_EQ(parts[i]->box.half.x(), spec->parts[0].size_x / 2.0);
+    EXPECT_DOUBLE_EQ(parts[i]->box.half.y(), spec->parts[0].size_z / 2.0);
   }
 
   // Everything within the bounds (the arm anywhere in its reach).

@@ -18,7 +18,7 @@ std::vector<ConveyorLineSpec> specs() {
   for (int i = 0; i < 4; ++i) {
     ConveyorLineSpec s;
     s.belt = BeltSpec{.length_m = 3.0 + i, .width_m = 0.4, .speed_mps = 0.3 + 0.1 * i};
-    s.part = PartSpec{.size_x = 0.2, .size_y = 0.15, .size_z = 0.1, .mass_kg = 1.0 + i};
+    s.parts = {PartSpec{.size_x = 0.2, .size_y = 0.15, .size_z = 0.1, .mass_kg = 1.0 + i}};
     s.consumer_cycle_s = 1.5 + 0.5 * i;
     for (int k = 0; k < 40; ++k)
       s.feed.push_back(FeedItem{.time_s = 0.7 * k + 0.1 * i, .yaw_rad = 0.02 * ((k + i) % 5)});

@@ -52,7 +52,7 @@ RobotCellSpec cell_spec(int parts, double every_s) {
   s.arm.link2_m = 0.3;
   s.arm.limits = {kShoulder, kElbow, kZ, kWrist};
   s.arm.travel_z_m = 0.35;
-  s.part = PartSpec{.size_x = 0.10, .size_y = 0.08, .size_z = 0.06, .mass_kg = 0.5};
+  s.parts = {PartSpec{.size_x = 0.10, .size_y = 0.08, .size_z = 0.06, .mass_kg = 0.5}};
   s.pick = CellStation{.x_m = 0.45, .y_m = -0.35, .yaw_rad = 0.0, .top_z_m = 0.10};
   s.drop = CellStation{.x_m = 0.20, .y_m = 0.50, .yaw_rad = 0.5 * kPi, .top_z_m = 0.20};
   s.grip_s = 0.2;
@@ -90,11 +90,12 @@ struct ClosedForm {
   double pick_drop_m, drop_drop_m, shoulder_rad;    // distances, for the branch checks
 };
 
-ClosedForm closed_form(const RobotCellSpec& s) {
+// Of a cycle handling part `part` (index into s.parts).
+ClosedForm closed_form(const RobotCellSpec& s, size_t part = 0) {
   ClosedForm c{};
-  c.pick_drop_m = s.arm.travel_z_m - (s.pick.top_z_m + s.part.size_z + s.grip_gap_m);
-  c.drop_drop_m =
-      s.arm.travel_z_m - (s.drop.top_z_m + s.release_gap_m + s.part.size_z + s.grip_gap_m);
+  const double height = s.parts[part].size_z;
+  c.pick_drop_m = s.arm.travel_z_m - (s.pick.top_z_m + height + s.grip_gap_m);
+  c.drop_drop_m = s.arm.travel_z_m - (s.drop.top_z_m + s.release_gap_m + height + s.grip_gap_m);
   const Angles p =
       law_of_cosines(s.arm.link1_m, s.arm.link2_m, s.pick.x_m, s.pick.y_m, s.pick.yaw_rad);
   const Angles d =
@@ -149,6 +150,57 @@ TEST(RobotCell, CycleTimeIsTheTrapezoidalMoveTimesOfTheGeometry) {
       60.0 / c.cycle);
 }
 
+// A mixed line: a tall part and a flat one, alternating, all due at once. Each is gripped and
+// released at its own height, so the descents differ: every interval between two releases is
+// the closed-form moves of the part before (its lift off the station) and of the part after
+// (down to it on the nest, up, and down to the station), and each part rests on the station at
+// its own height.
+TEST(RobotCell, MixedPartsAreGrippedAndPlacedAtTheirOwnHeight) {
+  RobotCellSpec s = cell_spec(10, 0.0);
+  s.parts.push_back(PartSpec{.size_x = 0.12, .size_y = 0.12, .size_z = 0.02, .mass_kg = 0.8});
+  for (size_t i = 0; i < s.arrivals_s.size(); ++i)
+    s.arrival_part.push_back(static_cast<uint16_t>(i % 2));
+  const ClosedForm tall = closed_form(s, 0), flat = closed_form(s, 1);
+  ASSERT_GT(flat.pick_drop_m, tall.pick_drop_m + 0.039);  // 4 cm further down to the flat part
+  RobotCell cell(s);
+  EXPECT_NEAR(cell.cycle_time_s(0), tall.cycle, 1e-12);
+  EXPECT_NEAR(cell.cycle_time_s(1), flat.cycle, 1e-12);
+  EXPECT_GT(cell.cycle_time_s(1), cell.cycle_time_s(0));
+  cell.advance_to(10 * flat.cycle + 2.0);
+  ASSERT_EQ(cell.parts_placed(), 10);
+  const auto& r = cell.records();
+  double worst = 0.0, worst_z = 0.0;
+  for (size_t k = 0; k < r.size(); ++k) {
+    const ClosedForm& own = r[k].part == 1 ? flat : tall;
+    EXPECT_EQ(r[k].part, k % 2);
+    worst_z = std::max(
+        worst_z, std::abs(r[k].rest_z_m - (s.drop.top_z_m + 0.5 * s.parts[r[k].part].size_z)));
+    if (k == 0) continue;
+    const ClosedForm& before = r[k - 1].part == 1 ? flat : tall;
+    const double expected = before.descend_drop + own.swing + 2.0 * own.descend_pick + s.grip_s +
+                            own.swing + own.descend_drop + s.release_s;
+    worst = std::max(worst, std::abs(r[k].placed_s - r[k - 1].placed_s - expected));
+  }
+  EXPECT_LT(worst, 1e-9);
+  EXPECT_LT(worst_z, 1e-3);
+  // Fed arrival by arrival with their parts, the same run bit for bit.
+  RobotCellSpec empty = s;
+  empty.arrivals_s.clear();
+  empty.arrival_part.clear();
+  RobotCell live(empty);
+  for (size_t i = 0; i < s.arrivals_s.size(); ++i)
+    live.append_arrival(s.arrivals_s[i], s.arrival_part[i]);
+  live.advance_to(cell.time_s());
+  for (size_t k = 0; k < r.size(); ++k) {
+    EXPECT_EQ(bits(live.records()[k].placed_s), bits(r[k].placed_s)) << k;
+    EXPECT_EQ(bits(live.records()[k].rest_z_m), bits(r[k].rest_z_m)) << k;
+  }
+  std::printf(
+      "[ figures  ] mixed cell: cycle %.4f s tall, %.4f s flat; worst release interval diff "
+      "%.2e s; worst rest height diff %.2e m\n",
+      tall.cycle, flat.cycle, worst, worst_z);
+}
+
 TEST(RobotCell, JointsStayWithinLimitsAndTheGripperAndPartFollowThePlan) {
   const RobotCellSpec s = cell_spec(3, 0.0);
   RobotCell cell(s);
@@ -180,7 +232,7 @@ TEST(RobotCell, JointsStayWithinLimitsAndTheGripperAndPartFollowThePlan) {
         const RobotRecord& r = cell.records()[i];
         if (r.picked_s < 0.0 || r.placed_s >= 0.0) continue;
         const ToolPose part = cell.part_pose(static_cast<int>(i));
-        const double below = body.z_m - s.grip_gap_m - 0.5 * s.part.size_z;
+        const double below = body.z_m - s.grip_gap_m - 0.5 * s.parts[0].size_z;
         worst_held =
             std::max({worst_held, std::abs(part.x_m - body.x_m), std::abs(part.y_m - body.y_m),
                       std::abs(part.z_m - below), std::abs(wrap(part.yaw_rad - body.yaw_rad))});
@@ -208,7 +260,7 @@ TEST(RobotCell, PlacedPartRestsAtTheDropPosition) {
   RobotCell cell(s);
   cell.advance_to(30.0);
   const double fall_s = std::sqrt(2.0 * s.release_gap_m / BeltWorld::kGravity);
-  const double rest_z = s.drop.top_z_m + 0.5 * s.part.size_z;
+  const double rest_z = s.drop.top_z_m + 0.5 * s.parts[0].size_z;
   double worst_xy = 0.0, worst_z = 0.0, worst_yaw = 0.0, worst_settle = 0.0;
   int taken = 0;
   for (const RobotRecord& r : cell.records()) {
@@ -353,8 +405,22 @@ TEST(RobotCell, RejectsBadSpecs) {
   s.arrivals_s = {1.0, 0.5};
   throws(s);
   s = cell_spec(2, 1.0);
-  s.part.mass_kg = 0.0;
+  s.parts[0].mass_kg = 0.0;
   throws(s);
+  s = cell_spec(2, 1.0);
+  s.parts.clear();
+  throws(s);
+  s = cell_spec(2, 1.0);
+  s.arrival_part = {0, 1};  // there is no part 1
+  throws(s);
+  s = cell_spec(2, 1.0);
+  s.arrival_part = {0};  // one per arrival, or none
+  throws(s);
+  s = cell_spec(2, 1.0);
+  s.parts.push_back(PartSpec{.size_x = 0.1, .size_y = 0.1, .size_z = 0.2, .mass_kg = 1.0});
+  throws(s);  // the second part is too tall to be released under the travel height
+  RobotCell cell(cell_spec(1, 0.0));
+  EXPECT_THROW(cell.append_arrival(1.0, 1), std::invalid_argument);
 }
 
 TEST(RobotCell, InverseKinematicsRoundTrips) {
