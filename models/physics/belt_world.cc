@@ -177,6 +177,8 @@ int BeltWorld::add_part(const PartSpec& part, double x_m, double y_m, double yaw
   // Bullet puts bodies slower than 0.8 m/s to sleep after 2 s, which would stop a part riding a
   // slow belt. Parts stay awake.
   p.body->setActivationState(DISABLE_DEACTIVATION);
+  // Its index, for touching_parts (the belt and the fixtures keep Bullet's default, -1).
+  p.body->setUserIndex(static_cast<int>(parts_.size()));
   bullet_->world->addRigidBody(p.body.get());
   parts_.push_back(std::move(p));
   return static_cast<int>(parts_.size()) - 1;
@@ -277,6 +279,22 @@ bool BeltWorld::part_on_belt(int part) const {
     }
   }
   return false;
+}
+
+void BeltWorld::touching_parts(std::vector<std::pair<int, int>>& out) const {
+  out.clear();
+  const int n = bullet_->dispatcher->getNumManifolds();
+  for (int i = 0; i < n; ++i) {
+    const btPersistentManifold* m = bullet_->dispatcher->getManifoldByIndexInternal(i);
+    const int a = m->getBody0()->getUserIndex(), b = m->getBody1()->getUserIndex();
+    if (a < 0 || b < 0) continue;  // the belt or a fixture
+    for (int j = 0; j < m->getNumContacts(); ++j) {
+      if (m->getContactPoint(j).getDistance() <= kTouchDistance) {
+        out.emplace_back(std::min(a, b), std::max(a, b));
+        break;
+      }
+    }
+  }
 }
 
 double simulate_transport_time(const BeltSpec& belt, const PartSpec& part, double max_time_s) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 class btBoxShape;
@@ -94,6 +95,10 @@ class BeltWorld {
   double part_yaw(int part) const;    // [rad] rotation about z, in (-pi, pi]
   // True if the part touched the belt's top surface in the last step (false before the first).
   bool part_on_belt(int part) const;
+  // The pairs of parts touching after the last step (a contact point within 1 mm), each as
+  // (lower index, higher index), in Bullet's manifold order, into `out` (cleared first; its
+  // storage is reused).
+  void touching_parts(std::vector<std::pair<int, int>>& out) const;
 
   const BeltSpec& belt() const { return belt_; }
   // The static boxes, in order of add_fixture (to draw them).

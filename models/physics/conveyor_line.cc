@@ -258,6 +258,7 @@ void ConveyorLine::step() {
     const double yaw = world_->part_yaw(body);
     const double c = std::abs(std::cos(yaw)), sn = std::abs(std::sin(yaw));
     order_.push_back(Placed{.track = &track,
+                            .body = body,
                             .x = world_->part_x(body),
                             .y = world_->part_y(body),
                             .yaw = yaw,
@@ -268,6 +269,11 @@ void ConveyorLine::step() {
   std::sort(order_.begin(), order_.end(), [](const Placed& p, const Placed& q) {
     return p.x != q.x ? p.x > q.x : p.track->record < q.track->record;
   });
+  world_->touching_parts(touching_);
+  // Grows with the parts put on (amortized); entries are reset to -1 below.
+  slot_.resize(static_cast<size_t>(world_->part_count()), -1);
+  for (size_t k = 0; k < order_.size(); ++k)
+    slot_[static_cast<size_t>(order_[k].body)] = static_cast<int>(k);
   for (size_t k = 0; k < order_.size(); ++k) {
     Placed& p = order_[k];
     Track& track = *p.track;
@@ -280,6 +286,13 @@ void ConveyorLine::step() {
       if (std::abs(q.y - p.y) >= q.half_y + p.half_y + spec_.queue_gap_m) continue;
       ahead = true;
       if (q.queued && (q.x - q.half_x) - (p.x + p.half_x) <= spec_.queue_gap_m) behind_queue = true;
+    }
+    for (const auto& [a, b] : touching_) {  // touching a queued part ahead of it
+      const int other = a == p.body ? b : b == p.body ? a : -1;
+      if (other < 0) continue;
+      const int j = slot_[static_cast<size_t>(other)];
+      if (j >= 0 && static_cast<size_t>(j) < k && order_[static_cast<size_t>(j)].queued)
+        behind_queue = true;
     }
     const bool stopped = at_stop(r);
     if (stopped && r.arrived_s < 0.0) r.arrived_s = now;
@@ -310,6 +323,7 @@ void ConveyorLine::step() {
       }
     }
   }
+  for (const Placed& p : order_) slot_[static_cast<size_t>(p.body)] = -1;
 }
 
 void ConveyorLine::advance_to(double t_s) {

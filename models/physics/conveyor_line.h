@@ -24,8 +24,10 @@
 // the head has rested against the stop for longer than stall_time_s without being at the pick
 // position (turned, its corner touches the stop); kStalled when the part has not advanced by
 // advance_m for longer than stall_time_s while not queued (queued = at the stop or resting
-// against it, or its front within queue_gap_m of the rear of a queued part ahead: the parts
-// behind a turned head wait in its queue and are not jams of their own).
+// against it, or its front within queue_gap_m of the rear of a queued part ahead, or touching a
+// queued part ahead of it (Bullet's contacts: a part rolled or tilted against the one ahead
+// waits in the queue though their upright extents do not meet): the parts behind a turned head
+// wait in its queue and are not jams of their own).
 //
 // Clearing (jam_clear_s >= 0): jam_clear_s after a jam was reported, before step 1, an operator
 // looks at the part. If it is still jammed (skewed beyond the limit, not advancing for
@@ -170,12 +172,15 @@ class ConveyorLine {
   std::deque<Track> on_belt_;        // parts on the belt, head (nearest the stop) first
   struct Placed {                    // a part on the belt in this step's jam check
     Track* track = nullptr;
+    int body = -1;                       // BeltWorld part index
     double x = 0.0, y = 0.0, yaw = 0.0;  // [m], [m], [rad]
     double half_x = 0.0, half_y = 0.0;   // [m] half extents along and across the belt
     bool queued = false;
   };
-  std::vector<Placed> order_;     // scratch: this step's parts, front first (reused, no allocation)
-  std::vector<Jam> jams_;         // in order of detection
+  std::vector<Placed> order_;  // scratch: this step's parts, front first (reused, no allocation)
+  std::vector<std::pair<int, int>> touching_;  // scratch: parts touching (BeltWorld indices)
+  std::vector<int> slot_;  // scratch: index into order_ of each BeltWorld part; -1 off the belt
+  std::vector<Jam> jams_;  // in order of detection
   double guide_inner_m_ = -1.0;   // [m] |y| of the guides' inner faces; < 0: no guides
   size_t next_feed_ = 0;          // index into spec_.feed of the next part to put on
   double consumer_free_s_ = 0.0;  // [s] when the consumer can take the next part

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -140,6 +142,34 @@ TEST(BeltWorld, PartBesideTheBeltFalls) {
   EXPECT_NEAR(world.part_x(beyond), belt.length_m + 0.5, 1e-6);
   EXPECT_TRUE(world.part_on_belt(on));
   EXPECT_GT(world.part_x(on), 1.4);
+}
+
+// Parts pushed against a stop by the belt touch the stop and each other; a part further back,
+// still riding, touches nobody. The stop is a fixture, not a part: it is in no pair.
+TEST(BeltWorld, TouchingPartsAreTheQueuedPairs) {
+  BeltWorld world(belt_at(0.5));
+  const double length = world.belt().length_m;
+  world.add_fixture(FixtureSpec{.x = length + 0.025,
+                                .z = 0.15,
+                                .size_x = 0.05,
+                                .size_y = world.belt().width_m,
+                                .size_z = 0.3});
+  const int head = world.add_part(kPart, length - 0.5 * kPart.size_x - 0.05);
+  const int second = world.add_part(kPart, length - 1.5 * kPart.size_x - 0.1);
+  const int far = world.add_part(kPart, 0.5 * kPart.size_x);
+  std::vector<std::pair<int, int>> pairs;
+  world.touching_parts(pairs);
+  EXPECT_TRUE(pairs.empty());                                         // apart, before any step
+  for (int i = 0; i < BeltWorld::kStepsPerSecond; ++i) world.step();  // 1 s: the two close up
+  world.touching_parts(pairs);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0], std::make_pair(head, second));
+  EXPECT_NEAR(world.part_x(head) - world.part_x(second), kPart.size_x, 1e-3);
+  EXPECT_LT(world.part_x(far), world.part_x(second) - kPart.size_x - 0.1);
+  world.remove_part(head);
+  world.step();
+  world.touching_parts(pairs);
+  EXPECT_TRUE(pairs.empty());  // a removed part touches nothing
 }
 
 TEST(BeltWorld, RejectsBadSpecs) {

@@ -271,10 +271,11 @@ TEST(ConveyorLine, HeadTurnedAtTheStopIsOneJamNotAQueueOfStalls) {
   EXPECT_GT(std::abs(turned->yaw_rad), 0.1);
   EXPECT_LT(turned->x_m, s.belt.length_m - 0.5 * s.parts[0].size_x - s.stop_tolerance_m);
   EXPECT_TRUE(turned->removed);  // still turned when the operator came
-  // The parts queued behind it wait: no stall reported from its time on.
-  for (auto it = turned; it != line.jams().end(); ++it) {
-    EXPECT_NE(it->reason, JamReason::kStalled) << "part " << it->part << " at " << it->time_s;
-  }
+  // The parts queued behind it wait, and so do parts that rolled against the part ahead of them
+  // (they touch it, though their upright extents do not meet): no stall is reported in the whole
+  // run (before contacts counted, parts 5-11 were listed as stalled at 189 s).
+  for (const Jam& j : line.jams())
+    EXPECT_NE(j.reason, JamReason::kStalled) << "part " << j.part << " at " << j.time_s;
 }
 
 void expect_same(const ConveyorLine& x, const ConveyorLine& y) {
