@@ -212,6 +212,13 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
     d[at(RobotPhase::kLiftFromDrop)] = move_time(arm, plan.q_drop, q_above_drop_);
     d[at(RobotPhase::kSwingToPick)] = move_time(arm, q_above_drop_, q_home_);
   }
+  // The robot waits above the station with a part in the gripper while the last one is still on
+  // it: the held part must pass over the resting one (tallest over tallest), by the release gap.
+  double tallest = 0.0;  // [m]
+  for (const PartSpec& part : s.parts) tallest = std::max(tallest, part.size_z);
+  require(arm.travel_z_m - tallest >= s.drop.top_z_m + tallest + s.release_gap_m - 1e-9,
+          "ScaraSpec.travel_z_m is too low: a held part would strike the part resting on the "
+          "station (its bottom must clear that part's top by release_gap_m)");
 
   records_.resize(s.arrivals_s.size());
   for (size_t i = 0; i < records_.size(); ++i) {

@@ -186,7 +186,8 @@ class RobotCell {
   static constexpr double kStepS = BeltWorld::kStepS;                 // [s] fixed step
 
   // Throws std::invalid_argument on a bad spec (a station out of reach, travel height below a
-  // grip or release height, a non-positive limit or size, unsorted arrivals).
+  // grip or release height or too low for a held part to pass over one resting on the station,
+  // a non-positive limit or size, unsorted arrivals).
   explicit RobotCell(RobotCellSpec spec);
   ~RobotCell();
   RobotCell(const RobotCell&) = delete;

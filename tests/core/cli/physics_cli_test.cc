@@ -139,7 +139,9 @@ TEST_F(PhysicsCli, SkewGuidesAndJamClearing) {
 
 // A layout question: the scene changed first, as `twin whatif --set` does. A lower travel height
 // shortens the robot's descent to the fixture, so the fixture's exchange and the robot's cycle
-// shrink; the JSON names the change; a change that puts the fixture out of reach is refused.
+// shrink, and parts still land where asked; the JSON names the change. A change that puts the
+// fixture out of reach is refused, and so is a travel height at which the held shaft would
+// strike the shaft resting in the fixture (at 1.15 m it did: parts were knocked metres away).
 TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
   const std::string scene = test::shell_quote(kScene);
   const std::string base_json = (dir_ / "base.json").string();
@@ -147,7 +149,14 @@ TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
   test::CommandResult r = twin("physics " + scene + " --robot Harden_OP80 --hours 1 --seed 5 -q " +
                                "--json " + test::shell_quote(base_json));
   ASSERT_EQ(r.code, 0) << r.err;
-  const std::string set = "stations[Harden_OP80].robot.travel_z=1.15";
+  const test::CommandResult too_low =
+      twin("physics " + scene + " --robot Harden_OP80 --hours 1 --seed 5 --set " +
+           test::shell_quote("stations[Harden_OP80].robot.travel_z=1.15"));
+  EXPECT_NE(too_low.code, 0);
+  EXPECT_NE(too_low.err.find("a held part would strike the part resting on the station"),
+            std::string::npos)
+      << too_low.err;
+  const std::string set = "stations[Harden_OP80].robot.travel_z=1.2";
   r = twin("physics " + scene + " --robot Harden_OP80 --hours 1 --seed 5 --set " +
            test::shell_quote(set) + " --json " + test::shell_quote(low_json));
   ASSERT_EQ(r.code, 0) << r.err;
@@ -162,6 +171,7 @@ TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
   EXPECT_LT(low["exchange_s"]["measured"].get<double>(),
             base["exchange_s"]["measured"].get<double>());
   EXPECT_GT(low["exchange_s"]["measured"].get<double>(), 0.0);
+  EXPECT_LT(low["placement_error_mm"]["max"].get<double>(), 1.0);
 
   r = twin("physics " + scene + " --robot Harden_OP80 --set " +
            test::shell_quote("stations[Harden_OP80].robot.drop.y=2.5"));

@@ -399,6 +399,13 @@ TEST(RobotCell, RejectsBadSpecs) {
   s.arm.travel_z_m = 0.2;  // below the release height over the station
   throws(s);
   s = cell_spec(2, 1.0);
+  // Above the release height (0.266 m), but a held part (0.06 m) waiting over the station would
+  // strike the part resting on it (top at 0.26 m): its bottom must clear it by the release gap.
+  s.arm.travel_z_m = 0.32;
+  throws(s);
+  s.arm.travel_z_m = 0.33;  // 0.27 m clears 0.265 m
+  EXPECT_NO_THROW(RobotCell{s});
+  s = cell_spec(2, 1.0);
   s.arm.limits[1].max_accel = 0.0;
   throws(s);
   s = cell_spec(2, 1.0);
