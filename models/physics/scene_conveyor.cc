@@ -42,6 +42,16 @@ class NodeTraffic : public LineObserver {
   std::vector<uint32_t> producer_, consumer_;
 };
 
+// What node `node` lacks to be a physical belt ("" when nothing).
+std::string belt_lacks(const Model& model, uint32_t node) {
+  if (node >= model.nodes.size() || model.nodes[node].kind != NodeKind::kConveyor)
+    return "node " + std::to_string(node) + " is not a conveyor";
+  const Node& n = model.nodes[node];
+  if (!(n.length_m > 0.0) || !(n.speed_mps > 0.0))
+    return "conveyor '" + n.name + "' has no length and speed in the scene";
+  return {};
+}
+
 uint64_t count_in(const std::vector<double>& times, double from, double to) {
   return static_cast<uint64_t>(
       std::count_if(times.begin(), times.end(), [&](double t) { return t >= from && t < to; }));
@@ -175,11 +185,8 @@ std::optional<ConveyorLineSpec> scene_conveyor_spec(const Model& model, uint32_t
     if (why != nullptr) *why = std::move(text);
     return std::nullopt;
   };
-  if (node >= model.nodes.size() || model.nodes[node].kind != NodeKind::kConveyor)
-    return fail("node " + std::to_string(node) + " is not a conveyor");
+  if (std::string lacks = belt_lacks(model, node); !lacks.empty()) return fail(std::move(lacks));
   const Node& n = model.nodes[node];
-  if (!(n.length_m > 0.0) || !(n.speed_mps > 0.0))
-    return fail("conveyor '" + n.name + "' has no length and speed in the scene");
   if (products.empty()) return fail("conveyor '" + n.name + "': no product to carry");
   ConveyorLineSpec spec;
   double widest = 0.0;  // [m]
@@ -220,9 +227,14 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
                                                               uint64_t seed, std::string* why,
                                                               const SceneConveyorOptions& options,
                                                               const ConveyorTraffic* recorded) {
-  if (node >= model.nodes.size() ||
-      (product >= 0 && static_cast<size_t>(product) >= model.products.size())) {
-    if (why != nullptr) *why = "no such conveyor or product";
+  if (product >= 0 && static_cast<size_t>(product) >= model.products.size()) {
+    if (why != nullptr) *why = "no product " + std::to_string(product);
+    return std::nullopt;
+  }
+  // The belt's checks before the line model runs (a scene without the geometry fails fast); the
+  // parts' fit is checked with the products fed, below.
+  if (const std::string lacks = belt_lacks(model, node); !lacks.empty()) {
+    if (why != nullptr) *why = lacks;
     return std::nullopt;
   }
   const Node& n = model.nodes[node];

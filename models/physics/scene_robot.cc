@@ -189,13 +189,13 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
     fail(why, "no product " + std::to_string(product));
     return std::nullopt;
   }
-  // The station's own checks before the line model runs (a bad cell fails fast), with every
-  // product whose part the scene describes.
-  std::vector<uint16_t> described;
-  for (size_t p = 0; p < model.product_part.size() && p < model.products.size(); ++p)
-    if (has_part_geometry(model.product_part[p])) described.push_back(static_cast<uint16_t>(p));
-  if (product >= 0) described = {static_cast<uint16_t>(product)};
-  if (!scene_robot_spec(model, station, described, {}, why)) return std::nullopt;
+  // The station's own checks before the line model runs (a bad cell fails fast), with the
+  // first product the scene gives a part for; the parts fed are checked below.
+  uint16_t first = 0;
+  while (first + 1u < model.product_part.size() && !has_part_geometry(model.product_part[first]))
+    ++first;
+  const uint16_t check = product >= 0 ? static_cast<uint16_t>(product) : first;
+  if (!scene_robot_spec(model, station, {check}, {}, why)) return std::nullopt;
   const Station& s = model.stations[station];
   RobotComparison out;
   out.station = s.name;
