@@ -129,7 +129,7 @@ class Player::Sink final : public mcap::MessageSink {
       case TopicKind::kParts:
         if (part_.ParseFromArray(m.data.data(), static_cast<int>(m.data.size()))) {
           mirror.add_part_event(info->machine, log, part_.time_ns(), part_.kind(),
-                                part_.cycle_time_s());
+                                part_.cycle_time_s(), mirror.find_product(part_.product()));
         } else {
           mirror.count_malformed();
         }

@@ -166,10 +166,11 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
   if (traffic == nullptr || traffic_key_ != static_cast<int64_t>(setup.node)) {
     ConveyorTraffic t = conveyor_traffic(model_, setup.node, horizon_s_, seed_);
     if (recorded_ != nullptr) {
-      // The recording's put-ons and take-offs; products as the line model's run has them most.
+      // The recording's put-ons and take-offs, with their products; a source without (a live
+      // plant) gets the product the line model's run feeds most.
       const uint16_t most = main_product(t);
       t = recorded_conveyor_traffic(model_, *recorded_, setup.node);
-      t.product.assign(t.put_on_s.size(), most);
+      if (t.product.size() != t.put_on_s.size()) t.product.assign(t.put_on_s.size(), most);
     }
     traffic = std::make_shared<const ConveyorTraffic>(std::move(t));
   }
@@ -235,12 +236,12 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   if (traffic == nullptr || traffic_key_ != key) {
     StationTraffic st = station_traffic(model_, station, horizon_s_, seed_);
     if (recorded_ != nullptr) {
-      // The recording's arrivals and finishes; products as the line model's run has them most.
+      // The recording's arrivals and finishes, with their products (as for a conveyor).
       ConveyorTraffic by_product;
       by_product.product = std::move(st.product);
       const uint16_t most = main_product(by_product);
       st = recorded_station_traffic(model_, *recorded_, station);
-      st.product.assign(st.arrived_s.size(), most);
+      if (st.product.size() != st.arrived_s.size()) st.product.assign(st.arrived_s.size(), most);
     }
     ConveyorTraffic t;
     t.put_on_s = std::move(st.arrived_s);
@@ -296,12 +297,16 @@ void PhysicsFollower::extend_live(std::shared_ptr<const RecordedParts> parts,
     StationTraffic st =
         recorded_station_traffic(model_, *recorded_, static_cast<uint32_t>(setup_->station));
     t.put_on_s = std::move(st.arrived_s);
+    t.product = std::move(st.product);
     t.taken_s = std::move(st.finished_s);
   } else {
     t = recorded_conveyor_traffic(model_, *recorded_, setup_->node);
   }
-  // A live source has no products: configure() gave its parts one (products_ holds it).
-  t.product.assign(t.put_on_s.size(), products_.front());
+  // A live plant's counters name no products: configure() gave its parts one (products_ holds
+  // it). A part of a product the setup does not carry rides as that one too.
+  if (t.product.size() != t.put_on_s.size()) t.product.assign(t.put_on_s.size(), products_.front());
+  for (uint16_t& p : t.product)
+    if (!std::binary_search(products_.begin(), products_.end(), p)) p = products_.front();
   traffic_ = std::make_shared<const ConveyorTraffic>(std::move(t));
   auto feed = feed_of(*traffic_);
   {

@@ -337,7 +337,7 @@ void add_physics_command(CLI::App& app, Context& ctx) {
       ->type_name("STATION");
   cmd->add_option("--product", f->product,
                   "Make every part this product (default: each part is the product the line "
-                  "model made; a recording's parts are the product it makes most)")
+                  "model, or the recording, says it is)")
       ->type_name("NAME");
   cmd->add_option("--hours", f->hours,
                   "Hours to compare (default 2; with --recording: the recording's)")

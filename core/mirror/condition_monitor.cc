@@ -462,7 +462,7 @@ void ConditionMonitor::on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) 
   mode_since_ns_[machine] = time_ns;
 }
 
-void ConditionMonitor::on_part(uint32_t machine, int64_t time_ns, uint8_t kind) {
+void ConditionMonitor::on_part(uint32_t machine, int64_t time_ns, uint8_t kind, uint16_t) {
   on_conveyor_part(machine, time_ns, kind);
   if (machine >= machines_.size()) return;
   Machine& m = *machines_[machine];

@@ -152,7 +152,7 @@ class ConditionMonitor final : public MirrorListener {
 
   void on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) override;
   void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) override;
-  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) override;
+  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind, uint16_t product) override;
   void on_released(int64_t until_ns) override;
   // The data has ended at `end_ns` (after the mirror's finish): every sample still waiting is
   // processed, energy is held or bridged up to end_ns and the hours it ends are closed. Energy

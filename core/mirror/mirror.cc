@@ -70,6 +70,7 @@ MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options)
     }
     mm.tag_offset.push_back(static_cast<uint32_t>(mm.tag_name.size()));
   }
+  mm.product = model.products;
   return mm;
 }
 
@@ -120,6 +121,13 @@ void Mirror::reset(int64_t origin_ns) {
 int32_t Mirror::find_machine(std::string_view machine) const {
   const auto it = machine_index_.find(machine);
   return it == machine_index_.end() ? -1 : it->second;
+}
+
+uint16_t Mirror::find_product(std::string_view product) const {
+  // A handful of products: a linear scan beats a map.
+  for (size_t p = 0; p < names_.product.size() && p < kNoProduct; ++p)
+    if (names_.product[p] == product) return static_cast<uint16_t>(p);
+  return kNoProduct;
 }
 
 ChannelBinding Mirror::bind_samples(std::string_view machine,
@@ -264,7 +272,8 @@ void Mirror::add_mode_change(int32_t machine, int64_t log_time_ns, int64_t time_
 }
 
 void Mirror::add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_ns,
-                            telemetry::PartEvent::Kind kind, double cycle_time_s) {
+                            telemetry::PartEvent::Kind kind, double cycle_time_s,
+                            uint16_t product) {
   MirrorCounters& c = state_.counters;
   ++c.events_in;
   if (machine < 0 || static_cast<size_t>(machine) >= state_.mode.size()) {
@@ -286,6 +295,7 @@ void Mirror::add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_n
   e.kind = 1;
   e.code = static_cast<uint8_t>(kind);
   e.cycle_time_s = static_cast<float>(cycle_time_s);
+  e.product = product;
   state_.pending.push_back(e);
   std::push_heap(state_.pending.begin(), state_.pending.end(), later);
 }
@@ -322,7 +332,7 @@ void Mirror::apply_event(const PendingEvent& e) {
     if (listener_ != nullptr) listener_->on_mode(e.machine, e.time_ns, e.code);
     return;
   }
-  if (listener_ != nullptr) listener_->on_part(e.machine, e.time_ns, e.code);
+  if (listener_ != nullptr) listener_->on_part(e.machine, e.time_ns, e.code, e.product);
   if (e.time_ns < s.origin_ns) return;
   switch (e.code) {
     case telemetry::PartEvent::KIND_STARTED:

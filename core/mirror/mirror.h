@@ -65,16 +65,19 @@ struct MirrorCounters {
   uint64_t stuck_episodes = 0;      // a noisy tag repeated one value for stuck_s
 };
 
+// A part event's product when the source names none (or one the scene does not have).
+inline constexpr uint16_t kNoProduct = 0xFFFF;
+
 // An event waiting in the reorder window.
 // No implicit padding (spares are explicit), so serialised states are bit-identical.
 struct PendingEvent {
   int64_t time_ns = 0;  // device time
   uint64_t seq = 0;     // arrival order (ties)
   uint32_t machine = 0;
-  float cycle_time_s = 0.0f;  // [s] part events
-  uint8_t kind = 0;           // 0 mode change, 1 part event
-  uint8_t code = 0;           // telemetry::Mode, or PartEvent::Kind
-  uint16_t spare16 = 0;
+  float cycle_time_s = 0.0f;      // [s] part events
+  uint8_t kind = 0;               // 0 mode change, 1 part event
+  uint8_t code = 0;               // telemetry::Mode, or PartEvent::Kind
+  uint16_t product = kNoProduct;  // part events: index into the scene's products
   uint32_t spare32 = 0;
 };
 static_assert(sizeof(PendingEvent) == 32);
@@ -136,6 +139,7 @@ struct MirrorModel {
   std::vector<int64_t> stale_after_ns;  // (n_t) [ns]
   std::vector<uint8_t> noisy;           // (n_t) 1: an analog signal that never repeats exactly
   std::vector<uint8_t> counter;         // (n_t) 1: a part or scrap counter
+  std::vector<std::string> product;     // (n_p) the scene's product names
 };
 
 MirrorModel build_mirror_model(const Model& model, const MirrorOptions& options);
@@ -151,7 +155,8 @@ class MirrorListener {
   virtual ~MirrorListener() = default;
   virtual void on_sample(uint32_t slot, int64_t time_ns, float value, uint8_t quality) = 0;
   virtual void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) = 0;
-  virtual void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) = 0;
+  // `product`: index into the scene's products, kNoProduct when the event names none.
+  virtual void on_part(uint32_t machine, int64_t time_ns, uint8_t kind, uint16_t product) = 0;
   // Every event stamped up to `until_ns` [ns] has been applied.
   virtual void on_released(int64_t until_ns) = 0;
 };
@@ -176,13 +181,16 @@ class Mirror {
   // are counted as rejected when they come).
   ChannelBinding bind_samples(std::string_view machine, const std::vector<std::string>& tags) const;
   int32_t find_machine(std::string_view machine) const;
+  // A product's index in the scene; kNoProduct for "" or a name the scene does not have.
+  uint16_t find_product(std::string_view product) const;
 
   // The hot path: one decoded batch that arrived at `log_time_ns`.
   void apply_samples(const ChannelBinding& binding, int64_t log_time_ns, const DecodedBatch& batch);
   // Events go through the reorder window; machine -1 counts an unknown machine.
   void add_mode_change(int32_t machine, int64_t log_time_ns, int64_t time_ns, telemetry::Mode mode);
   void add_part_event(int32_t machine, int64_t log_time_ns, int64_t time_ns,
-                      telemetry::PartEvent::Kind kind, double cycle_time_s);
+                      telemetry::PartEvent::Kind kind, double cycle_time_s,
+                      uint16_t product = kNoProduct);
   void count_malformed() { ++state_.counters.malformed_messages; }
   // The source says a tag's value is no longer known (a Sparkplug death): stale until it speaks.
   void mark_stale(uint32_t slot) {

@@ -7,7 +7,7 @@ namespace twin {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x544d5333;  // "TMS3": twin mirror state, version 3
+constexpr uint32_t kMagic = 0x544d5334;  // "TMS4": twin mirror state, version 4 (part products)
 
 class Out {
  public:

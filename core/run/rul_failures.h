@@ -31,8 +31,8 @@ class DownLog : public MirrorListener {
     if (next_ != nullptr) next_->on_sample(slot, time_ns, value, quality);
   }
   void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) override;
-  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) override {
-    if (next_ != nullptr) next_->on_part(machine, time_ns, kind);
+  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind, uint16_t product) override {
+    if (next_ != nullptr) next_->on_part(machine, time_ns, kind, product);
   }
   void on_released(int64_t until_ns) override {
     if (next_ != nullptr) next_->on_released(until_ns);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/sim/rng.h"
 #include "models/process/line_model.h"
@@ -84,10 +85,40 @@ std::vector<double> recorded_times(const Model& model, const std::vector<uint32_
   return out;
 }
 
+std::vector<double> recorded_finishes(const Model& model, const std::vector<uint32_t>& stations,
+                                      const RecordedParts& parts, std::vector<uint16_t>& product) {
+  std::vector<std::pair<double, uint16_t>> events;
+  bool known = true;  // every finish named its product
+  for (uint32_t st : stations) {
+    const Station& s = model.stations[st];
+    for (uint32_t m = s.first_machine; m < s.first_machine + s.machine_count; ++m) {
+      if (m >= parts.finished_s.size()) continue;
+      const std::vector<double>& times = parts.finished_s[m];
+      const bool named =
+          m < parts.finished_product.size() && parts.finished_product[m].size() == times.size();
+      for (size_t k = 0; k < times.size(); ++k) {
+        const uint16_t p = named ? parts.finished_product[m][k] : kNoProduct;
+        known = known && p != kNoProduct && p < model.products.size();
+        events.emplace_back(times[k], p);
+      }
+    }
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<double> out;
+  out.reserve(events.size());
+  product.clear();
+  for (const auto& [t, p] : events) {
+    out.push_back(t);
+    if (known) product.push_back(p);
+  }
+  return out;
+}
+
 ConveyorTraffic recorded_conveyor_traffic(const Model& model, const RecordedParts& parts,
                                           uint32_t node) {
   ConveyorTraffic out;
-  out.put_on_s = recorded_times(model, model.nodes[node].producers, parts.finished_s);
+  out.put_on_s = recorded_finishes(model, model.nodes[node].producers, parts, out.product);
   out.taken_s = recorded_times(model, model.nodes[node].consumers, parts.started_s);
   return out;
 }
@@ -253,7 +284,7 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
       recorded != nullptr ? *recorded : conveyor_traffic(model, node, horizon_s, seed);
   if (product >= 0) {
     traffic.product.assign(traffic.put_on_s.size(), static_cast<uint16_t>(product));
-  } else if (traffic.product.size() != traffic.put_on_s.size()) {  // a recording: no products
+  } else if (traffic.product.size() != traffic.put_on_s.size()) {  // a source without products
     const uint16_t most = main_product(conveyor_traffic(model, node, horizon_s, seed));
     traffic.product.assign(traffic.put_on_s.size(), most);
   }

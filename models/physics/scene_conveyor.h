@@ -39,12 +39,18 @@ ConveyorTraffic conveyor_traffic(const Model& model, uint32_t node, double horiz
                                  uint64_t seed);
 
 // The same from a recording (core/mirror/part_log.h): the times its producers passed parts on
-// as good and its consumers took them in. No products (a recording's part events carry none).
+// as good and its consumers took them in, with each part's product when every finish named one
+// (a recording's part events do; a live plant's counters do not: then no products).
 ConveyorTraffic recorded_conveyor_traffic(const Model& model, const RecordedParts& parts,
                                           uint32_t node);
 // The times of the machines of `stations` in `per_machine` (RecordedParts), merged, ascending.
 std::vector<double> recorded_times(const Model& model, const std::vector<uint32_t>& stations,
                                    const std::vector<std::vector<double>>& per_machine);
+// The good finishes of the machines of `stations` in `parts`, merged, ascending (ties in station
+// and machine order), and their products into `product` when every one named its product
+// (else `product` is left empty).
+std::vector<double> recorded_finishes(const Model& model, const std::vector<uint32_t>& stations,
+                                      const RecordedParts& parts, std::vector<uint16_t>& product);
 
 // The rate at which a conveyor's consumers take parts, as one consumer's cycle [s]: 1 / (sum over
 // consuming stations of machines / mean cycle). 0 when no consumer has a cycle time.
@@ -127,8 +133,8 @@ struct FidelityComparison {
 // Nothing, with `why`, when the scene lacks what the physics needs (scene_conveyor_spec).
 // With `recorded`, the feed and the counts beside the physics are a recording's traffic instead
 // of the line model's run (des_* then count the recording's). Each part is the product the
-// traffic says; `product` >= 0 makes every part that product. A recording's traffic has no
-// products: its parts are then all the product the line model's run feeds most.
+// traffic says; `product` >= 0 makes every part that product. A traffic without products (a
+// live plant's counters) is all the product the line model's run feeds most.
 std::optional<FidelityComparison> compare_conveyor_fidelities(
     const Model& model, uint32_t node, int32_t product, double hours, uint64_t seed,
     std::string* why, const SceneConveyorOptions& options = {},

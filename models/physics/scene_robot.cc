@@ -79,7 +79,7 @@ StationTraffic recorded_station_traffic(const Model& model, const RecordedParts&
                                         uint32_t station) {
   const Node& input = model.nodes[model.stations[station].inputs.front()];
   StationTraffic out;
-  out.arrived_s = recorded_times(model, input.producers, parts.finished_s);
+  out.arrived_s = recorded_finishes(model, input.producers, parts, out.product);
   if (input.kind == NodeKind::kConveyor) {
     for (double& t : out.arrived_s) t += input.transport_time.mean;
   }
@@ -207,7 +207,7 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
       recorded != nullptr ? *recorded : station_traffic(model, station, horizon_s, seed);
   if (product >= 0) {
     traffic.product.assign(traffic.arrived_s.size(), static_cast<uint16_t>(product));
-  } else if (traffic.product.size() != traffic.arrived_s.size()) {  // a recording: no products
+  } else if (traffic.product.size() != traffic.arrived_s.size()) {  // a source without products
     ConveyorTraffic by_product;
     by_product.product = station_traffic(model, station, horizon_s, seed).product;
     traffic.product.assign(traffic.arrived_s.size(), main_product(by_product));

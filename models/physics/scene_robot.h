@@ -41,7 +41,8 @@ StationTraffic station_traffic(const Model& model, uint32_t station, double hori
                                uint64_t seed);
 
 // The same from a recording (core/mirror/part_log.h): its producers' good parts (plus the input
-// conveyor's mean transport time) and the station's own. No products.
+// conveyor's mean transport time) and the station's own, with products as
+// recorded_conveyor_traffic has them.
 StationTraffic recorded_station_traffic(const Model& model, const RecordedParts& parts,
                                         uint32_t station);
 
@@ -105,7 +106,8 @@ struct RobotComparison {
 
 // With `recorded`, the arrivals and the finishes beside the physics are a recording's instead of
 // the line model's run. Each part is the product the traffic says; `product` >= 0 makes every
-// part that product; a recording's parts are all the product the line model's run brings most.
+// part that product; a traffic without products (a live plant's counters) is all the product the
+// line model's run brings most.
 std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint32_t station,
                                                         int32_t product, double hours,
                                                         uint64_t seed, std::string* why,

@@ -181,6 +181,36 @@ TEST_F(PhysicsCli, SetChangesTheSceneFirst) {
       << r.err;
 }
 
+// A recording's part events name their products: the physics carries them as recorded. The
+// plant's first hour of seed 5 is a lot of flanges, while the line model's run of the scene's
+// seed (42), which a recording without products would fall back to, feeds shafts.
+TEST_F(PhysicsCli, RecordedPartsRideAsTheirRecordedProducts) {
+  const SceneLoadResult scene = test::load_sample_or_fail("machining20.yaml");
+  const std::string mcap = (dir_ / "flanges.mcap").string();
+  PlantOptions plant;
+  plant.hours = 1.0;
+  plant.seed = 5;
+  const PlantReport report = test::record_plant_shift(scene.model, plant, mcap);
+  const Station& wash =
+      scene.model.stations[static_cast<size_t>(scene.model.find_station("Wash_1"))];
+  const std::string json = (dir_ / "flanges.json").string();
+  const test::CommandResult r =
+      twin("physics " + test::shell_quote(kScene) + " --recording " + test::shell_quote(mcap) +
+           " --conveyor C09_HardeningInfeed --robot Harden_OP80 --json " + test::shell_quote(json));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(json);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["product"], "flange");
+  EXPECT_EQ(j[0]["put_on_by_product"]["flange"].get<uint64_t>(),
+            report.truth.machines[wash.first_machine].parts_good);
+  EXPECT_EQ(j[1]["product"], "flange");
+  // The line model's run of seed 42 over the same hour: shafts (what the fallback would give).
+  const ConveyorTraffic model_run = conveyor_traffic(
+      scene.model, static_cast<uint32_t>(scene.model.find_node("C09_HardeningInfeed")), 3600.0, 42);
+  EXPECT_EQ(main_product(model_run), 0);
+}
+
 // A recorded shift feeds the physics instead of the line model: the belt gets Wash_1's good
 // parts, the robot cell the same after the belt's transport, and beside the physics stand the
 // recording's counts, which are the plant simulator's own (its report: parts started and good).

@@ -48,8 +48,8 @@ class PowerTap final : public MirrorListener {
   void on_mode(uint32_t machine, int64_t time_ns, uint8_t mode) override {
     monitor_.on_mode(machine, time_ns, mode);
   }
-  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind) override {
-    monitor_.on_part(machine, time_ns, kind);
+  void on_part(uint32_t machine, int64_t time_ns, uint8_t kind, uint16_t product) override {
+    monitor_.on_part(machine, time_ns, kind, product);
   }
   void on_released(int64_t until_ns) override { monitor_.on_released(until_ns); }
 

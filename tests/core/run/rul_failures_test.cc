@@ -158,7 +158,7 @@ TEST(RulFailures, FailureThatHasComeIsNotInjectedAgain) {
     int modes = 0, samples = 0;
     void on_sample(uint32_t, int64_t, float, uint8_t) override { ++samples; }
     void on_mode(uint32_t, int64_t, uint8_t) override { ++modes; }
-    void on_part(uint32_t, int64_t, uint8_t) override {}
+    void on_part(uint32_t, int64_t, uint8_t, uint16_t) override {}
     void on_released(int64_t) override {}
   } next;
   DownLog log(&next, f.names.machine.size());
