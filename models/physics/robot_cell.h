@@ -216,9 +216,9 @@ class RobotCell {
   // Pose of a record's part (centre of mass); throws std::out_of_range before it is on the nest.
   ToolPose part_pose(int record) const;
   // Duration of a phase [s] handling part `part` (index into the spec's parts), from the
-  // geometry and limits (0 for the waits).
+  // geometry and limits (0 for the waits). Throws std::out_of_range on a bad part.
   double phase_duration(RobotPhase p, uint16_t part = 0) const {
-    return plans_[part].duration[static_cast<size_t>(p)];
+    return plans_.at(part).duration[static_cast<size_t>(p)];
   }
   // Sum of the phase durations [s]: the cycle of a robot never starved or blocked, handling
   // part `part` only.
