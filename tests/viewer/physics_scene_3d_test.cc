@@ -147,6 +147,41 @@ TEST(PhysicsScene3D, GuidesAreDrawnWhereTheWorldHasThem) {
 namespace twin::viewer {
 namespace {
 
+// A mixed line: each part is drawn at its own product's size, on the belt and in the cell
+// (machining20's shaft 300 x 80 x 80 mm, flange 200 x 200 x 50 mm).
+TEST(PhysicsScene3D, MixedPartsAreDrawnAtTheirOwnSize) {
+  const Model& model = test::sample_model("machining20.yaml");
+  std::string why;
+  const auto belt =
+      scene_conveyor_spec(model, static_cast<uint32_t>(model.find_node("C09_HardeningInfeed")),
+                          {0, 1}, {}, 70.0, {}, &why);
+  const auto cell = scene_robot_spec(
+      model, static_cast<uint32_t>(model.find_station("Harden_OP80")), {0, 1}, {}, &why);
+  ASSERT_TRUE(belt.has_value() && cell.has_value()) << why;
+  PhysicsSnapshot snap;
+  snap.parts = {{.x_m = 5.0f, .z_m = 0.04f, .record = 0, .part = 0},
+                {.x_m = 4.0f, .z_m = 0.025f, .record = 1, .part = 1}};
+  const auto expect_sizes = [&](const std::vector<Box3D>& boxes,
+                                const std::vector<PartSpec>& parts) {
+    const auto drawn = of_kind(boxes, BoxKind::kPart);
+    ASSERT_EQ(drawn.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      const PartSpec& part = parts[snap.parts[i].part];
+      EXPECT_DOUBLE_EQ(drawn[i]->box.half.x(), part.size_x / 2.0) << i;
+      EXPECT_DOUBLE_EQ(drawn[i]->box.half.z(), part.size_y / 2.0) << i;
+      EXPECT_DOUBLE_EQ(drawn[i]->box.half.y(), part.size_z / 2.0) << i;
+    }
+    EXPECT_DOUBLE_EQ(drawn[1]->box.half.z(), 0.10);  // the flange, 200 mm across
+    EXPECT_DOUBLE_EQ(drawn[0]->box.half.z(), 0.04);  // the shaft, 80 mm
+  };
+  std::vector<Box3D> boxes;
+  build_physics_boxes(*belt, {}, snap, boxes);
+  expect_sizes(boxes, belt->parts);
+  boxes.clear();
+  build_robot_boxes(*cell, snap, boxes);
+  expect_sizes(boxes, cell->parts);
+}
+
 // The robot cell's boxes: the gripper where forward kinematics puts the tool at the snapshot's
 // joints, the first link from the shoulder to the elbow, the tables at their places, the parts at
 // their poses and true size (held in orange), all inside the bounds the camera is fitted to.
