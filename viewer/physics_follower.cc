@@ -179,11 +179,7 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
     return false;
   }
   // Each part as the product the traffic says, or all the setup's product.
-  const std::vector<uint16_t> products =
-      setup.product >= 0 ? std::vector<uint16_t>{static_cast<uint16_t>(setup.product)}
-                         : distinct_products(traffic->product);
-  const std::vector<uint16_t> part =
-      setup.product >= 0 ? std::vector<uint16_t>{} : part_indices(traffic->product, products);
+  const FeedParts fed = feed_parts(traffic->product, setup.product);
   const double cycle_s = consumer_cycle_time(model_, setup.node);
   if (!(cycle_s > 0.0)) {
     why = "conveyor '" + model_.nodes[setup.node].name + "' has no consumer with a cycle time";
@@ -191,14 +187,12 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
   }
   const std::vector<FeedItem> feed =
       skewed_feed(model_, setup.node, traffic->put_on_s,
-                  setup.max_skew_deg * std::numbers::pi / 180.0, seed_, part);
+                  setup.max_skew_deg * std::numbers::pi / 180.0, seed_, fed.part);
   SceneConveyorOptions options;
   options.friction = setup.friction;
   options.guide_clearance_m = setup.guide_clearance_m;
   options.jam_clear_s = setup.jam_clear_s;
-  auto spec = scene_conveyor_spec(model_, setup.node,
-                                  products.empty() ? std::vector<uint16_t>{0} : products, feed,
-                                  cycle_s, options, &why);
+  auto spec = scene_conveyor_spec(model_, setup.node, fed.products, feed, cycle_s, options, &why);
   if (!spec) return false;
   std::vector<FixtureSpec> fixtures;
   try {
@@ -214,7 +208,7 @@ bool PhysicsFollower::configure(const PhysicsSetup& setup, std::string& why) {
   robot_spec_.reset();
   robot_cycle_s_ = robot_plan_exchange_s_ = 0.0;
   setup_ = setup;
-  products_ = products.empty() ? std::vector<uint16_t>{0} : products;
+  products_ = fed.products;
   product_name_ = product_names(model_, products_);
   fixtures_ = std::move(fixtures);
   start_job([spec = spec_] { return std::make_unique<BeltStepper>(*spec); });
@@ -254,13 +248,8 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
     return false;
   }
   // Each part as the product the traffic says, or all the setup's product.
-  std::vector<uint16_t> products = setup.product >= 0
-                                       ? std::vector<uint16_t>{static_cast<uint16_t>(setup.product)}
-                                       : distinct_products(traffic->product);
-  if (products.empty()) products.push_back(0);
-  const std::vector<uint16_t> part =
-      setup.product >= 0 ? std::vector<uint16_t>{} : part_indices(traffic->product, products);
-  auto spec = scene_robot_spec(model_, station, products, traffic->put_on_s, &why, part);
+  const FeedParts fed = feed_parts(traffic->product, setup.product);
+  auto spec = scene_robot_spec(model_, station, fed.products, traffic->put_on_s, &why, fed.part);
   if (!spec) return false;
   const RobotCell check(*spec);  // scene_robot_spec built one: this does not throw
   traffic_ = traffic;
@@ -271,7 +260,7 @@ bool PhysicsFollower::configure_robot(const PhysicsSetup& setup, std::string& wh
   spec_.reset();
   fixtures_.clear();
   setup_ = setup;
-  products_ = products;
+  products_ = fed.products;
   product_name_ = product_names(model_, products_);
   start_job([spec = robot_spec_] { return std::make_unique<RobotStepper>(*spec); });
   return true;

@@ -85,6 +85,11 @@ bool positive(double v) {
 
 }  // namespace
 
+bool valid_part(const PartSpec& part) {
+  return positive(part.size_x) && positive(part.size_y) && positive(part.size_z) &&
+         positive(part.mass_kg);
+}
+
 BeltWorld::CallbackRegistration::CallbackRegistration() {
   std::lock_guard<std::mutex> lock(g_callback_mutex);
   if (g_callback_users++ == 0) {
@@ -152,9 +157,7 @@ int BeltWorld::add_part(const PartSpec& part, double x_m) {
 }
 
 int BeltWorld::add_part(const PartSpec& part, double x_m, double y_m, double yaw_rad) {
-  require(positive(part.size_x) && positive(part.size_y) && positive(part.size_z),
-          "PartSpec sizes must be finite and > 0");
-  require(positive(part.mass_kg), "PartSpec.mass_kg must be finite and > 0");
+  require(valid_part(part), "PartSpec sizes and mass must be finite and > 0");
   require(std::isfinite(x_m) && std::isfinite(y_m) && std::isfinite(yaw_rad),
           "add_part: x_m, y_m and yaw_rad must be finite");
 

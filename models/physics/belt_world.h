@@ -39,6 +39,9 @@ struct PartSpec {
   double mass_kg = 0.0;  // [kg] (> 0)
 };
 
+// Sizes and mass finite and > 0 (what every physics world asks of a part).
+bool valid_part(const PartSpec& part);
+
 // A static box beside or over the belt: a stop at the discharge end, a side guide. Contacts with
 // it are plain (no belt motion).
 struct FixtureSpec {

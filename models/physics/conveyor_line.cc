@@ -36,10 +36,7 @@ ConveyorLine::ConveyorLine(ConveyorLineSpec spec) : spec_(std::move(spec)) {
   require(!s.parts.empty(), "ConveyorLineSpec.parts must hold at least one part");
   double widest = 0.0, tallest = 0.0;  // [m]
   for (const PartSpec& part : s.parts) {
-    require(std::isfinite(part.size_x) && part.size_x > 0.0 && std::isfinite(part.size_y) &&
-                part.size_y > 0.0 && std::isfinite(part.size_z) && part.size_z > 0.0 &&
-                std::isfinite(part.mass_kg) && part.mass_kg > 0.0,
-            "ConveyorLineSpec.parts: sizes and mass must be finite and > 0");
+    require(valid_part(part), "ConveyorLineSpec.parts: sizes and mass must be finite and > 0");
     widest = std::max(widest, part.size_y);
     tallest = std::max(tallest, part.size_z);
   }
@@ -116,7 +113,7 @@ double ConveyorLine::entry_yaw(const PartSpec& part, double yaw_rad) const {
   double yaw = std::remainder(yaw_rad, std::numbers::pi);
   if (yaw <= -0.5 * std::numbers::pi) yaw += std::numbers::pi;
   const double a = 0.5 * part.size_x, b = 0.5 * part.size_y;
-  const double inner = guide_inner_m_;
+  const double inner = guide_inner_m_;  // [m] |y| of the guides' inner faces
   // Half the footprint across the belt, a |sin| + b |cos|, grows from b at 0 to its maximum
   // hypot(a, b) at atan(a / b): bisect for the largest angle that still fits.
   const auto across = [&](double t) { return a * std::sin(t) + b * std::cos(t); };
@@ -288,6 +285,7 @@ void ConveyorLine::step() {
       if (q.queued && (q.x - q.half_x) - (p.x + p.half_x) <= spec_.queue_gap_m) behind_queue = true;
     }
     for (const auto& [a, b] : touching_) {  // touching a queued part ahead of it
+      if (behind_queue) break;
       const int other = a == p.body ? b : b == p.body ? a : -1;
       if (other < 0) continue;
       const int j = slot_[static_cast<size_t>(other)];

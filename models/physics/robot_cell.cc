@@ -154,11 +154,8 @@ RobotCell::RobotCell(RobotCellSpec spec) : spec_(std::move(spec)) {
               positive(arm.gripper_size_z_m),
           "ScaraSpec gripper sizes must be finite and > 0");
   require(!s.parts.empty(), "RobotCellSpec.parts must hold at least one part");
-  for (const PartSpec& part : s.parts) {
-    require(positive(part.size_x) && positive(part.size_y) && positive(part.size_z) &&
-                positive(part.mass_kg),
-            "RobotCellSpec.parts sizes and mass must be finite and > 0");
-  }
+  for (const PartSpec& part : s.parts)
+    require(valid_part(part), "RobotCellSpec.parts sizes and mass must be finite and > 0");
   require(s.arrival_part.empty() || s.arrival_part.size() == s.arrivals_s.size(),
           "RobotCellSpec.arrival_part must be empty or hold one index per arrival");
   for (uint16_t part : s.arrival_part)

@@ -173,6 +173,28 @@ std::string product_names(const Model& model, const std::vector<uint16_t>& produ
   return out;
 }
 
+FeedParts feed_parts(const std::vector<uint16_t>& product, int32_t forced) {
+  FeedParts out;
+  if (forced >= 0) {
+    out.products = {static_cast<uint16_t>(forced)};
+    out.part.assign(product.size(), 0);
+    return out;
+  }
+  out.products = distinct_products(product);
+  if (out.products.empty()) out.products.push_back(0);
+  out.part = part_indices(product, out.products);
+  return out;
+}
+
+std::vector<std::pair<std::string, uint64_t>> product_counts(const Model& model,
+                                                             const FeedParts& parts) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (uint16_t p : parts.products)
+    out.emplace_back(p < model.products.size() ? model.products[p] : std::to_string(p), 0);
+  for (uint16_t i : parts.part) ++out[i].second;
+  return out;
+}
+
 std::vector<uint32_t> physics_conveyors(const Model& model) {
   bool any_part = false;
   for (const PartGeometry& part : model.product_part)
@@ -288,21 +310,18 @@ std::optional<FidelityComparison> compare_conveyor_fidelities(const Model& model
     const uint16_t most = main_product(conveyor_traffic(model, node, horizon_s, seed));
     traffic.product.assign(traffic.put_on_s.size(), most);
   }
-  std::vector<uint16_t> products = distinct_products(traffic.product);
-  if (products.empty()) products.push_back(product >= 0 ? static_cast<uint16_t>(product) : 0);
-  out.product = product_names(model, products);
-  const std::vector<uint16_t> part = part_indices(traffic.product, products);
-  for (uint16_t p : products) out.products_put_on.emplace_back(model.products[p], 0);
-  for (uint16_t i : part) ++out.products_put_on[i].second;
+  const FeedParts fed = feed_parts(traffic.product, product);
+  out.product = product_names(model, fed.products);
+  out.products_put_on = product_counts(model, fed);
   const double end_s = model.calendar.empty() ? horizon_s : model.calendar.working_at(horizon_s);
   const std::vector<FeedItem> feed =
-      skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed, part);
+      skewed_feed(model, node, traffic.put_on_s, options.max_skew_rad, seed, fed.part);
   out.put_on = feed.size();
   out.des_transport_s = n.transport_time.mean;
   out.des_capacity = n.capacity;
 
   const auto spec =
-      scene_conveyor_spec(model, node, products, feed, out.consumer_cycle_s, options, why);
+      scene_conveyor_spec(model, node, fed.products, feed, out.consumer_cycle_s, options, why);
   if (!spec) return std::nullopt;
   const auto wall = std::chrono::steady_clock::now();
   ConveyorLine line(*spec);

@@ -68,6 +68,18 @@ std::vector<uint16_t> part_indices(const std::vector<uint16_t>& product,
 // "shaft, flange": the names of `products`, in their order.
 std::string product_names(const Model& model, const std::vector<uint16_t>& products);
 
+// The parts a feed carries: the spec's parts (parts[i] is products[i]'s) and each part's index
+// into them.
+struct FeedParts {
+  std::vector<uint16_t> products;  // distinct, ascending; {0} when the feed is empty
+  std::vector<uint16_t> part;      // (n_parts) index into products
+};
+// From each part's product (n_parts); `forced` >= 0 makes every part that product instead.
+FeedParts feed_parts(const std::vector<uint16_t>& product, int32_t forced = -1);
+// (name, parts of it) for each of the feed's products, in their order.
+std::vector<std::pair<std::string, uint64_t>> product_counts(const Model& model,
+                                                             const FeedParts& parts);
+
 // Whether a product's part has the size and mass the physics needs.
 bool has_part_geometry(const PartGeometry& part);
 

@@ -221,25 +221,22 @@ std::optional<RobotComparison> compare_robot_fidelities(const Model& model, uint
     arrival_product.push_back(traffic.product[i]);
   }
   out.arrived = arrivals.size();
-  std::vector<uint16_t> products = distinct_products(arrival_product);
-  if (products.empty()) products.push_back(product >= 0 ? static_cast<uint16_t>(product) : 0);
-  const std::vector<uint16_t> part = part_indices(arrival_product, products);
-  out.product = product_names(model, products);
-  for (uint16_t p : products) out.arrived_by_product.emplace_back(model.products[p], 0);
-  for (uint16_t i : part) ++out.arrived_by_product[i].second;
+  const FeedParts fed = feed_parts(arrival_product, product);
+  out.product = product_names(model, fed.products);
+  out.arrived_by_product = product_counts(model, fed);
   // Arrivals are appended below, before the cell steps (as the whole list at construction, bit
   // for bit).
-  const auto spec = scene_robot_spec(model, station, products, {}, why);
+  const auto spec = scene_robot_spec(model, station, fed.products, {}, why);
   if (!spec) return std::nullopt;
 
   const auto wall = std::chrono::steady_clock::now();
   RobotCell cell(*spec);
-  for (size_t i = 0; i < arrivals.size(); ++i) cell.append_arrival(arrivals[i], part[i]);
+  for (size_t i = 0; i < arrivals.size(); ++i) cell.append_arrival(arrivals[i], fed.part[i]);
   cell.advance_to(end_s);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
   out.steps = static_cast<double>(cell.steps());
   // The plan's figures, averaged over the parts that arrived (one kind: that kind's).
-  for (size_t k = 0; k < products.size(); ++k) {
+  for (size_t k = 0; k < fed.products.size(); ++k) {
     const double share = arrivals.empty() ? (k == 0 ? 1.0 : 0.0)
                                           : static_cast<double>(out.arrived_by_product[k].second) /
                                                 static_cast<double>(arrivals.size());

@@ -72,6 +72,17 @@ TEST(SceneConveyor, FeedPartsIndexTheDistinctProducts) {
   EXPECT_EQ(part_indices(product, products), (std::vector<uint16_t>{1, 0, 1, 1, 0}));
   EXPECT_THROW(part_indices({2}, products), std::invalid_argument);
   EXPECT_EQ(product_names(machining20(), {0, 1}), "shaft, flange");
+  const FeedParts fed = feed_parts(product);
+  EXPECT_EQ(fed.products, products);
+  EXPECT_EQ(fed.part, part_indices(product, products));
+  const FeedParts forced = feed_parts(product, 2);  // every part product 2
+  EXPECT_EQ(forced.products, std::vector<uint16_t>{2});
+  EXPECT_EQ(forced.part, std::vector<uint16_t>(product.size(), 0));
+  EXPECT_EQ(feed_parts({}).products, std::vector<uint16_t>{0});  // an empty feed: part 0
+  const auto counts = product_counts(machining20(), feed_parts({1, 0, 1}));
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0], std::make_pair(std::string("shaft"), uint64_t{1}));
+  EXPECT_EQ(counts[1], std::make_pair(std::string("flange"), uint64_t{2}));
 }
 
 TEST(SceneConveyor, SaysWhatTheSceneLacks) {
